@@ -1,0 +1,75 @@
+product-name = consent-link
+footer = Secured by consent-link. Nothing is shared without your consent.
+cancel = Cancel
+step-1 = Step 1 of 3: choose how to sign in
+step-2 = Step 2 of 3: sign in
+step-3 = Step 3 of 3: consent
+
+method-title = Choose how to sign in
+method-intro = { $client } wants to see some of your financial information. First, confirm who you are.
+method-test-bankid = BankID (test)
+method-test-bankid-hint = Test mode: no real BankID, static test data.
+method-none = No sign-in method is available for this link. Please contact the service that sent you here.
+
+bankid-title = Test BankID
+bankid-intro = This is a test. Choose a test person to sign in as.
+bankid-legend = Test person
+bankid-submit = Sign in
+person-full = Full data in every category
+person-no-loans = No loans and no vehicles
+person-cancels = Cancels at BankID
+person-fails = Data collection will fail
+
+consent-title = Share your information
+consent-intro = { $client } asks to see:
+consent-accept = Share my information
+consent-decline = Decline
+consent-note = Only what is listed here is shared, and only with { $client }.
+
+scope-vehicles = Vehicles
+scope-vehicles-desc = Vehicles you own, co-own or lease, from the Norwegian vehicle register.
+scope-unsecured-loans = Unsecured debt
+scope-unsecured-loans-desc = Consumer loans, credit cards and credit lines from the Norwegian debt register.
+scope-info = Personal information
+scope-info-desc = Name, national identity number, address, marital status and citizenship from the National Population Register.
+scope-income = Income
+scope-income-desc = Payslips and employers from the employers' reports (a-ordningen).
+scope-student-loan = Student loan
+scope-student-loan-desc = Balance, fees and interest of your student loan with Lånekassen.
+scope-e-invoices = E-invoices
+scope-e-invoices-desc = Invoices, amounts and due dates from your e-invoice provider.
+
+result-done-title = Done
+result-done = Your information is now shared with { $client }.
+result-error-title = Not completed
+result-cancelled = You cancelled. Nothing was shared with { $client }.
+result-failed = The request could not be completed. Nothing was shared with { $client }.
+result-continue = Return to { $client }
+
+error-title = Something went wrong
+error-unknown-client = This link is not valid: the service that sent you here is not known. Please go back and try again.
+error-ambiguous-parameter = This link is not valid: it has a repeated or conflicting parameter. Please go back and try again.
+error-callback = This link is not valid: its return address does not match the one registered by the service that sent you here.
+error-session-not-found = This link session does not exist. Please start again from the service that sent you here.
+error-session-expired = This link session has expired. Please start again from the service that sent you here.
+error-csrf = This form could not be verified. Please reload the page and try again.
+error-out-of-order = This step is not available yet. Please follow the steps in order.
+error-already-completed = This link session is already completed. Nothing more was done.
+error-invalid-form = The form was incomplete. Please go back and try again.
+error-not-found = This page does not exist.
+error-internal = An unexpected error occurred on our side. Please try again later.
+error-request-id = Reference: { $id }
+
+demo-title = consent-link demo
+demo-intro = This page plays the part of a lender's website, using the test-mode demo client. Every flow uses test BankID and static test data.
+demo-redirect = Redirect integration
+demo-redirect-en = Start Link in English
+demo-redirect-nb = Start Link in Norwegian (norsk)
+demo-oauth = Start the OAuth2 flow (authorization code)
+demo-iframe = Iframe integration
+demo-iframe-start = Open Link in an iframe
+demo-iframe-log = Messages received from Link
+demo-noscript = The iframe integration needs JavaScript on the lender's page. The redirect integration above works without it.
+demo-callback-title = Result received
+demo-callback-intro = Link sent the lender's callback these parameters:
+demo-back = Back to the demo

@@ -1,0 +1,115 @@
+//! `consent-link client create|list|delete`.
+
+use serde_json::json;
+
+use crate::config::{ClientCommand, ClientCreateArgs};
+use crate::crypto;
+use crate::oauth2::client::{validate_callback_uri, validate_styles_origin, Client};
+use crate::oauth2::scope::Scopes;
+use crate::store::{ClientRow, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs a client command, returning what to print.
+pub async fn run(store: &dyn Store, cmd: ClientCommand, now: i64) -> Result<String, CliError> {
+    match cmd {
+        ClientCommand::Create(args) => create(store, args, now).await,
+        ClientCommand::List { json } => list(store, json).await,
+        ClientCommand::Delete { id } => {
+            if store.delete_client(&id).await? {
+                Ok(format!("deleted client {id}"))
+            } else {
+                Err(CliError::Invalid(format!("no client {id}")))
+            }
+        }
+    }
+}
+
+async fn create(store: &dyn Store, args: ClientCreateArgs, now: i64) -> Result<String, CliError> {
+    let callback_uris = args
+        .callbacks
+        .iter()
+        .map(|c| validate_callback_uri(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Invalid)?;
+    let styles_origins = args
+        .styles_origins
+        .iter()
+        .map(|o| validate_styles_origin(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Invalid)?;
+    let allowed_scopes =
+        Scopes::parse(&args.scopes).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let client = Client {
+        id: args.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        name: args.name,
+        callback_uris,
+        allowed_scopes,
+        styles_origins,
+        test_allowed: args.test,
+        confidential: !args.public,
+    };
+    let secret = client
+        .confidential
+        .then(|| crypto::random_token(&mut rand::thread_rng()));
+    let row = ClientRow::new(&client, secret.as_deref().map(crypto::hash_token), now);
+    store.insert_client(&row).await.map_err(|e| match e {
+        StoreError::Conflict(_) => CliError::Invalid(format!("client {} exists", client.id)),
+        e => CliError::Store(e),
+    })?;
+    if args.json {
+        let mut out = client_json(&row);
+        out["client_secret"] = json!(secret);
+        return Ok(out.to_string());
+    }
+    let mut out = format!("created client {} ({})\n", client.id, client.name);
+    match secret {
+        Some(s) => out.push_str(&format!("client secret (shown once, store it now): {s}")),
+        None => out.push_str("public client: no secret; PKCE is required"),
+    }
+    Ok(out)
+}
+
+async fn list(store: &dyn Store, as_json: bool) -> Result<String, CliError> {
+    let rows = store.list_clients().await?;
+    if as_json {
+        return Ok(serde_json::Value::Array(rows.iter().map(client_json).collect()).to_string());
+    }
+    let mut out = String::from("ID\tNAME\tTYPE\tTEST\tSCOPES\tCALLBACKS");
+    for r in &rows {
+        let callbacks: Vec<String> = serde_json::from_str(&r.callback_uris).unwrap_or_default();
+        out.push_str(&format!(
+            "\n{}\t{}\t{}\t{}\t{}\t{}",
+            r.id,
+            r.name,
+            if r.confidential {
+                "confidential"
+            } else {
+                "public"
+            },
+            if r.test_allowed { "yes" } else { "no" },
+            r.allowed_scopes,
+            callbacks.join(" ")
+        ));
+    }
+    Ok(out)
+}
+
+fn client_json(r: &ClientRow) -> serde_json::Value {
+    let list = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(json!([]));
+    json!({
+        "client_id": r.id,
+        "name": r.name,
+        "confidential": r.confidential,
+        "test_allowed": r.test_allowed,
+        "scopes": r.allowed_scopes.split(',').collect::<Vec<_>>(),
+        "callback_uris": list(&r.callback_uris),
+        "styles_origins": list(&r.styles_origins),
+    })
+}

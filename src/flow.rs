@@ -1,0 +1,196 @@
+//! The steps of a link session and the rules between them. Pure: the store
+//! makes each transition atomic; this module says which ones are allowed and
+//! why a refused one was refused.
+
+use crate::oauth2::authorize::Delivery;
+use crate::oauth2::pkce::CodeChallenge;
+use crate::oauth2::scope::Scopes;
+use url::Url;
+
+/// How long a link session lives by default.
+pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 60;
+/// How long an authorization code lives (RFC 6749 §4.1.2: short, ≤ 10 min).
+pub const CODE_TTL_SECS: i64 = 5 * 60;
+
+/// Where an end user is in the flow. Only forward moves are allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Started,
+    MethodSelected,
+    Authenticated,
+    Completed,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Started => "started",
+            Step::MethodSelected => "method_selected",
+            Step::Authenticated => "authenticated",
+            Step::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        [
+            Step::Started,
+            Step::MethodSelected,
+            Step::Authenticated,
+            Step::Completed,
+        ]
+        .into_iter()
+        .find(|step| step.as_str() == s)
+    }
+}
+
+/// The authentication methods. Only the test BankID exists until real
+/// providers are configured (issue 5).
+pub const TEST_BANKID: &str = "test_bankid";
+
+/// A link session as the handlers see it.
+#[derive(Clone, Debug)]
+pub struct LinkSession {
+    pub id_hash: String,
+    pub csrf_hash: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub delivery: Delivery,
+    pub scopes: Scopes,
+    pub locale: String,
+    pub test: bool,
+    pub styles_uri: Option<Url>,
+    pub code_challenge: Option<CodeChallenge>,
+    pub step: Step,
+    pub method: Option<String>,
+    pub subject_hash: Option<String>,
+    pub test_person: Option<String>,
+    pub expires_at: i64,
+}
+
+/// Why a step was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowError {
+    NotFound,
+    Expired,
+    BadCsrf,
+    /// A step submitted before the steps that must come first.
+    OutOfOrder,
+    /// The session already delivered its result.
+    AlreadyCompleted,
+}
+
+impl FlowError {
+    pub fn status(self) -> u16 {
+        match self {
+            FlowError::NotFound => 404,
+            FlowError::Expired => 410,
+            FlowError::BadCsrf => 403,
+            FlowError::OutOfOrder | FlowError::AlreadyCompleted => 409,
+        }
+    }
+
+    pub fn message_key(self) -> &'static str {
+        match self {
+            FlowError::NotFound => "error-session-not-found",
+            FlowError::Expired => "error-session-expired",
+            FlowError::BadCsrf => "error-csrf",
+            FlowError::OutOfOrder => "error-out-of-order",
+            FlowError::AlreadyCompleted => "error-already-completed",
+        }
+    }
+}
+
+/// Whether a session may be viewed at all.
+pub fn check_viewable(session: &LinkSession, now: i64) -> Result<(), FlowError> {
+    if session.step == Step::Completed {
+        return Err(FlowError::AlreadyCompleted);
+    }
+    if now >= session.expires_at {
+        return Err(FlowError::Expired);
+    }
+    Ok(())
+}
+
+/// Why a transition from `expected` (or, for `None`, from any open step)
+/// was refused, given the session as stored. `Ok` means it should have
+/// been allowed, so a store that refused it lost a race.
+pub fn diagnose(
+    session: &LinkSession,
+    csrf_hash: &str,
+    expected: Option<Step>,
+    now: i64,
+) -> Result<(), FlowError> {
+    check_viewable(session, now)?;
+    if !crate::crypto::constant_time_eq(session.csrf_hash.as_bytes(), csrf_hash.as_bytes()) {
+        return Err(FlowError::BadCsrf);
+    }
+    match expected {
+        Some(step) if step != session.step => Err(FlowError::OutOfOrder),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth2::authorize::Entry;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn session(step: Step) -> LinkSession {
+        LinkSession {
+            id_hash: "h".into(),
+            csrf_hash: "c".into(),
+            client_id: "acme".into(),
+            client_name: "Acme".into(),
+            delivery: Delivery {
+                entry: Entry::Link,
+                callback: Url::parse("https://acme.example/cb").unwrap(),
+                callback_given: false,
+                iframe: false,
+                state: None,
+            },
+            scopes: Scopes::parse("info").unwrap(),
+            locale: "en".into(),
+            test: true,
+            styles_uri: None,
+            code_challenge: None,
+            step,
+            method: None,
+            subject_hash: None,
+            test_person: None,
+            expires_at: NOW + 10,
+        }
+    }
+
+    #[test]
+    fn consent_before_authentication_is_out_of_order() {
+        let s = session(Step::Started);
+        assert_eq!(
+            diagnose(&s, "c", Some(Step::Authenticated), NOW),
+            Err(FlowError::OutOfOrder)
+        );
+    }
+
+    #[test]
+    fn expiry_wins_over_everything_but_completion() {
+        let s = session(Step::Authenticated);
+        assert_eq!(
+            diagnose(&s, "x", Some(Step::Authenticated), NOW + 10),
+            Err(FlowError::Expired)
+        );
+        assert_eq!(
+            diagnose(&session(Step::Completed), "c", None, NOW + 10),
+            Err(FlowError::AlreadyCompleted)
+        );
+    }
+
+    #[test]
+    fn wrong_csrf_is_refused() {
+        assert_eq!(
+            diagnose(&session(Step::Started), "x", None, NOW),
+            Err(FlowError::BadCsrf)
+        );
+        assert_eq!(diagnose(&session(Step::Started), "c", None, NOW), Ok(()));
+    }
+}

@@ -1,0 +1,38 @@
+//! Static files, compiled into the binary so that it runs from anywhere.
+
+use axum::extract::Path;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/style.css"),
+    ),
+    (
+        "link-frame.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/link-frame.js"),
+    ),
+    (
+        "demo.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/demo.js"),
+    ),
+];
+
+pub async fn file(Path(name): Path<String>) -> Response {
+    match FILES.iter().find(|(n, _, _)| *n == name) {
+        Some((_, content_type, body)) => (
+            [
+                (CONTENT_TYPE, *content_type),
+                (CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -1,0 +1,109 @@
+//! Thin handlers: extract, call `oauth2::`/`flow`, call the store, render.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::crypto::ServerKey;
+use crate::store::Store;
+
+mod assets;
+mod authorize;
+mod demo;
+mod error;
+mod health;
+mod pages;
+mod steps;
+
+pub use error::AppError;
+
+/// The time source. Handlers take the time here, once, and pass it on.
+pub trait Clock: Send + Sync + 'static {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub key: ServerKey,
+    /// The public URL, used as the OAuth2 issuer (`iss`).
+    pub issuer: String,
+    pub session_ttl_secs: i64,
+    pub clock: Arc<dyn Clock>,
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+pub fn router(state: AppState) -> Router {
+    let x_request_id = axum::http::HeaderName::from_static(REQUEST_ID);
+    Router::new()
+        .route("/", get(authorize::link_entry))
+        .route("/link", get(authorize::link_entry))
+        .route("/oauth/authorize", get(authorize::oauth_entry))
+        .route("/s/{sid}", get(steps::show))
+        .route("/s/{sid}/method", post(steps::method_post))
+        .route("/s/{sid}/authenticate", post(steps::authenticate_post))
+        .route("/s/{sid}/consent", post(steps::consent_post))
+        .route("/s/{sid}/cancel", post(steps::cancel_post))
+        .route("/demo", get(demo::index))
+        .route("/demo/callback", get(demo::callback))
+        .route("/static/{file}", get(assets::file))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(error::render_internal_errors))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    // The route template, never the path: paths carry
+                    // session IDs and queries carry codes and state.
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(MatchedPath::as_str)
+                        .unwrap_or("<unmatched>");
+                    let request_id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), route, request_id)
+                })
+                .on_request(())
+                .on_response(
+                    |res: &axum::response::Response, latency: Duration, _: &Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            "served"
+                        );
+                    },
+                )
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,121 @@
+//! Rendering pages with their security headers.
+
+use axum::extract::Request;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppError;
+use crate::flow::LinkSession;
+
+/// What a page's Content-Security-Policy allows beyond our own origin.
+#[derive(Debug, Default)]
+pub struct PagePolicy {
+    /// In iframe mode, the one origin allowed to frame the page.
+    pub frame_ancestor: Option<String>,
+    /// The callback's origin, so a form may redirect there.
+    pub form_target: Option<String>,
+    /// The origin of the integrator's `styles_uri`.
+    pub style_origin: Option<String>,
+    /// Origins this page may frame (only the demo integrator page frames).
+    pub frame_src: Option<String>,
+}
+
+impl PagePolicy {
+    pub fn for_session(s: &LinkSession) -> PagePolicy {
+        let callback_origin = s.delivery.callback.origin().ascii_serialization();
+        PagePolicy {
+            frame_ancestor: s.delivery.iframe.then(|| callback_origin.clone()),
+            form_target: Some(callback_origin),
+            style_origin: s
+                .styles_uri
+                .as_ref()
+                .map(|u| u.origin().ascii_serialization()),
+            frame_src: None,
+        }
+    }
+
+    fn csp(&self) -> String {
+        let extra = |o: &Option<String>| o.as_ref().map(|o| format!(" {o}")).unwrap_or_default();
+        let frame_src = self
+            .frame_src
+            .as_ref()
+            .map(|o| format!("; frame-src {o}"))
+            .unwrap_or_default();
+        format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'{}; img-src 'self'; \
+             form-action 'self'{}; frame-ancestors {}; base-uri 'none'{}",
+            extra(&self.style_origin),
+            extra(&self.form_target),
+            self.frame_ancestor.as_deref().unwrap_or("'none'"),
+            frame_src,
+        )
+    }
+}
+
+/// Renders `view` with `status` and the CSP of `policy`.
+pub fn render(
+    status: StatusCode,
+    view: &impl askama::Template,
+    policy: &PagePolicy,
+) -> Result<Response, AppError> {
+    let body = view
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    let mut res = (status, Html(body)).into_response();
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&policy.csp()) {
+        headers.insert(CONTENT_SECURITY_POLICY, v);
+    }
+    if policy.frame_ancestor.is_none() {
+        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    // Pages carry anti-CSRF tokens and personal data: never cached.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// Headers every response gets; a response without its own CSP gets the
+/// strictest one.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csp_has_no_unsafe_inline_and_frames_only_when_asked() {
+        let strict = PagePolicy::default().csp();
+        assert!(strict.contains("frame-ancestors 'none'"));
+        assert!(!strict.contains("unsafe-inline"));
+        let framed = PagePolicy {
+            frame_ancestor: Some("https://acme.example".into()),
+            form_target: Some("https://acme.example".into()),
+            style_origin: None,
+            frame_src: None,
+        }
+        .csp();
+        assert!(framed.contains("frame-ancestors https://acme.example;"));
+        assert!(framed.contains("form-action 'self' https://acme.example;"));
+    }
+}

@@ -1,0 +1,528 @@
+//! The steps of a link session, each a plain HTML form: method selection,
+//! the test BankID, consent. Each POST is checked (session, step, CSRF
+//! token, expiry), applied by one guarded write, and answered by a 303 to
+//! the session page (or, at the end, the result).
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::error_page;
+use super::pages::{render, PagePolicy};
+use super::{AppError, AppState};
+use crate::crypto;
+use crate::flow::{self, FlowError, LinkSession, Step, CODE_TTL_SECS, TEST_BANKID};
+use crate::i18n::{self, Tr};
+use crate::oauth2::authorize::{Delivery, Entry};
+use crate::oauth2::error::{ErrorCode, OAuthError};
+use crate::oauth2::result::{self, Outcome};
+use crate::store::{Advance, NewAuthorizationCode, NewConsent};
+use crate::test_persons::{self, Behaviour, TEST_PERSONS};
+use crate::views::{
+    ConsentPage, FrameMessages, MethodOption, MethodPage, PageCtx, PersonOption, ResultPage,
+    ScopeLine, TestBankIdPage,
+};
+
+/// Every step form's fields; each step reads the ones it needs.
+#[derive(Debug, Default, Deserialize)]
+pub struct StepForm {
+    csrf: Option<String>,
+    method: Option<String>,
+    person: Option<String>,
+    decision: Option<String>,
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let session = match load(&app, &sid, &headers).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    if let Err(e) = flow::check_viewable(&session, app.clock.now()) {
+        return flow_error_page(&session, e);
+    }
+    render_step(&app, &session, &sid)
+}
+
+pub async fn method_post(
+    State(app): State<AppState>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<StepForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let c = match checked(&app, &sid, &headers, &form, Some(Step::Started)).await? {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
+    };
+    let session = &c.session;
+    let method = form.method.as_deref().unwrap_or("");
+    if !available_methods(session).contains(&method) {
+        return session_error_page(session, StatusCode::BAD_REQUEST, "error-invalid-form");
+    }
+    let advance = Advance {
+        method: Some(method),
+        ..c.advance(Some(Step::Started), Step::MethodSelected)
+    };
+    apply(&app, &sid, &form, advance).await
+}
+
+pub async fn authenticate_post(
+    State(app): State<AppState>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<StepForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let c = match checked(&app, &sid, &headers, &form, Some(Step::MethodSelected)).await? {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
+    };
+    let session = &c.session;
+    let person = form.person.as_deref().and_then(test_persons::find);
+    let (Some(person), Some(TEST_BANKID)) = (person, session.method.as_deref()) else {
+        return session_error_page(session, StatusCode::BAD_REQUEST, "error-invalid-form");
+    };
+    if person.behaviour == Behaviour::CancelsAtBankId {
+        let advance = c.advance(Some(Step::MethodSelected), Step::Completed);
+        return finish(
+            &app,
+            &sid,
+            session,
+            &form,
+            advance,
+            Outcome::Error(OAuthError::cancelled()),
+        )
+        .await;
+    }
+    let subject_hash = app.key.subject_hash(person.national_id);
+    let advance = Advance {
+        subject_hash: Some(&subject_hash),
+        test_person: Some(person.key),
+        ..c.advance(Some(Step::MethodSelected), Step::Authenticated)
+    };
+    apply(&app, &sid, &form, advance).await
+}
+
+pub async fn consent_post(
+    State(app): State<AppState>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<StepForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let c = match checked(&app, &sid, &headers, &form, Some(Step::Authenticated)).await? {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
+    };
+    let session = &c.session;
+    let advance = c.advance(Some(Step::Authenticated), Step::Completed);
+    match form.decision.as_deref() {
+        Some("decline") => {
+            finish(
+                &app,
+                &sid,
+                session,
+                &form,
+                advance,
+                Outcome::Error(OAuthError::cancelled()),
+            )
+            .await
+        }
+        Some("accept") => accept(&app, &sid, session, &form, advance).await,
+        _ => session_error_page(session, StatusCode::BAD_REQUEST, "error-invalid-form"),
+    }
+}
+
+pub async fn cancel_post(
+    State(app): State<AppState>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<StepForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let c = match checked(&app, &sid, &headers, &form, None).await? {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
+    };
+    let session = &c.session;
+    let advance = c.advance(None, Step::Completed);
+    finish(
+        &app,
+        &sid,
+        session,
+        &form,
+        advance,
+        Outcome::Error(OAuthError::cancelled()),
+    )
+    .await
+}
+
+/// Records consent and delivers the user ID (Link) or a fresh
+/// authorization code (OAuth2).
+async fn accept(
+    app: &AppState,
+    sid: &str,
+    session: &LinkSession,
+    form: &StepForm,
+    advance: Advance<'_>,
+) -> Result<Response, AppError> {
+    let Some(subject_hash) = session.subject_hash.as_deref() else {
+        return Err(AppError::Internal(
+            "authenticated session without subject".into(),
+        ));
+    };
+    let candidate_id = uuid::Uuid::new_v4().to_string();
+    let scopes = session.scopes.to_product_string();
+    let consent = NewConsent {
+        user_data_id: &candidate_id,
+        client_id: &session.client_id,
+        subject_hash,
+        test_person: session.test_person.as_deref(),
+        scopes: &scopes,
+        now: advance.now,
+    };
+    let code = match session.delivery.entry {
+        Entry::Link => None,
+        Entry::OAuth2 => Some(crypto::random_token(&mut rand::thread_rng())),
+    };
+    let code_hash = code.as_deref().map(crypto::hash_token);
+    let redirect_uri = session.delivery.callback.to_string();
+    let new_code = code_hash.as_deref().map(|code_hash| NewAuthorizationCode {
+        code_hash,
+        client_id: &session.client_id,
+        redirect_uri: &redirect_uri,
+        redirect_given: session.delivery.callback_given,
+        code_challenge: session.code_challenge.as_ref().map(|c| c.as_str()),
+        scopes: &scopes,
+        created_at: advance.now,
+        expires_at: advance.now + CODE_TTL_SECS,
+    });
+    let Some(user_data_id) = app
+        .store
+        .complete_with_consent(&advance, &consent, new_code.as_ref())
+        .await?
+    else {
+        return refused(app, sid, form, Some(Step::Authenticated)).await;
+    };
+    let outcome = Outcome::Code(code.unwrap_or(user_data_id));
+    deliver(
+        app,
+        &session.delivery,
+        &outcome,
+        &session.client_name,
+        &session.locale,
+        &PagePolicy::for_session(session),
+    )
+}
+
+/// Completes the session without consent and delivers `outcome`.
+async fn finish(
+    app: &AppState,
+    sid: &str,
+    session: &LinkSession,
+    form: &StepForm,
+    advance: Advance<'_>,
+    outcome: Outcome,
+) -> Result<Response, AppError> {
+    if app.store.advance_link_session(&advance).await?.is_none() {
+        return refused(app, sid, form, advance.from).await;
+    }
+    deliver(
+        app,
+        &session.delivery,
+        &outcome,
+        &session.client_name,
+        &session.locale,
+        &PagePolicy::for_session(session),
+    )
+}
+
+/// Applies a step forward and sends the browser to the next page.
+async fn apply(
+    app: &AppState,
+    sid: &str,
+    form: &StepForm,
+    advance: Advance<'_>,
+) -> Result<Response, AppError> {
+    if app.store.advance_link_session(&advance).await?.is_none() {
+        return refused(app, sid, form, advance.from).await;
+    }
+    Ok(Redirect::to(&format!("/s/{sid}")).into_response())
+}
+
+/// A session that passed the checks of a step, with the hash of the
+/// submitted CSRF token, which the guarded write checks again.
+struct Checked {
+    session: LinkSession,
+    csrf_hash: String,
+    now: i64,
+}
+
+impl Checked {
+    fn advance(&self, from: Option<Step>, to: Step) -> Advance<'_> {
+        Advance {
+            id_hash: &self.session.id_hash,
+            csrf_hash: &self.csrf_hash,
+            from,
+            to,
+            now: self.now,
+            method: None,
+            subject_hash: None,
+            test_person: None,
+        }
+    }
+}
+
+/// Loads the session and checks the request against it (step, CSRF token,
+/// expiry); on refusal, the page that explains why.
+async fn checked(
+    app: &AppState,
+    sid: &str,
+    headers: &HeaderMap,
+    form: &StepForm,
+    expected: Option<Step>,
+) -> Result<Result<Checked, Response>, AppError> {
+    let session = match load(app, sid, headers).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(Err(page)),
+    };
+    let now = app.clock.now();
+    let csrf_hash = crypto::hash_token(form.csrf.as_deref().unwrap_or(""));
+    match flow::diagnose(&session, &csrf_hash, expected, now) {
+        Ok(()) => Ok(Ok(Checked {
+            session,
+            csrf_hash,
+            now,
+        })),
+        Err(e) => {
+            tracing::debug!(error = ?e, "step refused");
+            Ok(Err(flow_error_page(&session, e)?))
+        }
+    }
+}
+
+/// A guarded write that did not apply: someone else moved the session
+/// between our check and our write. Explain with a fresh look.
+async fn refused(
+    app: &AppState,
+    sid: &str,
+    form: &StepForm,
+    expected: Option<Step>,
+) -> Result<Response, AppError> {
+    let row = app.store.get_link_session(&crypto::hash_token(sid)).await?;
+    let Some(session) = row.map(|r| r.to_session()).transpose()? else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            i18n::DEFAULT_LOCALE,
+            FlowError::NotFound.message_key(),
+            &PagePolicy::default(),
+        );
+    };
+    let csrf_hash = crypto::hash_token(form.csrf.as_deref().unwrap_or(""));
+    let e = flow::diagnose(&session, &csrf_hash, expected, app.clock.now())
+        .err()
+        .unwrap_or(FlowError::OutOfOrder);
+    flow_error_page(&session, e)
+}
+
+async fn load(
+    app: &AppState,
+    sid: &str,
+    headers: &HeaderMap,
+) -> Result<Result<LinkSession, Response>, AppError> {
+    match app.store.get_link_session(&crypto::hash_token(sid)).await? {
+        Some(row) => Ok(Ok(row.to_session()?)),
+        None => {
+            let locale = i18n::negotiate(
+                None,
+                headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+            );
+            let e = FlowError::NotFound;
+            Ok(Err(error_page(
+                status(e),
+                &locale,
+                e.message_key(),
+                &PagePolicy::default(),
+            )?))
+        }
+    }
+}
+
+fn status(e: FlowError) -> StatusCode {
+    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+fn flow_error_page(session: &LinkSession, e: FlowError) -> Result<Response, AppError> {
+    session_error_page(session, status(e), e.message_key())
+}
+
+fn session_error_page(
+    session: &LinkSession,
+    status: StatusCode,
+    key: &str,
+) -> Result<Response, AppError> {
+    error_page(
+        status,
+        &session.locale,
+        key,
+        &PagePolicy::for_session(session),
+    )
+}
+
+/// The methods this session offers. Configured providers join here (issue 5).
+fn available_methods(session: &LinkSession) -> Vec<&'static str> {
+    if session.test {
+        vec![TEST_BANKID]
+    } else {
+        Vec::new()
+    }
+}
+
+fn frame_messages(delivery: &Delivery, messages: Vec<Value>) -> Option<FrameMessages> {
+    delivery.iframe.then(|| FrameMessages {
+        origin: result::target_origin(delivery),
+        messages: Value::Array(messages).to_string(),
+    })
+}
+
+/// The page for the session's current step.
+pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<Response, AppError> {
+    let tr = Tr::new(&session.locale);
+    let csrf = app.key.csrf_token(sid);
+    let statuses: &[&str] = match session.step {
+        Step::Started => &["loaded"],
+        Step::MethodSelected => &["method_selected"],
+        Step::Authenticated => &["authenticated", "consent_shown"],
+        Step::Completed => return flow_error_page(session, FlowError::AlreadyCompleted),
+    };
+    let messages = statuses
+        .iter()
+        .map(|s| result::status_message(&session.delivery, s))
+        .collect();
+    let progress = match session.step {
+        Step::Started => "step-1",
+        Step::MethodSelected => "step-2",
+        _ => "step-3",
+    };
+    let page = PageCtx {
+        styles_uri: session.styles_uri.as_ref().map(|u| u.to_string()),
+        frame: frame_messages(&session.delivery, messages),
+        progress: Some(progress),
+        tr: tr.clone(),
+    };
+    let policy = PagePolicy::for_session(session);
+    let cancel_action = format!("/s/{sid}/cancel");
+    match session.step {
+        Step::Started => {
+            let methods = available_methods(session)
+                .into_iter()
+                .map(|id| MethodOption {
+                    id,
+                    label: tr.t("method-test-bankid"),
+                    hint: tr.t("method-test-bankid-hint"),
+                })
+                .collect();
+            let view = MethodPage {
+                page,
+                client_name: session.client_name.clone(),
+                action: format!("/s/{sid}/method"),
+                cancel_action,
+                csrf,
+                methods,
+            };
+            render(StatusCode::OK, &view, &policy)
+        }
+        Step::MethodSelected => {
+            let persons = TEST_PERSONS
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PersonOption {
+                    key: p.key,
+                    name: p.name,
+                    description: tr.t(p.description_key()),
+                    checked: i == 0,
+                })
+                .collect();
+            let view = TestBankIdPage {
+                page,
+                action: format!("/s/{sid}/authenticate"),
+                cancel_action,
+                csrf,
+                persons,
+            };
+            render(StatusCode::OK, &view, &policy)
+        }
+        _ => {
+            let scopes = session
+                .scopes
+                .iter()
+                .map(|s| ScopeLine::new(&tr, s))
+                .collect();
+            let view = ConsentPage {
+                page,
+                client_name: session.client_name.clone(),
+                action: format!("/s/{sid}/consent"),
+                csrf,
+                scopes,
+            };
+            render(StatusCode::OK, &view, &policy)
+        }
+    }
+}
+
+/// Sends `outcome` to the integrator: a 303 to the callback, or in iframe
+/// mode a page whose script posts it to the callback's origin.
+pub fn deliver(
+    app: &AppState,
+    delivery: &Delivery,
+    outcome: &Outcome,
+    client_name: &str,
+    locale: &str,
+    policy: &PagePolicy,
+) -> Result<Response, AppError> {
+    let url = result::redirect_url(delivery, outcome, &app.issuer);
+    if !delivery.iframe {
+        return Ok(Redirect::to(url.as_str()).into_response());
+    }
+    let tr = Tr::new(locale);
+    let messages = vec![
+        result::status_message(delivery, "completed"),
+        result::message(delivery, outcome),
+    ];
+    let (title, message) = match outcome {
+        Outcome::Code(_) => (
+            tr.t("result-done-title"),
+            tr.t1("result-done", "client", client_name),
+        ),
+        Outcome::Error(e) if e.code == ErrorCode::AccessDenied => (
+            tr.t("result-error-title"),
+            tr.t1("result-cancelled", "client", client_name),
+        ),
+        Outcome::Error(_) => (
+            tr.t("result-error-title"),
+            tr.t1("result-failed", "client", client_name),
+        ),
+    };
+    let view = ResultPage {
+        continue_label: tr.t1("result-continue", "client", client_name),
+        continue_href: url.to_string(),
+        title,
+        message,
+        page: PageCtx {
+            tr,
+            styles_uri: None,
+            frame: frame_messages(delivery, messages),
+            progress: None,
+        },
+    };
+    render(StatusCode::OK, &view, policy)
+}

@@ -1,0 +1,146 @@
+//! Every user-visible string comes from `locales/<lang>/*.ftl`. Adding a
+//! language is adding its folder: the list of languages is read from it.
+
+use std::sync::LazyLock;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        // Unicode isolation marks around arguments would end up in HTML.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+pub const DEFAULT_LOCALE: &str = "en";
+
+static SUPPORTED: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut langs: Vec<String> = LOCALES.locales().map(|l| l.to_string()).collect();
+    langs.sort();
+    langs
+});
+
+/// The languages this deployment speaks.
+pub fn supported() -> Vec<&'static str> {
+    SUPPORTED.iter().map(String::as_str).collect()
+}
+
+/// The language to speak: the `locale` parameter if supported, then the
+/// first supported language of `Accept-Language` (by quality; `no` and `nn`
+/// read as `nb`), then English.
+pub fn negotiate(param: Option<&str>, accept_language: Option<&str>) -> String {
+    let supported = supported();
+    if let Some(p) = param.filter(|p| supported.contains(p)) {
+        return p.to_owned();
+    }
+    for requested in fluent_langneg::accepted_languages::parse(accept_language.unwrap_or("")) {
+        let lang = match requested.language.as_str() {
+            "no" | "nn" => "nb",
+            other => other,
+        };
+        if let Some(found) = supported.iter().find(|s| **s == lang) {
+            return (*found).to_owned();
+        }
+    }
+    DEFAULT_LOCALE.to_owned()
+}
+
+/// A translator for one language.
+#[derive(Clone, Debug)]
+pub struct Tr {
+    lang: LanguageIdentifier,
+    code: String,
+}
+
+impl Tr {
+    /// `code` should come from [`negotiate`]; anything else falls back to English.
+    pub fn new(code: &str) -> Tr {
+        let code = if supported().contains(&code) {
+            code
+        } else {
+            DEFAULT_LOCALE
+        };
+        let lang = code.parse().unwrap_or_else(|_| LOCALES.fallback().clone());
+        Tr {
+            lang,
+            code: code.to_owned(),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        LOCALES.lookup(&self.lang, key)
+    }
+
+    /// Whether this language has `key` itself, without falling back to
+    /// English. Placeholder values stand in for the messages' arguments,
+    /// since a message formatted without its arguments counts as missing.
+    pub fn has_own(&self, key: &str) -> bool {
+        let args: std::collections::HashMap<&str, FluentValue> = ["client", "id"]
+            .into_iter()
+            .map(|a| (a, FluentValue::from("x")))
+            .collect();
+        LOCALES
+            .lookup_single_language(&self.lang, key, Some(&args))
+            .is_ok()
+    }
+
+    pub fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
+        let args = std::collections::HashMap::from([(
+            std::borrow::Cow::Borrowed(name),
+            FluentValue::from(value.to_owned()),
+        )]);
+        LOCALES.lookup_with_args(&self.lang, key, &args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_order() {
+        assert_eq!(negotiate(Some("nb"), Some("en")), "nb");
+        assert_eq!(negotiate(Some("fr"), Some("nb-NO,en;q=0.5")), "nb");
+        assert_eq!(negotiate(None, Some("no")), "nb");
+        assert_eq!(negotiate(None, Some("de, en;q=0.1")), "en");
+        assert_eq!(negotiate(None, None), "en");
+    }
+
+    /// Every key of the English files, read from the files themselves.
+    fn english_keys() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en");
+        let mut keys = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                if let Some((key, _)) = line.split_once(" =") {
+                    if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !key.is_empty()
+                    {
+                        keys.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let keys = english_keys();
+        assert!(keys.len() > 20, "found only {} keys", keys.len());
+        assert!(supported().contains(&"nb"));
+        for lang in supported() {
+            let tr = Tr::new(lang);
+            for key in &keys {
+                assert!(tr.has_own(key), "{lang} lacks {key}");
+            }
+        }
+    }
+}

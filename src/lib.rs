@@ -1,0 +1,96 @@
+//! consent-link: the Link page a lender sends its customer to, with an
+//! OAuth2 surface. `main.rs` and the tests both build the app through
+//! [`app`].
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod flow;
+pub mod http;
+pub mod i18n;
+pub mod oauth2;
+pub mod store;
+pub mod test_persons;
+pub mod testdata;
+pub mod views;
+
+use std::sync::Arc;
+
+pub use http::{router as app, AppState, Clock, SystemClock};
+
+use crate::crypto::ServerKey;
+use crate::oauth2::client::Client;
+use crate::oauth2::scope::{Scope, Scopes};
+use crate::store::{ClientRow, Store, StoreError};
+
+/// The server key: the configured one, else one generated once and kept in
+/// the database so that every instance shares it.
+pub async fn server_key(
+    store: &dyn Store,
+    configured: Option<&str>,
+) -> Result<ServerKey, StoreError> {
+    if let Some(k) = configured {
+        return Ok(ServerKey::new(k.as_bytes()));
+    }
+    let fresh = crypto::random_token(&mut rand::thread_rng());
+    let key = store.setting_get_or_insert("server_key", &fresh).await?;
+    Ok(ServerKey::new(key.as_bytes()))
+}
+
+/// Builds the state the router serves.
+pub async fn state(
+    store: Arc<dyn Store>,
+    issuer: &str,
+    secret_key: Option<&str>,
+    session_ttl_secs: i64,
+) -> Result<AppState, StoreError> {
+    let key = server_key(store.as_ref(), secret_key).await?;
+    Ok(AppState {
+        store,
+        key,
+        issuer: issuer.trim_end_matches('/').to_owned(),
+        session_ttl_secs,
+        clock: Arc::new(SystemClock),
+    })
+}
+
+/// The ID of the demo client that a fresh `serve` creates.
+pub const DEMO_CLIENT_ID: &str = "demo";
+
+/// Creates the test-mode `demo` client, calling back to this service's
+/// `/demo/callback`, unless it exists.
+pub async fn ensure_demo_client(
+    store: &dyn Store,
+    issuer: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    if store.get_client(DEMO_CLIENT_ID).await?.is_some() {
+        return Ok(());
+    }
+    let issuer = issuer.trim_end_matches('/');
+    let client = Client {
+        id: DEMO_CLIENT_ID.into(),
+        name: "Demo Bank".into(),
+        callback_uris: vec![format!("{issuer}/demo/callback")],
+        allowed_scopes: Scopes::parse(&Scope::ALL.map(Scope::as_str).join(","))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        styles_origins: vec![issuer.to_owned()],
+        test_allowed: true,
+        confidential: true,
+    };
+    // The demo's secret is used by the demo's own server side (issue 3);
+    // until then it is not kept anywhere but as this hash.
+    let secret = crypto::random_token(&mut rand::thread_rng());
+    match store
+        .insert_client(&ClientRow::new(
+            &client,
+            Some(crypto::hash_token(&secret)),
+            now,
+        ))
+        .await
+    {
+        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}

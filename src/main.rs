@@ -1,0 +1,89 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use consent_link::config::{Cli, Command, ServeArgs};
+use consent_link::{Clock, SystemClock};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let store = consent_link::store::connect(&cli.database_url).await?;
+    match cli.command {
+        Command::Serve(args) => serve(store, &cli.database_url, args).await,
+        Command::Client(cmd) => {
+            let out = consent_link::cli::run(store.as_ref(), cmd, SystemClock.now()).await?;
+            println!("{out}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(
+    store: std::sync::Arc<dyn consent_link::store::Store>,
+    database_url: &str,
+    args: ServeArgs,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if args.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
+        return Err("CONSENT_LINK_SECRET_KEY must be at least 32 characters".into());
+    }
+    let issuer = match &args.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => format!("http://{}", args.bind),
+    };
+    let state = consent_link::state(
+        store.clone(),
+        &issuer,
+        args.secret_key.as_deref(),
+        args.session_ttl,
+    )
+    .await?;
+    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+    let demo = !args.no_demo && database_url.starts_with("sqlite:");
+    if demo {
+        consent_link::ensure_demo_client(store.as_ref(), &issuer, SystemClock.now()).await?;
+    }
+    tokio::spawn(purge_expired(store.clone()));
+    tracing::info!(bind = %args.bind, issuer = %issuer, "consent-link listening");
+    if demo {
+        println!("consent-link is running. Open {issuer}/demo to try it (test mode, demo client).");
+    } else {
+        println!("consent-link is running at {issuer}");
+    }
+    axum::serve(listener, consent_link::app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// Every ten minutes, deletes link sessions and codes that expired over an
+/// hour ago. Any instance may do it; the deletes are idempotent.
+async fn purge_expired(store: std::sync::Arc<dyn consent_link::store::Store>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match store.purge_expired(SystemClock.now() - 3600).await {
+            Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired sessions and codes"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+        }
+    }
+}

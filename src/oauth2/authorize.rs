@@ -1,0 +1,469 @@
+//! Evaluates an authorization request. Until `client_id` and the callback are
+//! validated, every error is shown on a page and nothing is redirected
+//! (RFC 6749 §4.1.2.1); after that, errors go back to the callback.
+
+use url::Url;
+
+use super::client::Client;
+use super::error::{ErrorCode, OAuthError};
+use super::params::{parse_flag, Params, Repeated};
+use super::pkce::CodeChallenge;
+use super::scope::{ScopeError, Scopes};
+
+/// Longest `state` echoed back, in bytes (SPEC.md).
+pub const MAX_STATE_BYTES: usize = 512;
+
+/// Which entry point a request came through; it decides the result format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// `/` and `/link`: the product-compatible entry; `code` is the user ID.
+    Link,
+    /// `/oauth/authorize`: RFC 6749; `code` is an authorization code.
+    OAuth2,
+}
+
+impl Entry {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entry::Link => "link",
+            Entry::OAuth2 => "oauth2",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Entry> {
+        match s {
+            "link" => Some(Entry::Link),
+            "oauth2" => Some(Entry::OAuth2),
+            _ => None,
+        }
+    }
+}
+
+/// Where and how a result goes back to the integrator. Known only once the
+/// client and its callback are validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub entry: Entry,
+    pub callback: Url,
+    /// Whether the callback was given in the request (RFC 6749 §4.1.3 then
+    /// requires it again at the token endpoint).
+    pub callback_given: bool,
+    pub iframe: bool,
+    pub state: Option<String>,
+}
+
+/// Errors shown to the end user on a page, never redirected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageError {
+    MissingClientId,
+    UnknownClient,
+    /// `client_id` or the callback given twice, or both callback names given
+    /// with different values.
+    AmbiguousParameter(String),
+    CallbackMismatch,
+    /// The client has several callbacks and the request named none.
+    CallbackRequired,
+}
+
+impl PageError {
+    /// The locale message key that explains this error to the end user.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            PageError::MissingClientId | PageError::UnknownClient => "error-unknown-client",
+            PageError::AmbiguousParameter(_) => "error-ambiguous-parameter",
+            PageError::CallbackMismatch | PageError::CallbackRequired => "error-callback",
+        }
+    }
+}
+
+/// A request that was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    Page(PageError),
+    Deliver(Box<Delivery>, OAuthError),
+}
+
+/// A valid authorization request, ready to become a link session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizationRequest {
+    pub delivery: Delivery,
+    pub scopes: Scopes,
+    /// The `locale` parameter, when it names a supported language.
+    pub locale: Option<String>,
+    pub test: bool,
+    pub styles_uri: Option<Url>,
+    pub code_challenge: Option<CodeChallenge>,
+}
+
+/// The `client_id` of a request, or the page error for its absence.
+pub fn client_id(params: &Params) -> Result<&str, PageError> {
+    params
+        .get("client_id")
+        .map_err(|Repeated(name)| PageError::AmbiguousParameter(name))?
+        .ok_or(PageError::MissingClientId)
+}
+
+/// Evaluates a request for `client`, which the caller looked up by
+/// [`client_id`]. `supported_locales` are the languages this deployment speaks.
+pub fn evaluate(
+    entry: Entry,
+    params: &Params,
+    client: &Client,
+    supported_locales: &[&str],
+) -> Result<AuthorizationRequest, Rejection> {
+    let callback = validate_callback(entry, params, client).map_err(Rejection::Page)?;
+    let (callback, callback_given) = callback;
+
+    // The delivery is settled first, so that every later error carries `state`.
+    let mut problem: Option<OAuthError> = None;
+    let state = match params.get("state") {
+        Ok(Some(s)) if s.len() > MAX_STATE_BYTES => {
+            problem = Some(OAuthError::invalid_request(format!(
+                "state is longer than {MAX_STATE_BYTES} bytes"
+            )));
+            None
+        }
+        Ok(s) => s.map(str::to_owned),
+        Err(Repeated(name)) => {
+            problem = Some(repeated(&name));
+            None
+        }
+    };
+    let iframe = match params.get("iframe").map(parse_flag) {
+        Ok(Some(flag)) => flag,
+        Ok(None) => {
+            problem.get_or_insert(OAuthError::invalid_request(
+                "iframe must be true, 1, false or 0",
+            ));
+            false
+        }
+        Err(Repeated(name)) => {
+            problem.get_or_insert(repeated(&name));
+            false
+        }
+    };
+    let delivery = Delivery {
+        entry,
+        callback,
+        callback_given,
+        iframe,
+        state,
+    };
+    if let Some(error) = problem {
+        return Err(Rejection::Deliver(Box::new(delivery), error));
+    }
+    match evaluate_rest(entry, params, client, supported_locales) {
+        Ok(rest) => Ok(AuthorizationRequest {
+            delivery,
+            scopes: rest.scopes,
+            locale: rest.locale,
+            test: rest.test,
+            styles_uri: rest.styles_uri,
+            code_challenge: rest.code_challenge,
+        }),
+        Err(error) => Err(Rejection::Deliver(Box::new(delivery), error)),
+    }
+}
+
+struct Rest {
+    scopes: Scopes,
+    locale: Option<String>,
+    test: bool,
+    styles_uri: Option<Url>,
+    code_challenge: Option<CodeChallenge>,
+}
+
+fn evaluate_rest(
+    entry: Entry,
+    params: &Params,
+    client: &Client,
+    supported_locales: &[&str],
+) -> Result<Rest, OAuthError> {
+    if let Some(name) = params.first_repeated() {
+        return Err(repeated(name));
+    }
+    let get = |name: &str| params.get(name).map_err(|Repeated(name)| repeated(&name));
+
+    if entry == Entry::OAuth2 {
+        match get("response_type")? {
+            None | Some("code") => {}
+            Some(other) => {
+                return Err(OAuthError::new(
+                    ErrorCode::UnsupportedResponseType,
+                    format!("response_type '{other}' is not supported; use 'code'"),
+                ))
+            }
+        }
+    }
+
+    let scopes = match get("scope")? {
+        None => Err(ScopeError::Empty),
+        Some(s) => Scopes::parse(s),
+    }
+    .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.to_string()))?;
+    if let Some(missing) = scopes.first_missing_from(&client.allowed_scopes) {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            format!("scope '{missing}' is not allowed for this client"),
+        ));
+    }
+
+    let test = parse_flag(get("test")?)
+        .ok_or_else(|| OAuthError::invalid_request("test must be true, 1, false or 0"))?;
+    if test && !client.test_allowed {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "test mode is not enabled for this client",
+        ));
+    }
+
+    let styles_uri = get("styles_uri")?
+        .map(|s| validate_styles_uri(s, client))
+        .transpose()?;
+
+    let code_challenge = if entry == Entry::OAuth2 {
+        let challenge =
+            CodeChallenge::from_params(get("code_challenge")?, get("code_challenge_method")?)
+                .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
+        if challenge.is_none() && !client.confidential {
+            return Err(OAuthError::invalid_request(
+                "public clients must use PKCE (code_challenge)",
+            ));
+        }
+        challenge
+    } else {
+        None
+    };
+
+    let locale = get("locale")?
+        .filter(|l| supported_locales.contains(l))
+        .map(str::to_owned);
+
+    Ok(Rest {
+        scopes,
+        locale,
+        test,
+        styles_uri,
+        code_challenge,
+    })
+}
+
+fn repeated(name: &str) -> OAuthError {
+    OAuthError::invalid_request(format!("parameter '{name}' was given more than once"))
+}
+
+/// The callback to deliver to, and whether the request named it.
+fn validate_callback(
+    entry: Entry,
+    params: &Params,
+    client: &Client,
+) -> Result<(Url, bool), PageError> {
+    let ambiguous = |Repeated(name)| PageError::AmbiguousParameter(name);
+    let callback_uri = params.get("callback_uri").map_err(ambiguous)?;
+    let redirect_uri = params.get("redirect_uri").map_err(ambiguous)?;
+    let given = match (entry, redirect_uri, callback_uri) {
+        (_, Some(r), Some(c)) if r != c => {
+            return Err(PageError::AmbiguousParameter("redirect_uri".into()))
+        }
+        (_, Some(uri), _) | (_, None, Some(uri)) => Some(uri),
+        (_, None, None) => None,
+    };
+    let chosen = match given {
+        Some(uri) => client
+            .callback_uris
+            .iter()
+            .find(|registered| registered.as_str() == uri)
+            .ok_or(PageError::CallbackMismatch)?,
+        None => match client.callback_uris.as_slice() {
+            [only] => only,
+            _ => return Err(PageError::CallbackRequired),
+        },
+    };
+    // Registered callbacks are validated absolute URLs; one that no longer
+    // parses is treated as a mismatch rather than trusted.
+    let url = Url::parse(chosen).map_err(|_| PageError::CallbackMismatch)?;
+    Ok((url, given.is_some()))
+}
+
+/// Whether a host is a loopback address or `localhost`.
+pub fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn validate_styles_uri(s: &str, client: &Client) -> Result<Url, OAuthError> {
+    let bad = |why: &str| OAuthError::invalid_request(format!("styles_uri {why}"));
+    let url = Url::parse(s).map_err(|_| bad("is not an absolute URL"))?;
+    let secure = url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(&url));
+    if !secure {
+        return Err(bad("must use https (http only on loopback hosts)"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry credentials"));
+    }
+    let origin = url.origin().ascii_serialization();
+    if !client.styles_origins.iter().any(|o| o == &origin) {
+        return Err(bad("is not from an origin registered for this client"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client {
+            id: "acme".into(),
+            name: "Acme".into(),
+            callback_uris: vec!["https://acme.example/cb".into()],
+            allowed_scopes: Scopes::parse("info,income,vehicles").unwrap(),
+            styles_origins: vec!["https://cdn.acme.example".into()],
+            test_allowed: true,
+            confidential: true,
+        }
+    }
+
+    fn eval(entry: Entry, q: &str) -> Result<AuthorizationRequest, Rejection> {
+        evaluate(entry, &Params::parse(q), &client(), &["en", "nb"])
+    }
+
+    fn delivered_code(r: Result<AuthorizationRequest, Rejection>) -> ErrorCode {
+        match r {
+            Err(Rejection::Deliver(_, e)) => e.code,
+            other => panic!("expected a delivered error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn single_callback_may_be_omitted() {
+        let r = eval(Entry::Link, "client_id=acme&scope=info").unwrap();
+        assert_eq!(r.delivery.callback.as_str(), "https://acme.example/cb");
+        assert!(!r.delivery.callback_given);
+    }
+
+    #[test]
+    fn callback_compared_as_string() {
+        for cb in [
+            "https://acme.example/cb/",
+            "https://ACME.example/cb",
+            "https://acme.example/cb?x=1",
+        ] {
+            let q = format!("client_id=acme&scope=info&callback_uri={}", urlencode(cb));
+            assert_eq!(
+                eval(Entry::Link, &q),
+                Err(Rejection::Page(PageError::CallbackMismatch)),
+                "{cb}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_after_callback_carry_state() {
+        let r = eval(Entry::OAuth2, "client_id=acme&scope=bananas&state=s1");
+        match r {
+            Err(Rejection::Deliver(d, e)) => {
+                assert_eq!(d.state.as_deref(), Some("s1"));
+                assert_eq!(e.code, ErrorCode::InvalidScope);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn scope_outside_client_allowance_is_invalid_scope() {
+        assert_eq!(
+            delivered_code(eval(Entry::Link, "client_id=acme&scope=e_invoices")),
+            ErrorCode::InvalidScope
+        );
+    }
+
+    #[test]
+    fn response_type_other_than_code_is_refused() {
+        assert_eq!(
+            delivered_code(eval(
+                Entry::OAuth2,
+                "client_id=acme&scope=info&response_type=token"
+            )),
+            ErrorCode::UnsupportedResponseType
+        );
+    }
+
+    #[test]
+    fn repeated_parameter_is_invalid_request() {
+        assert_eq!(
+            delivered_code(eval(
+                Entry::OAuth2,
+                "client_id=acme&scope=info&scope=income"
+            )),
+            ErrorCode::InvalidRequest
+        );
+    }
+
+    #[test]
+    fn state_longer_than_512_bytes_is_refused() {
+        let q = format!("client_id=acme&scope=info&state={}", "a".repeat(513));
+        assert_eq!(
+            delivered_code(eval(Entry::Link, &q)),
+            ErrorCode::InvalidRequest
+        );
+        let q = format!("client_id=acme&scope=info&state={}", "a".repeat(512));
+        assert!(eval(Entry::Link, &q).is_ok());
+    }
+
+    #[test]
+    fn styles_uri_must_be_registered_origin_and_secure() {
+        let ok = "client_id=acme&scope=info&styles_uri=https%3A%2F%2Fcdn.acme.example%2Fa.css";
+        assert!(eval(Entry::Link, ok).unwrap().styles_uri.is_some());
+        for bad in [
+            "http://cdn.acme.example/a.css",
+            "https://evil.example/a.css",
+            "javascript:alert(1)",
+        ] {
+            let q = format!("client_id=acme&scope=info&styles_uri={}", urlencode(bad));
+            assert_eq!(
+                delivered_code(eval(Entry::Link, &q)),
+                ErrorCode::InvalidRequest,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn public_client_needs_pkce() {
+        let mut c = client();
+        c.confidential = false;
+        let r = evaluate(
+            Entry::OAuth2,
+            &Params::parse("client_id=acme&scope=info"),
+            &c,
+            &["en"],
+        );
+        assert_eq!(delivered_code(r), ErrorCode::InvalidRequest);
+    }
+
+    #[test]
+    fn unsupported_locale_is_ignored() {
+        assert_eq!(
+            eval(Entry::Link, "client_id=acme&scope=info&locale=fr")
+                .unwrap()
+                .locale,
+            None
+        );
+        assert_eq!(
+            eval(Entry::Link, "client_id=acme&scope=info&locale=nb")
+                .unwrap()
+                .locale
+                .as_deref(),
+            Some("nb")
+        );
+    }
+
+    fn urlencode(s: &str) -> String {
+        form_urlencoded::byte_serialize(s.as_bytes()).collect()
+    }
+}

@@ -1,0 +1,75 @@
+//! A registered client as the protocol logic sees it.
+
+use super::scope::Scopes;
+
+/// An integrator registered with this deployment.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    /// Compared as strings (RFC 9700 §2.1).
+    pub callback_uris: Vec<String>,
+    pub allowed_scopes: Scopes,
+    /// Origins (`scheme://host[:port]`) that `styles_uri` may come from.
+    pub styles_origins: Vec<String>,
+    pub test_allowed: bool,
+    /// Confidential clients hold a secret; public ones must use PKCE.
+    pub confidential: bool,
+}
+
+/// Checks a callback URI for registration: absolute, no fragment
+/// (RFC 6749 §3.1.2), https or http on a loopback host, no credentials.
+pub fn validate_callback_uri(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s)
+        .map_err(|e| format!("callback URI '{s}' is not an absolute URL: {e}"))?;
+    if url.fragment().is_some() {
+        return Err(format!("callback URI '{s}' must not have a fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("callback URI '{s}' must not carry credentials"));
+    }
+    let secure = url.scheme() == "https"
+        || (url.scheme() == "http" && super::authorize::is_loopback_host(&url));
+    if !secure {
+        return Err(format!(
+            "callback URI '{s}' must use https (http only on loopback hosts)"
+        ));
+    }
+    // Stored exactly as given: requests are compared to it as strings.
+    Ok(s.to_owned())
+}
+
+/// Checks a styles origin: `scheme://host[:port]` and nothing more.
+pub fn validate_styles_origin(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("styles origin '{s}' is not a URL: {e}"))?;
+    let origin = url.origin().ascii_serialization();
+    if origin != s.trim_end_matches('/') {
+        return Err(format!(
+            "styles origin '{s}' must be just scheme://host[:port], e.g. {origin}"
+        ));
+    }
+    Ok(origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_rules() {
+        assert!(validate_callback_uri("https://acme.example/cb").is_ok());
+        assert!(validate_callback_uri("http://127.0.0.1:8080/cb").is_ok());
+        assert!(validate_callback_uri("http://acme.example/cb").is_err());
+        assert!(validate_callback_uri("https://acme.example/cb#x").is_err());
+        assert!(validate_callback_uri("/cb").is_err());
+    }
+
+    #[test]
+    fn styles_origin_rules() {
+        assert_eq!(
+            validate_styles_origin("https://cdn.example").unwrap(),
+            "https://cdn.example"
+        );
+        assert!(validate_styles_origin("https://cdn.example/a.css").is_err());
+    }
+}

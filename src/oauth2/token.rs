@@ -1,0 +1,322 @@
+//! The token endpoint's rules (RFC 6749 §3.2.1, §4.1.3, §5.2; RFC 7636
+//! §4.6): who the client is, and whether a code may be exchanged.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use super::pkce::CodeChallenge;
+use crate::crypto;
+
+/// An RFC 6749 §5.2 error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+}
+
+impl TokenErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenErrorCode::InvalidRequest => "invalid_request",
+            TokenErrorCode::InvalidClient => "invalid_client",
+            TokenErrorCode::InvalidGrant => "invalid_grant",
+            TokenErrorCode::UnauthorizedClient => "unauthorized_client",
+            TokenErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+        }
+    }
+
+    /// `invalid_client` is 401 (with `WWW-Authenticate`); the rest 400.
+    pub fn http_status(self) -> u16 {
+        match self {
+            TokenErrorCode::InvalidClient => 401,
+            _ => 400,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenError {
+    pub code: TokenErrorCode,
+    pub description: String,
+}
+
+impl TokenError {
+    pub fn new(code: TokenErrorCode, description: impl Into<String>) -> TokenError {
+        TokenError {
+            code,
+            description: description.into(),
+        }
+    }
+
+    fn grant(description: &str) -> TokenError {
+        TokenError::new(TokenErrorCode::InvalidGrant, description)
+    }
+
+    fn client(description: &str) -> TokenError {
+        TokenError::new(TokenErrorCode::InvalidClient, description)
+    }
+}
+
+/// The credentials a request presented.
+#[derive(PartialEq, Eq)]
+pub struct ClientAuth {
+    pub client_id: String,
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientAuth")
+            .field("client_id", &self.client_id)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Reads client credentials from HTTP Basic (RFC 6749 §2.3.1: both parts
+/// form-urlencoded) or from the form. Using both is refused.
+pub fn client_auth(
+    authorization: Option<&str>,
+    form_client_id: Option<&str>,
+    form_secret: Option<&str>,
+) -> Result<ClientAuth, TokenError> {
+    let basic = authorization.and_then(|h| {
+        let (scheme, rest) = h.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("basic").then(|| rest.trim())
+    });
+    match basic {
+        Some(encoded) => {
+            if form_secret.is_some() {
+                return Err(TokenError::new(
+                    TokenErrorCode::InvalidRequest,
+                    "use one client authentication method, not both",
+                ));
+            }
+            let decoded = STANDARD
+                .decode(encoded)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| TokenError::client("malformed Basic credentials"))?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or_else(|| TokenError::client("malformed Basic credentials"))?;
+            let decode = |s: &str| -> String {
+                form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .map(|(_, v)| v.into_owned())
+                    .next()
+                    .unwrap_or_default()
+            };
+            let id = decode(id);
+            if form_client_id.is_some_and(|f| f != id) {
+                return Err(TokenError::new(
+                    TokenErrorCode::InvalidRequest,
+                    "client_id differs from Basic credentials",
+                ));
+            }
+            Ok(ClientAuth {
+                client_id: id,
+                secret: Some(decode(secret)),
+            })
+        }
+        None => match form_client_id {
+            Some(id) => Ok(ClientAuth {
+                client_id: id.to_owned(),
+                secret: form_secret.map(str::to_owned),
+            }),
+            None => Err(TokenError::client("client authentication is required")),
+        },
+    }
+}
+
+/// Checks presented credentials against the registered client: a
+/// confidential client must present its secret; a public one presents none.
+pub fn authenticate(
+    auth: &ClientAuth,
+    secret_hash: Option<&str>,
+    known: bool,
+) -> Result<(), TokenError> {
+    if !known {
+        return Err(TokenError::client("unknown client"));
+    }
+    match (secret_hash, auth.secret.as_deref()) {
+        (Some(stored), Some(given)) => {
+            let given = crypto::hash_token(given);
+            if crypto::constant_time_eq(stored.as_bytes(), given.as_bytes()) {
+                Ok(())
+            } else {
+                Err(TokenError::client("wrong client secret"))
+            }
+        }
+        (Some(_), None) => Err(TokenError::client("client secret is required")),
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(TokenError::client("public clients have no secret")),
+    }
+}
+
+/// An authorization code as stored, for checking.
+pub struct StoredCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub redirect_given: bool,
+    pub challenge: Option<CodeChallenge>,
+    pub expires_at: i64,
+    pub used: bool,
+}
+
+/// Whether `client_id` may exchange `code` with these parameters now.
+/// A used code is refused here too; the caller then revokes what it issued.
+pub fn check_code(
+    code: &StoredCode,
+    client_id: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+    now: i64,
+) -> Result<(), TokenError> {
+    if code.used {
+        return Err(TokenError::grant("authorization code was already used"));
+    }
+    if code.client_id != client_id {
+        return Err(TokenError::grant(
+            "authorization code was issued to another client",
+        ));
+    }
+    if now >= code.expires_at {
+        return Err(TokenError::grant("authorization code has expired"));
+    }
+    match (code.redirect_given, redirect_uri) {
+        (true, None) => {
+            return Err(TokenError::grant(
+                "redirect_uri is required: the authorization request had one",
+            ))
+        }
+        (_, Some(given)) if given != code.redirect_uri => {
+            return Err(TokenError::grant(
+                "redirect_uri does not match the authorization request",
+            ))
+        }
+        _ => {}
+    }
+    match (&code.challenge, verifier) {
+        (Some(challenge), Some(v)) if challenge.is_answered_by(v) => Ok(()),
+        (Some(_), Some(_)) => Err(TokenError::grant(
+            "code_verifier does not match the code_challenge",
+        )),
+        (Some(_), None) => Err(TokenError::grant("code_verifier is required")),
+        (None, Some(_)) => Err(TokenError::grant(
+            "code_verifier given but the authorization request had no code_challenge",
+        )),
+        (None, None) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    const NOW: i64 = 1_000;
+
+    fn code(challenge: bool, redirect_given: bool) -> StoredCode {
+        StoredCode {
+            client_id: "acme".into(),
+            redirect_uri: "https://acme.example/cb".into(),
+            redirect_given,
+            challenge: challenge.then(|| CodeChallenge::from_stored(CHALLENGE.into())),
+            expires_at: NOW + 60,
+            used: false,
+        }
+    }
+
+    fn code_of(r: Result<(), TokenError>) -> Option<TokenErrorCode> {
+        r.err().map(|e| e.code)
+    }
+
+    #[test]
+    fn pkce_verifier_rules() {
+        assert_eq!(
+            check_code(&code(true, false), "acme", None, Some(VERIFIER), NOW),
+            Ok(())
+        );
+        let bad = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl";
+        assert_eq!(
+            code_of(check_code(&code(true, false), "acme", None, Some(bad), NOW)),
+            Some(TokenErrorCode::InvalidGrant)
+        );
+        assert_eq!(
+            code_of(check_code(&code(true, false), "acme", None, None, NOW)),
+            Some(TokenErrorCode::InvalidGrant)
+        );
+        assert_eq!(
+            code_of(check_code(
+                &code(false, false),
+                "acme",
+                None,
+                Some(VERIFIER),
+                NOW
+            )),
+            Some(TokenErrorCode::InvalidGrant)
+        );
+    }
+
+    #[test]
+    fn binding_and_expiry() {
+        let c = code(false, true);
+        assert!(check_code(&c, "acme", Some("https://acme.example/cb"), None, NOW).is_ok());
+        assert!(check_code(&c, "acme", None, None, NOW).is_err());
+        assert!(check_code(&c, "acme", Some("https://acme.example/cb/"), None, NOW).is_err());
+        assert!(check_code(&c, "other", Some("https://acme.example/cb"), None, NOW).is_err());
+        assert!(check_code(&c, "acme", Some("https://acme.example/cb"), None, NOW + 60).is_err());
+        assert!(check_code(
+            &StoredCode {
+                used: true,
+                ..code(false, false)
+            },
+            "acme",
+            None,
+            None,
+            NOW
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn basic_auth_is_form_decoded_and_exclusive() {
+        let header = format!("Basic {}", STANDARD.encode("my%20client:s%3Acret"));
+        let auth = client_auth(Some(&header), None, None).unwrap();
+        assert_eq!(
+            auth,
+            ClientAuth {
+                client_id: "my client".into(),
+                secret: Some("s:cret".into())
+            }
+        );
+        assert!(client_auth(Some(&header), None, Some("x")).is_err());
+        assert_eq!(
+            client_auth(None, None, None).unwrap_err().code,
+            TokenErrorCode::InvalidClient
+        );
+        assert!(
+            !format!("{auth:?}").contains("s:cret"),
+            "secrets never in Debug"
+        );
+    }
+
+    #[test]
+    fn secrets_are_checked() {
+        let stored = crypto::hash_token("right");
+        let with = |s: Option<&str>| ClientAuth {
+            client_id: "a".into(),
+            secret: s.map(str::to_owned),
+        };
+        assert!(authenticate(&with(Some("right")), Some(&stored), true).is_ok());
+        assert!(authenticate(&with(Some("wrong")), Some(&stored), true).is_err());
+        assert!(authenticate(&with(None), Some(&stored), true).is_err());
+        assert!(authenticate(&with(None), None, true).is_ok());
+        assert!(authenticate(&with(Some("x")), None, true).is_err());
+        assert!(authenticate(&with(Some("right")), Some(&stored), false).is_err());
+    }
+}

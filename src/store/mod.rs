@@ -1,0 +1,130 @@
+//! The storage seam: one trait, two backends (SQLite, PostgreSQL) sharing one
+//! SQL dialect, proved alike by one contract test suite. No flow state lives
+//! in process memory: every step reads and writes here.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use rows::*;
+mod rows;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken (e.g. a client ID that exists).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Stored data that does not parse: a bug or a hand edit.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_owned())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// One trivial query: is the database reachable?
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn insert_client(&self, client: &ClientRow) -> Result<(), StoreError>;
+    async fn get_client(&self, id: &str) -> Result<Option<ClientRow>, StoreError>;
+    async fn list_clients(&self) -> Result<Vec<ClientRow>, StoreError>;
+    /// Deletes a client with its sessions, consents and codes.
+    async fn delete_client(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// The value of `key`, inserting `value` first if there is none. Every
+    /// instance gets the same answer.
+    async fn setting_get_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    async fn insert_link_session(&self, session: &LinkSessionRow) -> Result<(), StoreError>;
+    async fn get_link_session(&self, id_hash: &str) -> Result<Option<LinkSessionRow>, StoreError>;
+    /// Moves a session one step forward if, atomically, it is at the
+    /// expected step, the CSRF token matches and it has not expired.
+    /// `None` when any of those did not hold.
+    async fn advance_link_session(
+        &self,
+        advance: &Advance<'_>,
+    ) -> Result<Option<LinkSessionRow>, StoreError>;
+    /// Deletes link sessions and authorization codes that expired before
+    /// `before`; returns how many rows went.
+    async fn purge_expired(&self, before: i64) -> Result<u64, StoreError>;
+
+    async fn get_authorization_code(
+        &self,
+        code_hash: &str,
+    ) -> Result<Option<AuthorizationCodeRow>, StoreError>;
+    /// Marks the code used and stores `token`, atomically, if the code is
+    /// unused and unexpired at `now`; otherwise revokes every token the code
+    /// issued. Of any number of concurrent redemptions, at most one issues.
+    async fn redeem_authorization_code(
+        &self,
+        code_hash: &str,
+        now: i64,
+        token: &AccessTokenRow,
+    ) -> Result<Redemption, StoreError>;
+    /// Revokes every token a code issued (the code was presented again).
+    async fn revoke_tokens_of_code(&self, code_hash: &str, now: i64) -> Result<u64, StoreError>;
+
+    async fn insert_access_token(&self, token: &AccessTokenRow) -> Result<(), StoreError>;
+    async fn get_access_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<AccessTokenRow>, StoreError>;
+
+    async fn get_consent(&self, user_data_id: &str) -> Result<Option<ConsentRow>, StoreError>;
+    /// Withdraws a consent and revokes the tokens issued for that user.
+    /// `false` if there was no such consent or it was withdrawn already.
+    async fn withdraw_consent(&self, user_data_id: &str, now: i64) -> Result<bool, StoreError>;
+
+    /// Completes a session with consent, in one transaction: the advance,
+    /// the pairwise user ID (created once per person and client, reused
+    /// after), and for the OAuth2 entry an authorization code. `None` when
+    /// the advance did not hold; then nothing is written.
+    async fn complete_with_consent(
+        &self,
+        advance: &Advance<'_>,
+        consent: &NewConsent<'_>,
+        code: Option<&NewAuthorizationCode<'_>>,
+    ) -> Result<Option<String>, StoreError>;
+}
+
+/// What became of an attempt to redeem an authorization code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Redemption {
+    /// The code was unused and unexpired; it is now used and the token stored.
+    Issued,
+    /// The code was used before (or expired meanwhile): nothing was issued,
+    /// and every token the code issued is now revoked.
+    Refused,
+}
+
+/// Connects to `url` (`sqlite:` or `postgres:`) and runs that backend's migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::Database(sqlx::Error::Configuration(
+            "DATABASE_URL must start with sqlite: or postgres:".into(),
+        )))
+    }
+}

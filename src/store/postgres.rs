@@ -1,0 +1,24 @@
+//! PostgreSQL, the production store.
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use super::sql::{impl_sql_store, insert_token, ADVANCE_SQL};
+use super::StoreError;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+impl_sql_store!(PostgresStore);

@@ -1,0 +1,222 @@
+//! Rows as stored. Conversions to the protocol's types live with them, and
+//! refuse rows that do not parse rather than guess.
+
+use url::Url;
+
+use super::StoreError;
+use crate::flow::{LinkSession, Step};
+use crate::oauth2::authorize::{Delivery, Entry};
+use crate::oauth2::client::Client;
+use crate::oauth2::pkce::CodeChallenge;
+use crate::oauth2::scope::Scopes;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ClientRow {
+    pub id: String,
+    pub name: String,
+    pub secret_hash: Option<String>,
+    pub callback_uris: String,
+    pub allowed_scopes: String,
+    pub styles_origins: String,
+    pub test_allowed: bool,
+    pub confidential: bool,
+    pub created_at: i64,
+}
+
+impl ClientRow {
+    pub fn new(client: &Client, secret_hash: Option<String>, created_at: i64) -> ClientRow {
+        ClientRow {
+            id: client.id.clone(),
+            name: client.name.clone(),
+            secret_hash,
+            callback_uris: json_list(&client.callback_uris),
+            allowed_scopes: client.allowed_scopes.to_product_string(),
+            styles_origins: json_list(&client.styles_origins),
+            test_allowed: client.test_allowed,
+            confidential: client.confidential,
+            created_at,
+        }
+    }
+
+    pub fn to_client(&self) -> Result<Client, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("client {}: {what}", self.id));
+        Ok(Client {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            callback_uris: serde_json::from_str(&self.callback_uris)
+                .map_err(|_| corrupt("callback_uris"))?,
+            allowed_scopes: Scopes::parse(&self.allowed_scopes)
+                .map_err(|_| corrupt("allowed_scopes"))?,
+            styles_origins: serde_json::from_str(&self.styles_origins)
+                .map_err(|_| corrupt("styles_origins"))?,
+            test_allowed: self.test_allowed,
+            confidential: self.confidential,
+        })
+    }
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::Value::from(items.to_vec()).to_string()
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LinkSessionRow {
+    pub id_hash: String,
+    pub csrf_hash: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub entry: String,
+    pub callback_uri: String,
+    pub callback_given: bool,
+    pub iframe: bool,
+    pub state: Option<String>,
+    pub scopes: String,
+    pub locale: String,
+    pub test: bool,
+    pub styles_uri: Option<String>,
+    pub code_challenge: Option<String>,
+    pub step: String,
+    pub method: Option<String>,
+    pub subject_hash: Option<String>,
+    pub test_person: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl LinkSessionRow {
+    pub fn from_session(s: &LinkSession, created_at: i64) -> LinkSessionRow {
+        LinkSessionRow {
+            id_hash: s.id_hash.clone(),
+            csrf_hash: s.csrf_hash.clone(),
+            client_id: s.client_id.clone(),
+            client_name: s.client_name.clone(),
+            entry: s.delivery.entry.as_str().to_owned(),
+            callback_uri: s.delivery.callback.to_string(),
+            callback_given: s.delivery.callback_given,
+            iframe: s.delivery.iframe,
+            state: s.delivery.state.clone(),
+            scopes: s.scopes.to_product_string(),
+            locale: s.locale.clone(),
+            test: s.test,
+            styles_uri: s.styles_uri.as_ref().map(Url::to_string),
+            code_challenge: s.code_challenge.as_ref().map(|c| c.as_str().to_owned()),
+            step: s.step.as_str().to_owned(),
+            method: s.method.clone(),
+            subject_hash: s.subject_hash.clone(),
+            test_person: s.test_person.clone(),
+            created_at,
+            expires_at: s.expires_at,
+        }
+    }
+
+    pub fn to_session(&self) -> Result<LinkSession, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("link session: {what}"));
+        Ok(LinkSession {
+            id_hash: self.id_hash.clone(),
+            csrf_hash: self.csrf_hash.clone(),
+            client_id: self.client_id.clone(),
+            client_name: self.client_name.clone(),
+            delivery: Delivery {
+                entry: Entry::parse(&self.entry).ok_or_else(|| corrupt("entry"))?,
+                callback: Url::parse(&self.callback_uri).map_err(|_| corrupt("callback_uri"))?,
+                callback_given: self.callback_given,
+                iframe: self.iframe,
+                state: self.state.clone(),
+            },
+            scopes: Scopes::parse(&self.scopes).map_err(|_| corrupt("scopes"))?,
+            locale: self.locale.clone(),
+            test: self.test,
+            styles_uri: self
+                .styles_uri
+                .as_deref()
+                .map(Url::parse)
+                .transpose()
+                .map_err(|_| corrupt("styles_uri"))?,
+            code_challenge: self.code_challenge.clone().map(CodeChallenge::from_stored),
+            step: Step::parse(&self.step).ok_or_else(|| corrupt("step"))?,
+            method: self.method.clone(),
+            subject_hash: self.subject_hash.clone(),
+            test_person: self.test_person.clone(),
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+/// A guarded step forward: applied only if the session is at `from` (or at
+/// any open step when `None`), `csrf_hash` matches and `now < expires_at`.
+#[derive(Debug)]
+pub struct Advance<'a> {
+    pub id_hash: &'a str,
+    pub csrf_hash: &'a str,
+    pub from: Option<Step>,
+    pub to: Step,
+    pub now: i64,
+    pub method: Option<&'a str>,
+    pub subject_hash: Option<&'a str>,
+    pub test_person: Option<&'a str>,
+}
+
+/// A consent to record. `user_data_id` is used only if this person has no
+/// ID with this client yet.
+#[derive(Debug)]
+pub struct NewConsent<'a> {
+    pub user_data_id: &'a str,
+    pub client_id: &'a str,
+    pub subject_hash: &'a str,
+    pub test_person: Option<&'a str>,
+    pub scopes: &'a str,
+    pub now: i64,
+}
+
+#[derive(Debug)]
+pub struct NewAuthorizationCode<'a> {
+    pub code_hash: &'a str,
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub redirect_given: bool,
+    pub code_challenge: Option<&'a str>,
+    pub scopes: &'a str,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AuthorizationCodeRow {
+    pub code_hash: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub redirect_given: bool,
+    pub code_challenge: Option<String>,
+    pub user_data_id: String,
+    pub scopes: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccessTokenRow {
+    pub token_hash: String,
+    pub client_id: String,
+    /// `None` for a client token.
+    pub user_data_id: Option<String>,
+    /// The scopes of a code-exchanged token; `None` for a client token.
+    pub scopes: Option<String>,
+    /// The code that issued it, so a replay of that code can revoke it.
+    pub code_hash: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ConsentRow {
+    pub user_data_id: String,
+    pub client_id: String,
+    pub subject_hash: String,
+    pub test_person: Option<String>,
+    pub scopes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub withdrawn_at: Option<i64>,
+}

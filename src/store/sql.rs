@@ -1,0 +1,364 @@
+//! The one SQL implementation of [`Store`](super::Store), written once and
+//! instantiated for each backend's pool. The dialect is the common subset
+//! of PostgreSQL and SQLite (≥ 3.35): `$n` parameters, `ON CONFLICT`,
+//! `RETURNING`. Backend-specific code is only connecting and migrating.
+
+macro_rules! impl_sql_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn insert_client(
+                &self,
+                c: &$crate::store::ClientRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO clients (id, name, secret_hash, callback_uris, allowed_scopes, \
+                     styles_origins, test_allowed, confidential, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&c.id)
+                .bind(&c.name)
+                .bind(&c.secret_hash)
+                .bind(&c.callback_uris)
+                .bind(&c.allowed_scopes)
+                .bind(&c.styles_origins)
+                .bind(c.test_allowed)
+                .bind(c.confidential)
+                .bind(c.created_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_client(
+                &self,
+                id: &str,
+            ) -> Result<Option<$crate::store::ClientRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM clients WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn list_clients(
+                &self,
+            ) -> Result<Vec<$crate::store::ClientRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM clients ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn delete_client(&self, id: &str) -> Result<bool, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for table in ["link_sessions", "consents", "authorization_codes"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE client_id = $1"))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let deleted = sqlx::query("DELETE FROM clients WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(deleted > 0)
+            }
+
+            async fn setting_get_or_insert(
+                &self,
+                key: &str,
+                value: &str,
+            ) -> Result<String, $crate::store::StoreError> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&self.pool)
+                    .await?;
+                let (value,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(value)
+            }
+
+            async fn insert_link_session(
+                &self,
+                s: &$crate::store::LinkSessionRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO link_sessions (id_hash, csrf_hash, client_id, client_name, entry, \
+                     callback_uri, callback_given, iframe, state, scopes, locale, test, styles_uri, \
+                     code_challenge, step, method, subject_hash, test_person, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                     $17, $18, $19, $20)",
+                )
+                .bind(&s.id_hash)
+                .bind(&s.csrf_hash)
+                .bind(&s.client_id)
+                .bind(&s.client_name)
+                .bind(&s.entry)
+                .bind(&s.callback_uri)
+                .bind(s.callback_given)
+                .bind(s.iframe)
+                .bind(&s.state)
+                .bind(&s.scopes)
+                .bind(&s.locale)
+                .bind(s.test)
+                .bind(&s.styles_uri)
+                .bind(&s.code_challenge)
+                .bind(&s.step)
+                .bind(&s.method)
+                .bind(&s.subject_hash)
+                .bind(&s.test_person)
+                .bind(s.created_at)
+                .bind(s.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_link_session(
+                &self,
+                id_hash: &str,
+            ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM link_sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn advance_link_session(
+                &self,
+                a: &$crate::store::Advance<'_>,
+            ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(ADVANCE_SQL)
+                    .bind(a.id_hash)
+                    .bind(a.csrf_hash)
+                    .bind(a.from.map($crate::flow::Step::as_str))
+                    .bind(a.to.as_str())
+                    .bind(a.now)
+                    .bind(a.method)
+                    .bind(a.subject_hash)
+                    .bind(a.test_person)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn purge_expired(&self, before: i64) -> Result<u64, $crate::store::StoreError> {
+                let mut purged = 0;
+                for table in ["link_sessions", "authorization_codes"] {
+                    purged += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
+                        .bind(before)
+                        .execute(&self.pool)
+                        .await?
+                        .rows_affected();
+                }
+                Ok(purged)
+            }
+
+            async fn get_authorization_code(
+                &self,
+                code_hash: &str,
+            ) -> Result<Option<$crate::store::AuthorizationCodeRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM authorization_codes WHERE code_hash = $1")
+                    .bind(code_hash)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn redeem_authorization_code(
+                &self,
+                code_hash: &str,
+                now: i64,
+                token: &$crate::store::AccessTokenRow,
+            ) -> Result<$crate::store::Redemption, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let taken = sqlx::query(
+                    "UPDATE authorization_codes SET used_at = $2 \
+                     WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+                )
+                .bind(code_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if taken == 0 {
+                    tx.rollback().await?;
+                    self.revoke_tokens_of_code(code_hash, now).await?;
+                    return Ok($crate::store::Redemption::Refused);
+                }
+                insert_token!(&mut *tx, token)?;
+                tx.commit().await?;
+                Ok($crate::store::Redemption::Issued)
+            }
+
+            async fn revoke_tokens_of_code(
+                &self,
+                code_hash: &str,
+                now: i64,
+            ) -> Result<u64, $crate::store::StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE access_tokens SET revoked_at = $2 WHERE code_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(code_hash)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
+            async fn insert_access_token(
+                &self,
+                token: &$crate::store::AccessTokenRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                Ok(insert_token!(&self.pool, token)?)
+            }
+
+            async fn get_access_token(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<$crate::store::AccessTokenRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM access_tokens WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn get_consent(
+                &self,
+                user_data_id: &str,
+            ) -> Result<Option<$crate::store::ConsentRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM consents WHERE user_data_id = $1")
+                    .bind(user_data_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn withdraw_consent(
+                &self,
+                user_data_id: &str,
+                now: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let withdrawn = sqlx::query(
+                    "UPDATE consents SET withdrawn_at = $2 WHERE user_data_id = $1 AND withdrawn_at IS NULL",
+                )
+                .bind(user_data_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                sqlx::query(
+                    "UPDATE access_tokens SET revoked_at = $2 WHERE user_data_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(user_data_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(withdrawn > 0)
+            }
+
+            async fn complete_with_consent(
+                &self,
+                a: &$crate::store::Advance<'_>,
+                consent: &$crate::store::NewConsent<'_>,
+                code: Option<&$crate::store::NewAuthorizationCode<'_>>,
+            ) -> Result<Option<String>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let advanced: Option<$crate::store::LinkSessionRow> = sqlx::query_as(ADVANCE_SQL)
+                    .bind(a.id_hash)
+                    .bind(a.csrf_hash)
+                    .bind(a.from.map($crate::flow::Step::as_str))
+                    .bind(a.to.as_str())
+                    .bind(a.now)
+                    .bind(a.method)
+                    .bind(a.subject_hash)
+                    .bind(a.test_person)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if advanced.is_none() {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let (user_data_id,): (String,) = sqlx::query_as(
+                    "INSERT INTO consents (user_data_id, client_id, subject_hash, test_person, scopes, \
+                     created_at, updated_at, withdrawn_at) VALUES ($1, $2, $3, $4, $5, $6, $6, NULL) \
+                     ON CONFLICT (client_id, subject_hash) DO UPDATE SET scopes = excluded.scopes, \
+                     test_person = excluded.test_person, updated_at = excluded.updated_at, \
+                     withdrawn_at = NULL \
+                     RETURNING user_data_id",
+                )
+                .bind(consent.user_data_id)
+                .bind(consent.client_id)
+                .bind(consent.subject_hash)
+                .bind(consent.test_person)
+                .bind(consent.scopes)
+                .bind(consent.now)
+                .fetch_one(&mut *tx)
+                .await?;
+                if let Some(c) = code {
+                    sqlx::query(
+                        "INSERT INTO authorization_codes (code_hash, client_id, redirect_uri, \
+                         redirect_given, code_challenge, user_data_id, scopes, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(c.code_hash)
+                    .bind(c.client_id)
+                    .bind(c.redirect_uri)
+                    .bind(c.redirect_given)
+                    .bind(c.code_challenge)
+                    .bind(&user_data_id)
+                    .bind(c.scopes)
+                    .bind(c.created_at)
+                    .bind(c.expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Some(user_data_id))
+            }
+        }
+    };
+}
+
+/// The guarded step forward, shared by `advance_link_session` and
+/// `complete_with_consent`. `$3` NULL means "from any open step". The
+/// `CAST`s give PostgreSQL the parameter types SQLite does not need.
+pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
+     method = COALESCE(CAST($6 AS TEXT), method), \
+     subject_hash = COALESCE(CAST($7 AS TEXT), subject_hash), \
+     test_person = COALESCE(CAST($8 AS TEXT), test_person) \
+     WHERE id_hash = $1 AND csrf_hash = $2 AND expires_at > $5 \
+     AND step <> 'completed' AND (CAST($3 AS TEXT) IS NULL OR step = $3) \
+     RETURNING *";
+
+/// Inserts an access token through `$executor` (pool or transaction).
+macro_rules! insert_token {
+    ($executor:expr, $t:expr) => {{
+        let t: &$crate::store::AccessTokenRow = $t;
+        sqlx::query(
+            "INSERT INTO access_tokens (token_hash, client_id, user_data_id, scopes, code_hash, \
+             created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&t.token_hash)
+        .bind(&t.client_id)
+        .bind(&t.user_data_id)
+        .bind(&t.scopes)
+        .bind(&t.code_hash)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .bind(t.revoked_at)
+        .execute($executor)
+        .await
+        .map(|_| ())
+    }};
+}
+
+pub(super) use {impl_sql_store, insert_token};

@@ -1,0 +1,73 @@
+//! The test BankID's documented persons. Their national identity numbers are
+//! synthetic (month + 80, as Norway's synthetic test numbers are written), so
+//! they can never be a real person's.
+
+/// What happens when an end user signs in as this person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Signs in; full data in every scope.
+    Full,
+    /// Signs in; has no loans and no vehicles.
+    NoLoansNoVehicles,
+    /// Cancels at BankID: the integrator gets `USER_CANCELLED` / `access_denied`.
+    CancelsAtBankId,
+    /// Signs in and consents, but data collection fails (data status `error`).
+    DataCollectionFails,
+}
+
+#[derive(Debug)]
+pub struct TestPerson {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub national_id: &'static str,
+    pub behaviour: Behaviour,
+}
+
+impl TestPerson {
+    /// The locale key that describes this person's behaviour.
+    pub fn description_key(&self) -> &'static str {
+        match self.behaviour {
+            Behaviour::Full => "person-full",
+            Behaviour::NoLoansNoVehicles => "person-no-loans",
+            Behaviour::CancelsAtBankId => "person-cancels",
+            Behaviour::DataCollectionFails => "person-fails",
+        }
+    }
+}
+
+pub const TEST_PERSONS: &[TestPerson] = &[
+    TestPerson {
+        key: "kari",
+        name: "Kari Nordmann",
+        national_id: "15878512345",
+        behaviour: Behaviour::Full,
+    },
+    TestPerson {
+        key: "ola",
+        name: "Ola Nordmann",
+        national_id: "03917823456",
+        behaviour: Behaviour::Full,
+    },
+    TestPerson {
+        key: "ingrid",
+        name: "Ingrid Berg",
+        national_id: "22899934567",
+        behaviour: Behaviour::NoLoansNoVehicles,
+    },
+    TestPerson {
+        key: "per",
+        name: "Per Avbryter",
+        national_id: "09826645678",
+        behaviour: Behaviour::CancelsAtBankId,
+    },
+    TestPerson {
+        key: "sigrid",
+        name: "Sigrid Feil",
+        national_id: "30849056789",
+        behaviour: Behaviour::DataCollectionFails,
+    },
+];
+
+pub fn find(key: &str) -> Option<&'static TestPerson> {
+    TEST_PERSONS.iter().find(|p| p.key == key)
+}

@@ -1,0 +1,1 @@
+//! Static test data for the data API (filled in by the data API issue).

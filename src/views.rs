@@ -1,0 +1,144 @@
+//! One askama view per page. Every string comes from the locale files
+//! through `page.t(..)`; askama escapes everything it prints.
+
+use askama::Template;
+
+use crate::i18n::Tr;
+use crate::oauth2::scope::Scope;
+
+/// What every page shares.
+pub struct PageCtx {
+    pub tr: Tr,
+    /// The integrator's stylesheet, loaded after ours.
+    pub styles_uri: Option<String>,
+    /// In iframe mode: the messages the external script posts to the parent.
+    pub frame: Option<FrameMessages>,
+    /// The progress line's locale key.
+    pub progress: Option<&'static str>,
+}
+
+pub struct FrameMessages {
+    /// The only origin messages are posted to: the validated callback's.
+    pub origin: String,
+    /// A JSON array of message objects; each is stringified when posted.
+    pub messages: String,
+}
+
+impl PageCtx {
+    pub fn plain(tr: Tr) -> PageCtx {
+        PageCtx {
+            tr,
+            styles_uri: None,
+            frame: None,
+            progress: None,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+
+    pub fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
+        self.tr.t1(key, name, value)
+    }
+
+    pub fn lang(&self) -> &str {
+        self.tr.code()
+    }
+}
+
+pub struct MethodOption {
+    pub id: &'static str,
+    pub label: String,
+    pub hint: String,
+}
+
+#[derive(Template)]
+#[template(path = "method.html")]
+pub struct MethodPage {
+    pub page: PageCtx,
+    pub client_name: String,
+    pub action: String,
+    pub cancel_action: String,
+    pub csrf: String,
+    pub methods: Vec<MethodOption>,
+}
+
+pub struct PersonOption {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub description: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "test_bankid.html")]
+pub struct TestBankIdPage {
+    pub page: PageCtx,
+    pub action: String,
+    pub cancel_action: String,
+    pub csrf: String,
+    pub persons: Vec<PersonOption>,
+}
+
+pub struct ScopeLine {
+    pub title: String,
+    pub description: String,
+}
+
+impl ScopeLine {
+    pub fn new(tr: &Tr, scope: Scope) -> ScopeLine {
+        let key = format!("scope-{}", scope.as_str().replace('_', "-"));
+        ScopeLine {
+            title: tr.t(&key),
+            description: tr.t(&format!("{key}-desc")),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage {
+    pub page: PageCtx,
+    pub client_name: String,
+    pub action: String,
+    pub csrf: String,
+    pub scopes: Vec<ScopeLine>,
+}
+
+/// The last page in iframe mode: the script posts the result; without
+/// script, a link takes the whole window to the callback.
+#[derive(Template)]
+#[template(path = "result.html")]
+pub struct ResultPage {
+    pub page: PageCtx,
+    pub title: String,
+    pub message: String,
+    pub continue_label: String,
+    pub continue_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub page: PageCtx,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "demo.html")]
+pub struct DemoPage {
+    pub page: PageCtx,
+    pub redirect_en: String,
+    pub redirect_nb: String,
+    pub oauth: String,
+    pub iframe_src: String,
+}
+
+#[derive(Template)]
+#[template(path = "demo_callback.html")]
+pub struct DemoCallbackPage {
+    pub page: PageCtx,
+    pub params: Vec<(String, String)>,
+}

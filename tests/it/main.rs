@@ -1,0 +1,12 @@
+//! The integration suite: the real router against a real database. SQLite
+//! (a fresh file per test) by default; PostgreSQL when `TEST_DATABASE_URL`
+//! is set (`.ci/run` creates and drops that database).
+
+mod support;
+
+mod authorize;
+mod cli;
+mod flow;
+mod headers;
+mod logs;
+mod store_contract;

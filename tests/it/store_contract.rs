@@ -1,0 +1,280 @@
+//! The store contract: what every backend must do alike. `cargo test` runs
+//! it on SQLite; `.ci/run` runs it again on PostgreSQL.
+
+use consent_link::crypto;
+use consent_link::flow::Step;
+use consent_link::oauth2::client::Client;
+use consent_link::oauth2::scope::Scopes;
+use consent_link::store::{
+    Advance, ClientRow, LinkSessionRow, NewAuthorizationCode, NewConsent, StoreError,
+};
+
+use crate::support::*;
+
+fn client(id: &str) -> ClientRow {
+    let c = Client {
+        id: id.into(),
+        name: "Contract".into(),
+        callback_uris: vec!["https://c.example/cb".into()],
+        allowed_scopes: Scopes::parse("info").unwrap(),
+        styles_origins: vec![],
+        test_allowed: true,
+        confidential: false,
+    };
+    ClientRow::new(&c, None, T0)
+}
+
+fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
+    LinkSessionRow {
+        id_hash: id_hash.into(),
+        csrf_hash: "csrf".into(),
+        client_id: client_id.into(),
+        client_name: "Contract".into(),
+        entry: "oauth2".into(),
+        callback_uri: "https://c.example/cb".into(),
+        callback_given: false,
+        iframe: false,
+        state: Some("s".into()),
+        scopes: "info".into(),
+        locale: "en".into(),
+        test: true,
+        styles_uri: None,
+        code_challenge: None,
+        step: "started".into(),
+        method: None,
+        subject_hash: None,
+        test_person: None,
+        created_at: T0,
+        expires_at: T0 + 100,
+    }
+}
+
+fn advance<'a>(id_hash: &'a str, from: Option<Step>, to: Step, now: i64) -> Advance<'a> {
+    Advance {
+        id_hash,
+        csrf_hash: "csrf",
+        from,
+        to,
+        now,
+        method: None,
+        subject_hash: None,
+        test_person: None,
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4())
+}
+
+#[tokio::test]
+async fn clients_round_trip_and_conflict() {
+    let store = store().await;
+    let id = unique("client");
+    store.insert_client(&client(&id)).await.unwrap();
+    let got = store
+        .get_client(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .to_client()
+        .unwrap();
+    assert_eq!(got.callback_uris, vec!["https://c.example/cb".to_string()]);
+    assert!(!got.confidential);
+    assert!(matches!(
+        store.insert_client(&client(&id)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store
+        .list_clients()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.id == id));
+    assert!(store.delete_client(&id).await.unwrap());
+    assert!(!store.delete_client(&id).await.unwrap());
+    assert!(store.get_client(&id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn settings_are_written_once() {
+    let store = store().await;
+    let key = unique("k");
+    assert_eq!(
+        store.setting_get_or_insert(&key, "first").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.setting_get_or_insert(&key, "second").await.unwrap(),
+        "first"
+    );
+}
+
+#[tokio::test]
+async fn advance_is_guarded_by_step_csrf_and_expiry() {
+    let store = store().await;
+    let cid = unique("client");
+    store.insert_client(&client(&cid)).await.unwrap();
+    let h = unique("sess");
+    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    let wrong_csrf = Advance {
+        csrf_hash: "other",
+        ..advance(&h, Some(Step::Started), Step::MethodSelected, T0)
+    };
+    assert!(store
+        .advance_link_session(&wrong_csrf)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .advance_link_session(&advance(&h, Some(Step::Authenticated), Step::Completed, T0))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .advance_link_session(&advance(
+            &h,
+            Some(Step::Started),
+            Step::MethodSelected,
+            T0 + 100
+        ))
+        .await
+        .unwrap()
+        .is_none());
+    let moved = Advance {
+        method: Some("test_bankid"),
+        ..advance(&h, Some(Step::Started), Step::MethodSelected, T0 + 99)
+    };
+    let row = store.advance_link_session(&moved).await.unwrap().unwrap();
+    assert_eq!(row.step, "method_selected");
+    assert_eq!(row.method.as_deref(), Some("test_bankid"));
+    assert_eq!(row.state.as_deref(), Some("s"));
+    // Completed sessions never move again, not even by "any open step".
+    assert!(store
+        .advance_link_session(&advance(&h, None, Step::Completed, T0))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .advance_link_session(&advance(&h, None, Step::Completed, T0))
+        .await
+        .unwrap()
+        .is_none());
+    let stored = store
+        .get_link_session(&h)
+        .await
+        .unwrap()
+        .unwrap()
+        .to_session()
+        .unwrap();
+    assert_eq!(stored.step, Step::Completed);
+}
+
+#[tokio::test]
+async fn concurrent_advances_let_exactly_one_win() {
+    let store = store().await;
+    let cid = unique("client");
+    store.insert_client(&client(&cid)).await.unwrap();
+    let h = unique("sess");
+    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        let h = h.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .advance_link_session(&advance(&h, Some(Step::Started), Step::MethodSelected, T0))
+                .await
+                .unwrap()
+                .is_some()
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        wins += t.await.unwrap() as usize;
+    }
+    assert_eq!(wins, 1);
+}
+
+#[tokio::test]
+async fn consent_keeps_one_pairwise_id_and_completes_once() {
+    let store = store().await;
+    let (a, b) = (unique("a"), unique("b"));
+    store.insert_client(&client(&a)).await.unwrap();
+    store.insert_client(&client(&b)).await.unwrap();
+    let subject = crypto::hash_token(&unique("person"));
+    let mut ids = Vec::new();
+    for (cid, candidate) in [
+        (&a, "11111111-1111-4111-8111-111111111111"),
+        (&a, "22222222-2222-4222-8222-222222222222"),
+        (&b, "33333333-3333-4333-8333-333333333333"),
+    ] {
+        let h = unique("sess");
+        let mut row = session(cid, &h);
+        row.step = "authenticated".into();
+        store.insert_link_session(&row).await.unwrap();
+        let candidate = format!(
+            "{}{}",
+            &candidate[..30],
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        );
+        let consent = NewConsent {
+            user_data_id: &candidate,
+            client_id: cid,
+            subject_hash: &subject,
+            test_person: Some("kari"),
+            scopes: "info",
+            now: T0,
+        };
+        let code_hash = crypto::hash_token(&unique("code"));
+        let code = NewAuthorizationCode {
+            code_hash: &code_hash,
+            client_id: cid,
+            redirect_uri: "https://c.example/cb",
+            redirect_given: false,
+            code_challenge: None,
+            scopes: "info",
+            created_at: T0,
+            expires_at: T0 + 300,
+        };
+        let adv = advance(&h, Some(Step::Authenticated), Step::Completed, T0);
+        let id = store
+            .complete_with_consent(&adv, &consent, Some(&code))
+            .await
+            .unwrap()
+            .unwrap();
+        // A second completion of the same session writes nothing.
+        let other_code = crypto::hash_token(&unique("code"));
+        let again = NewAuthorizationCode {
+            code_hash: &other_code,
+            ..code
+        };
+        assert!(store
+            .complete_with_consent(&adv, &consent, Some(&again))
+            .await
+            .unwrap()
+            .is_none());
+        ids.push(id);
+    }
+    assert_eq!(ids[0], ids[1], "same person, same client: same ID");
+    assert_ne!(ids[0], ids[2], "another client: another ID");
+}
+
+#[tokio::test]
+async fn purge_removes_only_expired_rows() {
+    let store = store().await;
+    let cid = unique("client");
+    store.insert_client(&client(&cid)).await.unwrap();
+    // The suite shares one PostgreSQL database and runs in parallel, so this
+    // test lives a long way before T0: purging cannot touch another test's rows.
+    let past = T0 - 1_000_000;
+    let (old, fresh) = (unique("old"), unique("fresh"));
+    let mut row = session(&cid, &old);
+    (row.created_at, row.expires_at) = (past, past + 100);
+    store.insert_link_session(&row).await.unwrap();
+    let mut row = session(&cid, &fresh);
+    (row.created_at, row.expires_at) = (past, past + 10_000);
+    store.insert_link_session(&row).await.unwrap();
+    assert!(store.purge_expired(past + 101).await.unwrap() >= 1);
+    assert!(store.get_link_session(&old).await.unwrap().is_none());
+    assert!(store.get_link_session(&fresh).await.unwrap().is_some());
+}

@@ -1,0 +1,279 @@
+//! The harness: a real app on a real database, a fixed clock, and helpers
+//! that read pages the way a browser would.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use consent_link::crypto::{self, ServerKey};
+use consent_link::oauth2::client::Client;
+use consent_link::oauth2::scope::Scopes;
+use consent_link::store::{ClientRow, Store};
+use consent_link::{AppState, Clock};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub const T0: i64 = 1_800_000_000;
+pub const ISSUER: &str = "https://link.example";
+
+/// A clock the test moves by hand.
+pub struct TestClock(AtomicI64);
+
+impl Clock for TestClock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl TestClock {
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+/// The database for one test: a fresh SQLite file, or the PostgreSQL
+/// database named by `TEST_DATABASE_URL` (shared by the run; every test
+/// uses its own client IDs).
+pub fn database_url() -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            let dir = std::env::temp_dir().join("consent-link-tests");
+            let _ = std::fs::create_dir_all(&dir);
+            format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::new_v4())
+        }
+    }
+}
+
+pub async fn store() -> Arc<dyn Store> {
+    consent_link::store::connect(&database_url()).await.unwrap()
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<TestClock>,
+}
+
+/// What a registered test client looks like; adjust before `register`.
+pub struct ClientSpec {
+    pub callbacks: Vec<&'static str>,
+    pub scopes: &'static str,
+    pub styles_origins: Vec<&'static str>,
+    pub test_allowed: bool,
+    pub confidential: bool,
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        ClientSpec {
+            callbacks: vec!["https://acme.example/cb"],
+            scopes: "info,income,vehicles,unsecured_loans",
+            styles_origins: vec!["https://cdn.acme.example"],
+            test_allowed: true,
+            confidential: true,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let store = store().await;
+        let clock = Arc::new(TestClock(AtomicI64::new(T0)));
+        let key = ServerKey::new(b"test-key-test-key-test-key-test-key");
+        let state = AppState {
+            store: store.clone(),
+            key: key.clone(),
+            issuer: ISSUER.into(),
+            session_ttl_secs: 1800,
+            clock: clock.clone(),
+        };
+        TestApp {
+            router: consent_link::app(state),
+            store,
+            clock,
+        }
+    }
+
+    /// Registers a client with a unique ID and returns the ID.
+    pub async fn register(&self, spec: ClientSpec) -> String {
+        let id = format!("c-{}", uuid::Uuid::new_v4());
+        let client = Client {
+            id: id.clone(),
+            name: "Acme Bank".into(),
+            callback_uris: spec.callbacks.iter().map(|s| s.to_string()).collect(),
+            allowed_scopes: Scopes::parse(spec.scopes).unwrap(),
+            styles_origins: spec.styles_origins.iter().map(|s| s.to_string()).collect(),
+            test_allowed: spec.test_allowed,
+            confidential: spec.confidential,
+        };
+        let secret = spec.confidential.then(|| crypto::hash_token("secret"));
+        self.store
+            .insert_client(&ClientRow::new(&client, secret, T0))
+            .await
+            .unwrap();
+        id
+    }
+
+    pub async fn client(&self) -> String {
+        self.register(ClientSpec::default()).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Page {
+        self.get_with(uri, &[]).await
+    }
+
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = Request::get(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Page {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// Starts a flow at `entry?query` and returns the first page.
+    pub async fn start(&self, entry: &str, query: &str) -> Page {
+        let page = self.get(&format!("{entry}?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "start failed: {}", page.body);
+        page
+    }
+
+    /// Walks a started flow through method selection and the test BankID
+    /// as `person`, returning the session path and its CSRF token.
+    pub async fn sign_in(&self, first: &Page, person: &str) -> (String, String) {
+        let sid = first.session_path();
+        let csrf = first.csrf();
+        let res = self
+            .post_form(
+                &format!("{sid}/method"),
+                &[("csrf", &csrf), ("method", "test_bankid")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let res = self
+            .post_form(
+                &format!("{sid}/authenticate"),
+                &[("csrf", &csrf), ("person", person)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        (sid, csrf)
+    }
+
+    /// A whole flow that consents; returns the callback's query parameters.
+    pub async fn consent_as(
+        &self,
+        entry: &str,
+        query: &str,
+        person: &str,
+    ) -> HashMap<String, String> {
+        let first = self.start(entry, query).await;
+        let (sid, csrf) = self.sign_in(&first, person).await;
+        let res = self
+            .post_form(
+                &format!("{sid}/consent"),
+                &[("csrf", &csrf), ("decision", "accept")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        res.callback_params()
+    }
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+
+    /// The query parameters of the redirect's target.
+    pub fn callback_params(&self) -> HashMap<String, String> {
+        let location = self
+            .location()
+            .unwrap_or_else(|| panic!("no redirect: {} {}", self.status, self.body));
+        let url = url::Url::parse(location).unwrap();
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let map: HashMap<String, String> = pairs.iter().cloned().collect();
+        assert_eq!(map.len(), pairs.len(), "a parameter repeated in {location}");
+        map
+    }
+
+    /// The `/s/<id>` path that this page's forms post under.
+    pub fn session_path(&self) -> String {
+        let start = self.body.find("action=\"/s/").expect("no session form") + "action=\"".len();
+        let rest = &self.body[start..];
+        let end = rest[3..].find('/').unwrap() + 3;
+        rest[..end].to_owned()
+    }
+
+    pub fn csrf(&self) -> String {
+        attr_after(&self.body, "name=\"csrf\" value=\"")
+    }
+
+    /// The iframe messages the page's script would post, and their origin.
+    pub fn frame_messages(&self) -> (String, Vec<serde_json::Value>) {
+        let origin = attr_after(&self.body, "data-origin=\"");
+        let json = html_unescape(&attr_after(&self.body, "data-messages=\""));
+        (origin, serde_json::from_str(&json).unwrap())
+    }
+}
+
+fn attr_after(body: &str, marker: &str) -> String {
+    let start = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {body}"))
+        + marker.len();
+    let end = body[start..].find('"').unwrap();
+    body[start..start + end].to_owned()
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+pub fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
