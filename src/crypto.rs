@@ -46,6 +46,12 @@ impl ServerKey {
         URL_SAFE_NO_PAD.encode(self.mac(b"csrf:", session_id))
     }
 
+    /// The `demo` client's secret: derived, never stored (only its hash
+    /// is), and only the demo's server side ever uses it.
+    pub fn demo_client_secret(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(b"demo-client-secret:", ""))
+    }
+
     fn mac(&self, domain: &[u8], input: &str) -> Vec<u8> {
         // HMAC accepts keys of any length, so this cannot fail.
         #[allow(clippy::expect_used)]

@@ -11,6 +11,8 @@ use url::Url;
 pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 60;
 /// How long an authorization code lives (RFC 6749 §4.1.2: short, ≤ 10 min).
 pub const CODE_TTL_SECS: i64 = 5 * 60;
+/// How long an API token (client or code-exchanged) lives.
+pub const TOKEN_TTL_SECS: i64 = 60 * 60;
 
 /// Where an end user is in the flow. Only forward moves are allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

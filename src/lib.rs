@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod data;
 pub mod flow;
 pub mod http;
 pub mod i18n;
@@ -59,13 +60,22 @@ pub async fn state(
 pub const DEMO_CLIENT_ID: &str = "demo";
 
 /// Creates the test-mode `demo` client, calling back to this service's
-/// `/demo/callback`, unless it exists.
+/// `/demo/callback`, unless it exists. Its secret is derived from the
+/// server key ([`ServerKey::demo_client_secret`]), so only the demo's own
+/// server side knows it; an existing demo client gets that secret's hash.
 pub async fn ensure_demo_client(
     store: &dyn Store,
+    key: &ServerKey,
     issuer: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    if store.get_client(DEMO_CLIENT_ID).await?.is_some() {
+    let secret_hash = crypto::hash_token(&key.demo_client_secret());
+    if let Some(existing) = store.get_client(DEMO_CLIENT_ID).await? {
+        if existing.secret_hash.as_deref() != Some(secret_hash.as_str()) {
+            store
+                .set_client_secret_hash(DEMO_CLIENT_ID, Some(&secret_hash))
+                .await?;
+        }
         return Ok(());
     }
     let issuer = issuer.trim_end_matches('/');
@@ -79,15 +89,8 @@ pub async fn ensure_demo_client(
         test_allowed: true,
         confidential: true,
     };
-    // The demo's secret is used by the demo's own server side (issue 3);
-    // until then it is not kept anywhere but as this hash.
-    let secret = crypto::random_token(&mut rand::thread_rng());
     match store
-        .insert_client(&ClientRow::new(
-            &client,
-            Some(crypto::hash_token(&secret)),
-            now,
-        ))
+        .insert_client(&ClientRow::new(&client, Some(secret_hash), now))
         .await
     {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),

@@ -57,7 +57,8 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
     let demo = !args.no_demo && database_url.starts_with("sqlite:");
     if demo {
-        consent_link::ensure_demo_client(store.as_ref(), &issuer, SystemClock.now()).await?;
+        consent_link::ensure_demo_client(store.as_ref(), &state.key, &issuer, SystemClock.now())
+            .await?;
     }
     tokio::spawn(purge_expired(store.clone()));
     tracing::info!(bind = %args.bind, issuer = %issuer, "consent-link listening");

@@ -141,4 +141,8 @@ pub struct DemoPage {
 pub struct DemoCallbackPage {
     pub page: PageCtx,
     pub params: Vec<(String, String)>,
+    /// The demo server's calls to the API: method and path, and status.
+    pub calls: Vec<(String, u16)>,
+    /// What the last call answered, pretty-printed JSON.
+    pub data: Option<String>,
 }

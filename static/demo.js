@@ -17,6 +17,13 @@
       host.removeChild(frame);
       frame = null;
     }
+    if (msg.type === "code" && typeof msg.code === "string") {
+      // Hand the result to the demo's server side, which reads the data
+      // with the demo client's secret; the browser never sees that secret.
+      var query = "code=" + encodeURIComponent(msg.code);
+      if (typeof msg.state === "string") query += "&state=" + encodeURIComponent(msg.state);
+      window.location.assign("/demo/callback?" + query);
+    }
   });
   button.addEventListener("click", function () {
     if (frame) host.removeChild(frame);

@@ -73,3 +73,7 @@ demo-noscript = The iframe integration needs JavaScript on the lender's page. Th
 demo-callback-title = Result received
 demo-callback-intro = Link sent the lender's callback these parameters:
 demo-back = Back to the demo
+demo-server-title = What the lender's server did next
+demo-server-intro = With the result, the demo's server side called consent-link with the demo client's secret (which never reaches the browser):
+demo-server-none = There was no code, so there was nothing to read.
+demo-data-title = Data read

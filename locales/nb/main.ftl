@@ -73,3 +73,7 @@ demo-noscript = Integrasjonen i iframe krever JavaScript på långiverens side. 
 demo-callback-title = Resultat mottatt
 demo-callback-intro = Link sendte disse parameterne til långiverens tilbakekallingsadresse:
 demo-back = Tilbake til demoen
+demo-server-title = Hva långiverens server gjorde deretter
+demo-server-intro = Med resultatet kalte demoens serverside consent-link med demoklientens hemmelighet (som aldri når nettleseren):
+demo-server-none = Det kom ingen kode, så det var ingenting å lese.
+demo-data-title = Data som ble lest

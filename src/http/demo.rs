@@ -2,10 +2,15 @@
 //! with the test-mode `demo` client, and the callback that shows what came
 //! back. It plays the integrator's part, so it is kept apart from Link.
 
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::header::ACCEPT_LANGUAGE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, Request, StatusCode};
 use axum::response::Response;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::Value;
+use tower::ServiceExt;
 
 use super::pages::{render, PagePolicy};
 use super::{AppError, AppState};
@@ -38,15 +43,106 @@ pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Re
     render(StatusCode::OK, &view, &policy)
 }
 
-pub async fn callback(headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Response, AppError> {
+pub async fn callback(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
     let locale = i18n::negotiate(
         None,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let params = Params::parse(query.as_deref().unwrap_or(""));
+    let code = params.get("code").ok().flatten().map(str::to_owned);
+    // `iss` marks a result of the OAuth2 entry: `code` is an authorization
+    // code to exchange. Without it, `code` is the Link entry's user ID.
+    let oauth = params.get("iss").ok().flatten().is_some();
+    let (calls, data) = match code {
+        Some(code) => read_data(&app, &code, oauth).await?,
+        None => (Vec::new(), None),
+    };
     let view = DemoCallbackPage {
         params: params.into_pairs(),
+        calls,
+        data: data.map(|d| serde_json::to_string_pretty(&d).unwrap_or_default()),
         page: PageCtx::plain(Tr::new(&locale)),
     };
     render(StatusCode::OK, &view, &PagePolicy::default())
+}
+
+/// Plays the integrator's server: gets a token the way the entry calls for,
+/// then reads `loan_applications`. Each call goes through the real router,
+/// in process, exactly as an integrator's HTTP call would.
+async fn read_data(
+    app: &AppState,
+    code: &str,
+    oauth: bool,
+) -> Result<(Vec<(String, u16)>, Option<Value>), AppError> {
+    let secret = app.key.demo_client_secret();
+    let mut calls = Vec::new();
+    let (status, body) = if oauth {
+        let basic = STANDARD.encode(format!("{}:{secret}", crate::DEMO_CLIENT_ID));
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", code)
+            .finish();
+        let req = Request::post("/oauth/token")
+            .header(AUTHORIZATION, format!("Basic {basic}"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form));
+        call(app, req).await?
+    } else {
+        let req = Request::post("/api/1.0/auth")
+            .header("Client-ID", crate::DEMO_CLIENT_ID)
+            .header("Secret-Key", &secret)
+            .body(Body::empty());
+        call(app, req).await?
+    };
+    let endpoint = if oauth {
+        "POST /oauth/token"
+    } else {
+        "POST /api/1.0/auth"
+    };
+    calls.push((endpoint.to_owned(), status.as_u16()));
+    let token = body
+        .get(if oauth { "access_token" } else { "token" })
+        .and_then(Value::as_str);
+    let user_data_id = if oauth {
+        body.get("user_data_id").and_then(Value::as_str)
+    } else {
+        Some(code)
+    };
+    let (Some(token), Some(id)) = (token, user_data_id) else {
+        return Ok((calls, Some(body)));
+    };
+    let path = format!("/api/1.0/loan_applications/{}", enc(id));
+    let req = Request::get(&path)
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty());
+    let (status, data) = call(app, req).await?;
+    calls.push((format!("GET {path}"), status.as_u16()));
+    Ok((calls, Some(data)))
+}
+
+async fn call(
+    app: &AppState,
+    req: Result<Request<Body>, axum::http::Error>,
+) -> Result<(StatusCode, Value), AppError> {
+    let req = req.map_err(|e| AppError::Internal(format!("demo request: {e}")))?;
+    let res = match super::router(app.clone()).oneshot(req).await {
+        Ok(res) => res,
+        Err(never) => match never {},
+    };
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .map_err(|e| AppError::Internal(format!("demo response: {e}")))?;
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -51,11 +51,31 @@ pub async fn render_internal_errors(req: Request, next: Next) -> Response {
         .get(super::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let path = req.uri().path().to_owned();
     let res = next.run(req).await;
     let Some(InternalError(detail)) = res.extensions().get::<InternalError>().cloned() else {
         return res;
     };
     tracing::error!(error = %detail, "request failed");
+    // Machines get JSON in the format of the API they called.
+    let reference = format!(
+        "internal error; request ID {}",
+        request_id.as_deref().unwrap_or("-")
+    );
+    if path == "/oauth/token" {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(axum::http::header::CACHE_CONTROL, "no-store")],
+            axum::Json(serde_json::json!({
+                "error": "server_error",
+                "error_description": reference,
+            })),
+        )
+            .into_response();
+    }
+    if path.starts_with("/api/") {
+        return super::api::ApiError::internal(reference).into();
+    }
     let tr = Tr::new(&locale);
     let view = ErrorPage {
         message: tr.t("error-internal"),

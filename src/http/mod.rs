@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -14,6 +14,7 @@ use tracing::Span;
 use crate::crypto::ServerKey;
 use crate::store::Store;
 
+mod api;
 mod assets;
 mod authorize;
 mod demo;
@@ -21,6 +22,7 @@ mod error;
 mod health;
 mod pages;
 mod steps;
+mod token;
 
 pub use error::AppError;
 
@@ -65,6 +67,22 @@ pub fn router(state: AppState) -> Router {
         .route("/s/{sid}/authenticate", post(steps::authenticate_post))
         .route("/s/{sid}/consent", post(steps::consent_post))
         .route("/s/{sid}/cancel", post(steps::cancel_post))
+        .route("/oauth/token", post(token::oauth_token))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(token::metadata),
+        )
+        .route("/api/1.0/auth", post(token::product_auth))
+        .route("/api/1.0/personal/{id}", get(api::personal))
+        .route("/api/1.0/loans/{id}", get(api::loans))
+        .route("/api/1.0/vehicles/{id}", get(api::vehicles))
+        .route("/api/1.0/income/{id}", get(api::income))
+        .route("/api/1.0/invoices/{id}", get(api::invoices))
+        .route(
+            "/api/1.0/loan_applications/{id}",
+            get(api::loan_applications),
+        )
+        .route("/api/1.0/consents/{id}", delete(api::withdraw))
         .route("/demo", get(demo::index))
         .route("/demo/callback", get(demo::callback))
         .route("/static/{file}", get(assets::file))

@@ -15,6 +15,7 @@ pub enum TokenErrorCode {
     InvalidGrant,
     UnauthorizedClient,
     UnsupportedGrantType,
+    InvalidScope,
 }
 
 impl TokenErrorCode {
@@ -25,6 +26,7 @@ impl TokenErrorCode {
             TokenErrorCode::InvalidGrant => "invalid_grant",
             TokenErrorCode::UnauthorizedClient => "unauthorized_client",
             TokenErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            TokenErrorCode::InvalidScope => "invalid_scope",
         }
     }
 
@@ -116,9 +118,11 @@ pub fn client_auth(
                     "client_id differs from Basic credentials",
                 ));
             }
+            // A public client may send Basic with an empty password.
+            let secret = Some(decode(secret)).filter(|s| !s.is_empty());
             Ok(ClientAuth {
                 client_id: id,
-                secret: Some(decode(secret)),
+                secret,
             })
         }
         None => match form_client_id {

@@ -63,8 +63,17 @@ pub trait Store: Send + Sync + 'static {
         &self,
         advance: &Advance<'_>,
     ) -> Result<Option<LinkSessionRow>, StoreError>;
-    /// Deletes link sessions and authorization codes that expired before
-    /// `before`; returns how many rows went.
+    /// Replaces a client's secret hash (`None`: a public client).
+    /// `false` if there is no such client.
+    async fn set_client_secret_hash(
+        &self,
+        id: &str,
+        secret_hash: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes link sessions and access tokens that expired before `before`,
+    /// and authorization codes that expired [`CODE_RETENTION_SECS`] before
+    /// it; returns how many rows went.
     async fn purge_expired(&self, before: i64) -> Result<u64, StoreError>;
 
     async fn get_authorization_code(
@@ -105,6 +114,11 @@ pub trait Store: Send + Sync + 'static {
         code: Option<&NewAuthorizationCode<'_>>,
     ) -> Result<Option<String>, StoreError>;
 }
+
+/// How long after it expires a used authorization code is kept: as long as
+/// a token it issued lives, so that presenting the code again still revokes
+/// that token (RFC 6749 §4.1.2).
+pub const CODE_RETENTION_SECS: i64 = crate::flow::TOKEN_TTL_SECS;
 
 /// What became of an attempt to redeem an authorization code.
 #[derive(Debug, PartialEq, Eq)]

@@ -152,7 +152,16 @@ macro_rules! impl_sql_store {
 
             async fn purge_expired(&self, before: i64) -> Result<u64, $crate::store::StoreError> {
                 let mut purged = 0;
-                for table in ["link_sessions", "authorization_codes"] {
+                // A code is kept as long as a token it issued may live, so
+                // that presenting it again still revokes that token.
+                for (table, before) in [
+                    ("link_sessions", before),
+                    ("access_tokens", before),
+                    (
+                        "authorization_codes",
+                        before.saturating_sub($crate::store::CODE_RETENTION_SECS),
+                    ),
+                ] {
                     purged += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
                         .bind(before)
                         .execute(&self.pool)
@@ -160,6 +169,20 @@ macro_rules! impl_sql_store {
                         .rows_affected();
                 }
                 Ok(purged)
+            }
+
+            async fn set_client_secret_hash(
+                &self,
+                id: &str,
+                secret_hash: Option<&str>,
+            ) -> Result<bool, $crate::store::StoreError> {
+                Ok(sqlx::query("UPDATE clients SET secret_hash = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(secret_hash)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected()
+                    > 0)
             }
 
             async fn get_authorization_code(

@@ -82,32 +82,57 @@ async fn static_files_are_served_and_unknown_ones_are_not() {
     );
 }
 
+/// The `href` of the demo page's link with `id`.
+fn demo_link(page: &Page, id: &str) -> (String, String) {
+    let before = page.body.split(&format!("id=\"{id}\"")).next().unwrap();
+    let start = before.rfind("href=\"").unwrap() + 6;
+    let link = html_unescape(&before[start..before.len() - 2]);
+    let (path, query) = link.split_once('?').unwrap();
+    (path.to_owned(), query.to_owned())
+}
+
 #[tokio::test]
-async fn demo_page_runs_both_integrations() {
+async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret() {
     let app = TestApp::new().await;
-    consent_link::ensure_demo_client(app.store.as_ref(), ISSUER, T0)
+    consent_link::ensure_demo_client(app.store.as_ref(), &app.key, ISSUER, T0)
         .await
         .unwrap();
+    let secret = app.key.demo_client_secret();
     let demo = app.get("/demo").await;
     assert_eq!(demo.status, StatusCode::OK);
     let csp = demo.header("content-security-policy").unwrap();
     assert!(csp.contains(&format!("frame-src {ISSUER}")), "{csp}");
-    let href = demo.body.split("id=\"demo-redirect-en\"").next().unwrap();
-    let start = href.rfind("href=\"").unwrap() + 6;
-    let link = html_unescape(&href[start..href.len() - 2]);
-    let params = app
-        .consent_as(
-            link.split('?').next().unwrap(),
-            link.split('?').nth(1).unwrap(),
-            "kari",
-        )
-        .await;
-    assert!(params.contains_key("code"));
-    let callback = app
-        .get(&format!(
-            "/demo/callback?code={}&state=demo-en",
-            params["code"]
-        ))
-        .await;
-    assert!(callback.body.contains(&params["code"]));
+    assert!(
+        demo.body.contains("data-src=\"/link?"),
+        "iframe flow offered"
+    );
+    for (id, first_call) in [
+        ("demo-redirect-en", "POST /api/1.0/auth"),
+        ("demo-oauth", "POST /oauth/token"),
+    ] {
+        let (path, query) = demo_link(&demo, id);
+        let params = app.consent_as(&path, &query, "kari").await;
+        let back: String = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}&", enc(v)))
+            .collect();
+        let callback = app.get(&format!("/demo/callback?{back}")).await;
+        assert_eq!(callback.status, StatusCode::OK);
+        let body = html_unescape(&callback.body);
+        assert!(body.contains(&params["code"]));
+        assert!(
+            body.contains(&format!("{first_call}</code> → <code>200")),
+            "{body}"
+        );
+        assert!(body.contains("GET /api/1.0/loan_applications/"), "{body}");
+        assert!(
+            body.contains("\"ssn\": \"15878512345\""),
+            "the data: {body}"
+        );
+        assert!(
+            !callback.body.contains(&secret),
+            "the secret stays server-side"
+        );
+    }
+    assert!(!demo.body.contains(&secret));
 }

@@ -4,9 +4,11 @@
 
 mod support;
 
+mod api;
 mod authorize;
 mod cli;
 mod flow;
 mod headers;
 mod logs;
 mod store_contract;
+mod tokens;

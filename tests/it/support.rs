@@ -56,6 +56,7 @@ pub struct TestApp {
     pub router: Router,
     pub store: Arc<dyn Store>,
     pub clock: Arc<TestClock>,
+    pub key: ServerKey,
 }
 
 /// What a registered test client looks like; adjust before `register`.
@@ -95,6 +96,7 @@ impl TestApp {
             router: consent_link::app(state),
             store,
             clock,
+            key,
         }
     }
 
@@ -143,6 +145,60 @@ impl TestApp {
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
+    }
+
+    /// A form POST with extra headers (e.g. `Authorization`).
+    pub async fn post_form_with(
+        &self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut req =
+            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A data API read with a Bearer token.
+    pub async fn api_get(&self, uri: &str, token: &str) -> Page {
+        self.get_with(uri, &[("authorization", &format!("Bearer {token}"))])
+            .await
+    }
+
+    /// A client token for `client_id` (whose test secret is `secret`).
+    pub async fn client_token(&self, client_id: &str) -> String {
+        let res = self
+            .send(
+                Request::post("/api/1.0/auth")
+                    .header("Client-ID", client_id)
+                    .header("Secret-Key", "secret")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A Link-entry flow for `client_id` as `person`; returns the user ID.
+    pub async fn link_user(&self, client_id: &str, scope: &str, person: &str) -> String {
+        let params = self
+            .consent_as(
+                "/link",
+                &format!(
+                    "client_id={client_id}&scope={scope}&test=true&callback_uri={}",
+                    enc("https://acme.example/cb")
+                ),
+                person,
+            )
+            .await;
+        params["code"].clone()
     }
 
     pub async fn send(&self, req: Request<Body>) -> Page {
@@ -215,6 +271,11 @@ pub struct Page {
 impl Page {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
     }
 
     pub fn location(&self) -> Option<&str> {

@@ -1,0 +1,257 @@
+//! What the data API answers, as pure functions: which scope each endpoint
+//! needs, pagination, the data collection status, and the bodies. Only
+//! consented scopes ever make it into a body.
+
+use serde_json::{json, Map, Value};
+
+use crate::oauth2::params::Params;
+use crate::oauth2::scope::{Scope, Scopes};
+use crate::test_persons::{self, Behaviour, TestPerson};
+use crate::testdata;
+
+/// The data API's read endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Personal,
+    Loans,
+    Vehicles,
+    Income,
+    Invoices,
+    LoanApplications,
+}
+
+impl Endpoint {
+    /// The consented scopes this endpoint returns; empty means the consent
+    /// does not cover it (403).
+    pub fn scopes_in(self, consented: &[Scope]) -> Vec<Scope> {
+        let wanted: &[Scope] = match self {
+            Endpoint::Personal => &[Scope::Info],
+            Endpoint::Loans => &[Scope::UnsecuredLoans, Scope::StudentLoan],
+            Endpoint::Vehicles => &[Scope::Vehicles],
+            Endpoint::Income => &[Scope::Income],
+            Endpoint::Invoices => &[Scope::EInvoices],
+            Endpoint::LoanApplications => &Scope::ALL,
+        };
+        consented
+            .iter()
+            .copied()
+            .filter(|s| wanted.contains(s))
+            .collect()
+    }
+
+    /// Whether `page`/`per_page` apply.
+    fn paginated(self) -> bool {
+        matches!(self, Endpoint::Loans | Endpoint::Invoices)
+    }
+}
+
+/// The data collection status (SPEC.md): `new`, `in_progress`, `done`,
+/// `partially_done`, `error`. Test mode knows three of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataStatus {
+    /// No data source yet (a real identity; collection is not built).
+    New,
+    Done,
+    Error,
+}
+
+impl DataStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataStatus::New => "new",
+            DataStatus::Done => "done",
+            DataStatus::Error => "error",
+        }
+    }
+}
+
+/// The status of a consent's data, and the test person whose static data
+/// it is when it is `done`.
+pub fn collect(test_person: Option<&str>) -> (DataStatus, Option<&'static TestPerson>) {
+    match test_person.and_then(test_persons::find) {
+        None => (DataStatus::New, None),
+        Some(p) if p.behaviour == Behaviour::DataCollectionFails => (DataStatus::Error, None),
+        Some(p) => (DataStatus::Done, Some(p)),
+    }
+}
+
+pub const DEFAULT_PER_PAGE: usize = 25;
+pub const MAX_PER_PAGE: usize = 100;
+
+/// One page of a list: `page` is 1-based.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub page: usize,
+    pub per_page: usize,
+}
+
+impl Default for Page {
+    fn default() -> Page {
+        Page {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl Page {
+    /// Reads `page` and `per_page` from a query. Either may be left out;
+    /// a value that is not a whole number in range is refused.
+    pub fn parse(params: &Params) -> Result<Page, String> {
+        let read = |name: &str, max: usize, default: usize| -> Result<usize, String> {
+            let value = params
+                .get(name)
+                .map_err(|_| format!("'{name}' is given more than once"))?;
+            match value {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| format!("'{name}' must be a whole number from 1 to {max}")),
+            }
+        };
+        Ok(Page {
+            page: read("page", u32::MAX as usize, 1)?,
+            per_page: read("per_page", MAX_PER_PAGE, DEFAULT_PER_PAGE)?,
+        })
+    }
+
+    fn of(self, items: Vec<Value>) -> Value {
+        let start = (self.page - 1).saturating_mul(self.per_page);
+        Value::Array(items.into_iter().skip(start).take(self.per_page).collect())
+    }
+}
+
+/// The body of `endpoint` for one consent: `user_data_id`, `status`, and
+/// each of `scopes` (already limited to the consent) in the product's
+/// field names. Lists are paginated where the endpoint is.
+pub fn body(
+    endpoint: Endpoint,
+    user_data_id: &str,
+    status: DataStatus,
+    person: Option<&TestPerson>,
+    scopes: &[Scope],
+    page: Page,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("user_data_id".into(), json!(user_data_id));
+    out.insert("status".into(), json!(status.as_str()));
+    for &scope in scopes {
+        let (key, value) = section(scope, person);
+        let value = match value {
+            Value::Array(items) if endpoint.paginated() => {
+                out.insert("page".into(), json!(page.page));
+                out.insert("per_page".into(), json!(page.per_page));
+                out.insert("total".into(), json!(items.len()));
+                page.of(items)
+            }
+            v => v,
+        };
+        out.insert(key.into(), value);
+    }
+    Value::Object(out)
+}
+
+/// One scope's part of a body; empty when there is no data (yet).
+fn section(scope: Scope, person: Option<&TestPerson>) -> (&'static str, Value) {
+    match (scope, person) {
+        (Scope::Info, Some(p)) => ("personal", testdata::personal(p)),
+        (Scope::Info, None) => ("personal", json!({})),
+        (Scope::UnsecuredLoans, p) => (
+            "loans",
+            Value::Array(p.map(testdata::loans).unwrap_or_default()),
+        ),
+        (Scope::StudentLoan, Some(p)) => ("student_loan", testdata::student_loan(p)),
+        (Scope::StudentLoan, None) => ("student_loan", json!({})),
+        (Scope::Vehicles, Some(p)) => ("vehicles", testdata::vehicles(p)),
+        (Scope::Vehicles, None) => ("vehicles", json!({})),
+        (Scope::Income, Some(p)) => ("income", testdata::income(p)),
+        (Scope::Income, None) => ("income", json!({})),
+        (Scope::EInvoices, p) => (
+            "invoices",
+            Value::Array(p.map(testdata::invoices).unwrap_or_default()),
+        ),
+    }
+}
+
+/// The scopes of `consent` that `token` (if it is limited) also covers.
+pub fn effective_scopes(consent: &Scopes, token: Option<&Scopes>) -> Vec<Scope> {
+    consent
+        .iter()
+        .filter(|s| token.is_none_or(|t| t.contains(*s)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(q: &str) -> Result<Page, String> {
+        Page::parse(&Params::parse(q))
+    }
+
+    #[test]
+    fn pagination_parameters_are_checked() {
+        assert_eq!(page(""), Ok(Page::default()));
+        assert_eq!(
+            page("page=2&per_page=3"),
+            Ok(Page {
+                page: 2,
+                per_page: 3
+            })
+        );
+        for bad in [
+            "page=0",
+            "page=-1",
+            "page=x",
+            "per_page=0",
+            "per_page=101",
+            "page=1&page=2",
+        ] {
+            assert!(page(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn only_consented_scopes_reach_a_body() {
+        let kari = test_persons::find("kari");
+        let loans = Endpoint::Loans.scopes_in(&[Scope::Info, Scope::StudentLoan]);
+        assert_eq!(loans, vec![Scope::StudentLoan]);
+        let b = body(
+            Endpoint::Loans,
+            "u",
+            DataStatus::Done,
+            kari,
+            &loans,
+            Page::default(),
+        );
+        assert!(b.get("student_loan").is_some());
+        assert!(
+            b.get("loans").is_none(),
+            "unsecured loans were not consented"
+        );
+        assert!(b.get("personal").is_none());
+        assert!(Endpoint::Vehicles.scopes_in(&[Scope::Info]).is_empty());
+    }
+
+    #[test]
+    fn a_token_narrows_the_consent() {
+        let consent = Scopes::parse("info,income").unwrap();
+        let token = Scopes::parse("income,vehicles").unwrap();
+        assert_eq!(
+            effective_scopes(&consent, Some(&token)),
+            vec![Scope::Income]
+        );
+        assert_eq!(effective_scopes(&consent, None).len(), 2);
+    }
+
+    #[test]
+    fn the_failing_person_has_status_error_and_no_data() {
+        let (status, person) = collect(Some("sigrid"));
+        assert_eq!(status, DataStatus::Error);
+        assert!(person.is_none());
+        assert_eq!(collect(Some("kari")).0, DataStatus::Done);
+        assert_eq!(collect(None).0, DataStatus::New);
+    }
+}

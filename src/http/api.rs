@@ -1,0 +1,226 @@
+//! The data API at the product's paths: who may read which user's data,
+//! and the JSON errors. What the bodies hold is `crate::data`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::{AppError, AppState};
+use crate::crypto;
+use crate::data::{self, Endpoint, Page};
+use crate::oauth2::params::Params;
+use crate::oauth2::scope::{Scope, Scopes};
+use crate::store::ConsentRow;
+
+/// A data API error: `{"error": {"status", "message"}}`, where `status` is
+/// a stable machine-readable name and `message` is for people.
+#[derive(Debug)]
+pub struct ApiError {
+    http: StatusCode,
+    status: &'static str,
+    message: String,
+    /// RFC 6750 §3: `Some` for a 401 answered with `WWW-Authenticate: Bearer`.
+    bearer_error: Option<&'static str>,
+}
+
+impl ApiError {
+    fn new(http: StatusCode, status: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            http,
+            status,
+            message: message.into(),
+            bearer_error: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", message)
+    }
+
+    fn no_token() -> ApiError {
+        ApiError {
+            bearer_error: Some(""),
+            ..ApiError::unauthorized("an API token is required: Authorization: Bearer <token>")
+        }
+    }
+
+    fn invalid_token() -> ApiError {
+        ApiError {
+            bearer_error: Some("invalid_token"),
+            ..ApiError::unauthorized("the API token is unknown, expired or revoked")
+        }
+    }
+
+    fn not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "no user data with this ID for this token",
+        )
+    }
+
+    fn withdrawn() -> ApiError {
+        ApiError::new(
+            StatusCode::GONE,
+            "CONSENT_WITHDRAWN",
+            "the consent for this user data was withdrawn",
+        )
+    }
+
+    fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+}
+
+impl From<ApiError> for Response {
+    fn from(e: ApiError) -> Response {
+        let mut res = (
+            e.http,
+            Json(json!({ "error": { "status": e.status, "message": e.message } })),
+        )
+            .into_response();
+        let headers = res.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(code) = e.bearer_error {
+            let value = if code.is_empty() {
+                "Bearer realm=\"consent-link\"".to_owned()
+            } else {
+                format!("Bearer realm=\"consent-link\", error=\"{code}\"")
+            };
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(WWW_AUTHENTICATE, v);
+            }
+        }
+        res
+    }
+}
+
+/// What a valid token may read of one user.
+struct Access {
+    consent: ConsentRow,
+    scopes: Vec<Scope>,
+}
+
+/// The token's right to user `id`: 401 without a valid token; 404 for an
+/// unknown ID, another client's ID, or (for a code-exchanged token) another
+/// user's ID; 410 once the consent is withdrawn.
+async fn access(
+    app: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<Result<Access, ApiError>, AppError> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let Some(bearer) = bearer.filter(|t| !t.is_empty()) else {
+        return Ok(Err(ApiError::no_token()));
+    };
+    let now = app.clock.now();
+    let token = app
+        .store
+        .get_access_token(&crypto::hash_token(bearer))
+        .await?
+        .filter(|t| t.revoked_at.is_none() && now < t.expires_at);
+    let Some(token) = token else {
+        return Ok(Err(ApiError::invalid_token()));
+    };
+    if token.user_data_id.as_deref().is_some_and(|u| u != id) {
+        return Ok(Err(ApiError::not_found()));
+    }
+    let consent = app
+        .store
+        .get_consent(id)
+        .await?
+        .filter(|c| c.client_id == token.client_id);
+    let Some(consent) = consent else {
+        return Ok(Err(ApiError::not_found()));
+    };
+    if consent.withdrawn_at.is_some() {
+        return Ok(Err(ApiError::withdrawn()));
+    }
+    let parse =
+        |s: &str| Scopes::parse(s).map_err(|e| AppError::Internal(format!("stored scopes: {e}")));
+    let consented = parse(&consent.scopes)?;
+    let limited = token.scopes.as_deref().map(parse).transpose()?;
+    let scopes = data::effective_scopes(&consented, limited.as_ref());
+    Ok(Ok(Access { consent, scopes }))
+}
+
+async fn read(
+    app: AppState,
+    headers: HeaderMap,
+    id: String,
+    query: Option<String>,
+    endpoint: Endpoint,
+) -> Result<Response, AppError> {
+    let access = match access(&app, &headers, &id).await? {
+        Ok(a) => a,
+        Err(e) => return Ok(e.into()),
+    };
+    let scopes = endpoint.scopes_in(&access.scopes);
+    if scopes.is_empty() {
+        return Ok(ApiError::forbidden("the end user did not consent to this data").into());
+    }
+    let page = match Page::parse(&Params::parse(query.as_deref().unwrap_or(""))) {
+        Ok(p) => p,
+        Err(message) => return Ok(ApiError::bad_request(message).into()),
+    };
+    let (status, person) = data::collect(access.consent.test_person.as_deref());
+    let body = data::body(endpoint, &id, status, person, &scopes, page);
+    let mut res = Json(body).into_response();
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+macro_rules! read_endpoint {
+    ($name:ident, $endpoint:expr) => {
+        pub async fn $name(
+            State(app): State<AppState>,
+            headers: HeaderMap,
+            Path(id): Path<String>,
+            RawQuery(query): RawQuery,
+        ) -> Result<Response, AppError> {
+            read(app, headers, id, query, $endpoint).await
+        }
+    };
+}
+
+read_endpoint!(personal, Endpoint::Personal);
+read_endpoint!(loans, Endpoint::Loans);
+read_endpoint!(vehicles, Endpoint::Vehicles);
+read_endpoint!(income, Endpoint::Income);
+read_endpoint!(invoices, Endpoint::Invoices);
+read_endpoint!(loan_applications, Endpoint::LoanApplications);
+
+/// `DELETE /api/1.0/consents/:id`: the integrator withdraws the consent.
+/// Every token issued for that user is revoked and data reads answer 410.
+/// Withdrawing again answers 204 too, so that a retry is safe.
+pub async fn withdraw(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    match access(&app, &headers, &id).await? {
+        Ok(_) => {
+            app.store.withdraw_consent(&id, app.clock.now()).await?;
+        }
+        Err(e) if e.http == StatusCode::GONE => {}
+        Err(e) => return Ok(e.into()),
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
