@@ -10,5 +10,6 @@ mod cli;
 mod flow;
 mod headers;
 mod logs;
+mod oauth2_client;
 mod store_contract;
 mod tokens;
