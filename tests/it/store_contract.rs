@@ -265,16 +265,103 @@ async fn purge_removes_only_expired_rows() {
     let cid = unique("client");
     store.insert_client(&client(&cid)).await.unwrap();
     // The suite shares one PostgreSQL database and runs in parallel, so this
-    // test lives a long way before T0: purging cannot touch another test's rows.
+    // test lives a long way before T0 (and before the other purge test's
+    // window), and its fresh row lives far after: purging cannot touch
+    // another test's rows, nor another purge this test's fresh one.
     let past = T0 - 1_000_000;
     let (old, fresh) = (unique("old"), unique("fresh"));
     let mut row = session(&cid, &old);
     (row.created_at, row.expires_at) = (past, past + 100);
     store.insert_link_session(&row).await.unwrap();
     let mut row = session(&cid, &fresh);
-    (row.created_at, row.expires_at) = (past, past + 10_000);
+    (row.created_at, row.expires_at) = (past, T0 + 10_000_000);
     store.insert_link_session(&row).await.unwrap();
-    assert!(store.purge_expired(past + 101).await.unwrap() >= 1);
+    store.purge_expired(past + 101).await.unwrap();
     assert!(store.get_link_session(&old).await.unwrap().is_none());
     assert!(store.get_link_session(&fresh).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
+    let store = store().await;
+    let cid = unique("client");
+    store.insert_client(&client(&cid)).await.unwrap();
+    // Before T0 but after the purge test above: no other test's rows
+    // expire in this window.
+    let past = T0 - 500_000;
+    let sid = unique("sess");
+    let mut row = session(&cid, &sid);
+    (row.created_at, row.expires_at, row.step) = (past, past + 10_000, "authenticated".into());
+    store.insert_link_session(&row).await.unwrap();
+    let subject = crypto::hash_token(&unique("person"));
+    let user = uuid::Uuid::new_v4().to_string();
+    let consent = NewConsent {
+        user_data_id: &user,
+        client_id: &cid,
+        subject_hash: &subject,
+        test_person: Some("kari"),
+        scopes: "info",
+        now: past,
+    };
+    let code_hash = crypto::hash_token(&unique("code"));
+    let code = NewAuthorizationCode {
+        code_hash: &code_hash,
+        client_id: &cid,
+        redirect_uri: "https://c.example/cb",
+        redirect_given: false,
+        code_challenge: None,
+        scopes: "info",
+        created_at: past,
+        expires_at: past + 300,
+    };
+    let adv = advance(&sid, Some(Step::Authenticated), Step::Completed, past);
+    store
+        .complete_with_consent(&adv, &consent, Some(&code))
+        .await
+        .unwrap()
+        .unwrap();
+    let token_hash = crypto::hash_token(&unique("token"));
+    let token = consent_link::store::AccessTokenRow {
+        token_hash: token_hash.clone(),
+        client_id: cid.clone(),
+        user_data_id: Some(user.clone()),
+        scopes: Some("info".into()),
+        code_hash: Some(code_hash.clone()),
+        created_at: past + 10,
+        expires_at: past + 10 + 3600,
+        revoked_at: None,
+    };
+    assert_eq!(
+        store
+            .redeem_authorization_code(&code_hash, past + 10, &token)
+            .await
+            .unwrap(),
+        consent_link::store::Redemption::Issued
+    );
+    // The code expired long ago, but its token still lives: both stay, so
+    // that presenting the code again can still revoke the token.
+    store.purge_expired(past + 3000).await.unwrap();
+    assert!(store
+        .get_authorization_code(&code_hash)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store.get_access_token(&token_hash).await.unwrap().is_some());
+    assert_eq!(
+        store
+            .redeem_authorization_code(&code_hash, past + 3000, &token)
+            .await
+            .unwrap(),
+        consent_link::store::Redemption::Refused
+    );
+    let revoked = store.get_access_token(&token_hash).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(past + 3000));
+    // Once the token is past its life, both go.
+    store.purge_expired(past + 300 + 3601).await.unwrap();
+    assert!(store
+        .get_authorization_code(&code_hash)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.get_access_token(&token_hash).await.unwrap().is_none());
 }
