@@ -133,7 +133,10 @@ pub struct DemoPage {
     pub redirect_en: String,
     pub redirect_nb: String,
     pub oauth: String,
-    pub iframe_src: String,
+    /// The iframe flow, started by the SDK (`/static/link.js`).
+    pub client_id: &'static str,
+    pub scope: &'static str,
+    pub callback_uri: String,
 }
 
 #[derive(Template)]

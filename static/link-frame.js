@@ -15,4 +15,14 @@
   for (var i = 0; i < messages.length; i++) {
     window.parent.postMessage(JSON.stringify(messages[i]), origin);
   }
+  // Keys typed inside this frame never reach the embedding page, so tell it
+  // when the end user presses Escape: the SDK closes its overlay on it.
+  // (Integrators ignore unknown message types, as the contract asks.)
+  var state = messages.length && messages[0].state;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var msg = { type: "escape" };
+    if (typeof state === "string") msg.state = state;
+    window.parent.postMessage(JSON.stringify(msg), origin);
+  });
 })();

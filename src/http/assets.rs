@@ -17,6 +17,21 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/link-frame.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../static/favicon.svg"),
+    ),
+    (
+        "link.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/link.js"),
+    ),
+    (
+        "link.d.ts",
+        "application/typescript; charset=utf-8",
+        include_str!("../../static/link.d.ts"),
+    ),
+    (
         "demo.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/demo.js"),

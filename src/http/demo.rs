@@ -33,7 +33,9 @@ pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Re
         redirect_en: link("/link", "en", ""),
         redirect_nb: link("/link", "nb", ""),
         oauth: link("/oauth/authorize", &locale, "&response_type=code"),
-        iframe_src: link("/link", &locale, "&iframe=true"),
+        client_id: crate::DEMO_CLIENT_ID,
+        scope: DEMO_SCOPES,
+        callback_uri: format!("{}/demo/callback", app.issuer),
         page: PageCtx::plain(Tr::new(&locale)),
     };
     let policy = PagePolicy {

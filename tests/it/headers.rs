@@ -76,6 +76,15 @@ async fn static_files_are_served_and_unknown_ones_are_not() {
     assert!(css.body.contains("--cl-primary"));
     let js = app.get("/static/link-frame.js").await;
     assert!(js.body.contains("postMessage") && !js.body.contains("\"*\""));
+    let sdk = app.get("/static/link.js").await;
+    assert_eq!(sdk.status, StatusCode::OK);
+    assert!(sdk
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(sdk.body.contains("event.source !== frame.contentWindow"));
+    let types = app.get("/static/link.d.ts").await;
+    assert!(types.body.contains("interface ConsentLinkOptions"));
     assert_eq!(
         app.get("/static/../Cargo.toml").await.status,
         StatusCode::NOT_FOUND
@@ -103,8 +112,11 @@ async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret()
     let csp = demo.header("content-security-policy").unwrap();
     assert!(csp.contains(&format!("frame-src {ISSUER}")), "{csp}");
     assert!(
-        demo.body.contains("data-src=\"/link?"),
-        "iframe flow offered"
+        demo.body.contains("src=\"/static/link.js\"")
+            && demo
+                .body
+                .contains(&format!("data-callback-uri=\"{ISSUER}/demo/callback\"")),
+        "iframe flow offered through the SDK"
     );
     for (id, first_call) in [
         ("demo-redirect-en", "POST /api/1.0/auth"),

@@ -1,0 +1,280 @@
+// The real-browser suite (issue 4): Debian's Chromium through
+// playwright-core. `.ci/run` runs it after `cargo test`; by hand:
+//   cargo build && cd tests/browser && npm ci && CONSENT_LINK_BIN=<target>/debug/consent-link npm test
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import { axe, start, watchedPage, SCREENSHOTS } from "./harness.mjs";
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.stop(); });
+
+const PHONE = { viewport: { width: 375, height: 667 } };
+const DESKTOP = { viewport: { width: 1280, height: 800 } };
+
+function linkUrl(params) {
+  const q = new URLSearchParams({ client_id: "web", scope: "info,income", test: "true", state: "st-1",
+    callback_uri: `${env.host}/cb`, ...params });
+  return `${env.link}/link?${q}`;
+}
+
+/// Checks what every Link page must be, and saves a screenshot.
+async function checkPage(page, frame, name, locale) {
+  assert.equal(await frame.getAttribute("html", "lang"), locale, `${name}: lang`);
+  const violations = await axe(frame);
+  assert.deepEqual(violations, [], `${name}: axe WCAG 2.1 AA`);
+  if (frame === page) {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name}: scrolls horizontally by ${overflow}px`);
+    const size = page.viewportSize().width < 500 ? "phone" : "desktop";
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${locale}-${size}.png`), fullPage: true });
+  }
+}
+
+/// Walks the redirect flow to the callback, checking each page.
+async function redirectFlow(page, { locale = "en", person = "kari", decision = "accept", label = "redirect" } = {}) {
+  await page.goto(linkUrl({ locale }));
+  await checkPage(page, page, `${label}-1-method`, locale);
+  await page.click("button[name=method][value=test_bankid]");
+  await page.waitForSelector(`#person-${person}`);
+  await checkPage(page, page, `${label}-2-bankid`, locale);
+  await page.check(`#person-${person}`);
+  await page.click("form button.primary");
+  await page.waitForSelector(`button[name=decision][value=${decision}]`);
+  await checkPage(page, page, `${label}-3-consent`, locale);
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(`${env.host}/cb`)),
+    page.click(`button[name=decision][value=${decision}]`),
+  ]);
+  return new URL(page.url()).searchParams;
+}
+
+for (const viewport of [PHONE, DESKTOP]) {
+  for (const locale of ["en", "nb"]) {
+    test(`redirect flow in ${locale} at ${viewport.viewport.width}px reaches the callback and the data`, async () => {
+      const page = await watchedPage(env.browser, viewport);
+      const params = await redirectFlow(page, { locale });
+      assert.equal(params.get("state"), "st-1");
+      const user = params.get("code");
+      assert.match(user, /^[0-9a-f-]{36}$/);
+      // The integrator's server: a token, then the data.
+      const auth = await fetch(`${env.link}/api/1.0/auth`, {
+        method: "POST", headers: { "Client-ID": "web", "Secret-Key": env.secret } });
+      const { token } = await auth.json();
+      const data = await (await fetch(`${env.link}/api/1.0/personal/${user}`,
+        { headers: { authorization: `Bearer ${token}` } })).json();
+      assert.equal(data.personal.ssn, "15878512345");
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+  }
+}
+
+test("the nb flow is Norwegian throughout", async () => {
+  const page = await watchedPage(env.browser, DESKTOP);
+  await page.goto(linkUrl({ locale: "nb" }));
+  const texts = [await page.textContent("main")];
+  await page.click("button[name=method][value=test_bankid]");
+  await page.waitForSelector("#person-kari");
+  texts.push(await page.textContent("main"));
+  await page.check("#person-kari");
+  await page.click("form button.primary");
+  await page.waitForSelector("button[name=decision]");
+  texts.push(await page.textContent("main"));
+  for (const t of texts) {
+    assert.doesNotMatch(t, /\b(Choose|Sign in|Cancel|Continue|Share|Decline|consent to)\b/, t);
+  }
+  assert.match(texts[2], /Avslå|avslå/);
+  await page.context().close();
+});
+
+test("an error page is accessible too", async () => {
+  const page = await watchedPage(env.browser, PHONE);
+  const res = await page.goto(`${env.link}/link?client_id=nobody&scope=info`);
+  assert.equal(res.status(), 400);
+  await checkPage(page, page, "error-unknown-client", "en");
+  await page.context().close();
+});
+
+test("the whole flow works with the keyboard alone", async () => {
+  const page = await watchedPage(env.browser, DESKTOP);
+  await page.goto(linkUrl({}));
+  // Tab to the first method and press Enter.
+  await tabTo(page, "button[name=method][value=test_bankid]");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#person-kari");
+  await tabTo(page, "input[name=person]");
+  // Arrow keys move within the radio group; Kari is first.
+  await page.keyboard.press("Space");
+  assert.equal(await page.isChecked("#person-kari"), true);
+  await tabTo(page, "form button.primary");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("button[name=decision]");
+  await tabTo(page, "button[name=decision][value=accept]");
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(`${env.host}/cb`)),
+    page.keyboard.press("Enter"),
+  ]);
+  assert.ok(new URL(page.url()).searchParams.get("code"));
+  await page.context().close();
+});
+
+/// Presses Tab until `selector` has focus (at most 20 times); each focus
+/// must be visible (an outline or box shadow).
+async function tabTo(page, selector) {
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press("Tab");
+    const hit = await page.evaluate((sel) => document.activeElement?.matches(sel), selector);
+    if (hit) {
+      const visible = await page.evaluate(() => {
+        const s = getComputedStyle(document.activeElement);
+        return (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== "none";
+      });
+      assert.ok(visible, `focus on ${selector} is visible`);
+      return;
+    }
+  }
+  assert.fail(`Tab never reached ${selector}`);
+}
+
+/// Opens Link with the SDK on the host page and returns the page and frame.
+async function openInHost(origin, query = "", viewport = DESKTOP) {
+  const page = await watchedPage(env.browser, viewport);
+  await page.goto(`${origin}/host.html?${query}`);
+  await page.waitForFunction(() => window.ConsentLink);
+  await page.click("#open");
+  const frameEl = await page.waitForSelector("iframe");
+  return { page, frameEl };
+}
+
+async function events(page) {
+  return page.evaluate(() => window.events);
+}
+
+test("iframe flow with the SDK: a status per step, then the code; state in every message", async () => {
+  const { page, frameEl } = await openInHost(env.host, "", PHONE);
+  const frame = await frameEl.contentFrame();
+  await frame.waitForSelector("button[name=method][value=test_bankid]");
+  await checkPage(page, frame, "iframe-method", "en");
+  await page.screenshot({ path: path.join(SCREENSHOTS, "iframe-method-en-phone.png") });
+  await frame.click("button[name=method][value=test_bankid]");
+  await frame.waitForSelector("#person-kari");
+  await frame.check("#person-kari");
+  await frame.click("form button.primary");
+  await frame.waitForSelector("button[name=decision][value=accept]");
+  await checkPage(page, frame, "iframe-consent", "en");
+  await frame.click("button[name=decision][value=accept]");
+  await page.waitForFunction(() => window.events.some((e) => e.kind === "success"));
+  const got = await events(page);
+  const statuses = got.filter((e) => e.kind === "status").map((e) => e.value.status);
+  assert.deepEqual(statuses, ["loaded", "method_selected", "authenticated", "consent_shown", "completed"]);
+  for (const e of got) assert.equal(e.value.state, "st-1", JSON.stringify(e));
+  const success = got.find((e) => e.kind === "success");
+  assert.match(success.value.code, /^[0-9a-f-]{36}$/);
+  assert.equal(got.filter((e) => e.kind === "success").length, 1);
+  // The SDK cleaned up: no iframe, no overlay.
+  assert.equal(await page.$("iframe"), null);
+  assert.equal(await page.$("[role=dialog]"), null);
+  assert.deepEqual(page.problems, [], "no console error or CSP violation, host CSP without unsafe-inline");
+  await page.context().close();
+});
+
+test("iframe decline gives one USER_CANCELLED error", async () => {
+  const { page, frameEl } = await openInHost(env.host, "container=1&state=st-2");
+  const frame = await frameEl.contentFrame();
+  await frame.click("button[name=method][value=test_bankid]");
+  await frame.check("#person-kari");
+  await frame.click("form button.primary");
+  await frame.click("button[name=decision][value=decline]");
+  await page.waitForFunction(() => window.events.some((e) => e.kind === "error"));
+  const got = await events(page);
+  const errors = got.filter((e) => e.kind === "error");
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].value.status, "USER_CANCELLED");
+  assert.equal(errors[0].value.state, "st-2");
+  assert.equal(got.filter((e) => e.kind === "success").length, 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("Escape or the close button ends the overlay with one onExit; reopening leaks nothing", async () => {
+  const { page, frameEl } = await openInHost(env.host);
+  await page.waitForSelector("[role=dialog]");
+  // Escape with the focus inside Link (a cross-origin frame).
+  const frame = await frameEl.contentFrame();
+  await frame.waitForSelector("button[name=method]");
+  await frame.focus("button[name=method]");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector("[role=dialog]"));
+  // Escape with the focus on the host's overlay.
+  await page.click("#open");
+  await page.focus("[role=dialog] button");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.$("[role=dialog]"), null);
+  // Two opens in a row: the first is replaced silently.
+  await page.click("#open");
+  await page.evaluate(() => document.getElementById("open").click());
+  assert.equal((await page.$$("iframe")).length, 1);
+  await page.click("[role=dialog] button");
+  const got = await events(page);
+  assert.equal(got.filter((e) => e.kind === "exit").length, 3, JSON.stringify(got));
+  assert.equal(await page.$("iframe"), null);
+  assert.equal(await page.$("[role=dialog]"), null);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "open", "focus returns to the opener");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("a host that is not the registered callback's origin gets no message and cannot show Link", async () => {
+  const page = await watchedPage(env.browser, DESKTOP);
+  // The stranger claims the real host's callback: Link only lets that
+  // callback's origin frame it, and only posts messages to it.
+  await page.goto(`${env.stranger}/host.html?cb=${encodeURIComponent(`${env.host}/cb`)}`);
+  await page.waitForFunction(() => window.ConsentLink);
+  await page.click("#open");
+  const frameEl = await page.waitForSelector("iframe");
+  await page.waitForTimeout(1000);
+  const frame = await frameEl.contentFrame();
+  const shown = frame ? await frame.$("main").catch(() => null) : null;
+  assert.equal(shown, null, "Link must not render in a frame it does not allow");
+  assert.deepEqual(await events(page), []);
+  assert.ok(page.problems.some((p) => /frame-ancestors|Refused to frame/.test(p)),
+    `the browser refused the frame: ${page.problems}`);
+  await page.context().close();
+});
+
+test("a styles_uri stylesheet changes the computed primary colour", async () => {
+  const page = await watchedPage(env.browser, DESKTOP);
+  await page.goto(linkUrl({}));
+  await page.click("button[name=method][value=test_bankid]");
+  const plain = await page.$eval("form button.primary", (b) => getComputedStyle(b).backgroundColor);
+  await page.goto(linkUrl({ styles_uri: `${env.host}/theme.css` }));
+  await page.click("button[name=method][value=test_bankid]");
+  const themed = await page.$eval("form button.primary", (b) => getComputedStyle(b).backgroundColor);
+  assert.notEqual(themed, plain);
+  assert.equal(themed, "rgb(120, 20, 90)");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("the demo page works with the SDK", async () => {
+  const page = await watchedPage(env.browser, PHONE);
+  await page.goto(`${env.link}/demo`);
+  await checkPage(page, page, "demo", "en");
+  await page.click("#demo-iframe-start");
+  const frame = await (await page.waitForSelector("iframe")).contentFrame();
+  await frame.click("button[name=method][value=test_bankid]");
+  await frame.check("#person-ola");
+  await frame.click("form button.primary");
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === "/demo/callback"),
+    frame.click("button[name=decision][value=accept]"),
+  ]);
+  await page.waitForSelector("#demo-data");
+  assert.match(await page.textContent("#demo-data"), /03917823456/);
+  await checkPage(page, page, "demo-callback", "en");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
