@@ -113,6 +113,19 @@ mod tests {
         assert_eq!(negotiate(None, None), "en");
     }
 
+    #[test]
+    fn swedish_and_danish_negotiate_by_primary_subtag() {
+        assert_eq!(negotiate(None, Some("sv-SE,sv;q=0.9")), "sv");
+        assert_eq!(negotiate(None, Some("sv-FI")), "sv");
+        assert_eq!(negotiate(None, Some("fi-FI, sv-FI;q=0.8, en;q=0.5")), "sv");
+        assert_eq!(negotiate(None, Some("da-DK")), "da");
+        assert_eq!(negotiate(None, Some("da-DK,da;q=0.9,en;q=0.8")), "da");
+        assert_eq!(negotiate(Some("da"), None), "da");
+        assert_eq!(negotiate(Some("sv"), Some("nb")), "sv");
+        // `no`/`nn` still read as Norwegian Bokmål, not as a Nordic neighbour.
+        assert_eq!(negotiate(None, Some("nn-NO, sv;q=0.5")), "nb");
+    }
+
     /// Every key of the English files, read from the files themselves.
     fn english_keys() -> Vec<String> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en");
@@ -135,7 +148,9 @@ mod tests {
     fn every_language_has_every_key() {
         let keys = english_keys();
         assert!(keys.len() > 20, "found only {} keys", keys.len());
-        assert!(supported().contains(&"nb"));
+        for lang in ["en", "nb", "sv", "da"] {
+            assert!(supported().contains(&lang), "{lang} is not served");
+        }
         for lang in supported() {
             let tr = Tr::new(lang);
             for key in &keys {

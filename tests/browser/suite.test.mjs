@@ -51,8 +51,8 @@ async function redirectFlow(page, { locale = "en", person = "kari", decision = "
   return new URL(page.url()).searchParams;
 }
 
-for (const viewport of [PHONE, DESKTOP]) {
-  for (const locale of ["en", "nb"]) {
+for (const [viewport, locales] of [[PHONE, ["en", "nb", "sv", "da"]], [DESKTOP, ["en", "nb"]]]) {
+  for (const locale of locales) {
     test(`redirect flow in ${locale} at ${viewport.viewport.width}px reaches the callback and the data`, async () => {
       const page = await watchedPage(env.browser, viewport);
       const params = await redirectFlow(page, { locale });

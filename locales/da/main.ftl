@@ -1,0 +1,79 @@
+product-name = consent-link
+footer = Sikret af consent-link. Intet deles uden dit samtykke.
+cancel = Annuller
+step-1 = Trin 1 af 3: vælg, hvordan du logger ind
+step-2 = Trin 2 af 3: log ind
+step-3 = Trin 3 af 3: samtykke
+
+method-title = Vælg, hvordan du vil logge ind
+method-intro = { $client } vil gerne se nogle af dine økonomiske oplysninger. Først skal du bekræfte, hvem du er.
+method-test-bankid = BankID (test)
+method-test-bankid-hint = Testtilstand: intet rigtigt BankID, statiske testdata.
+method-none = Der er ingen login-metode til rådighed for dette link. Kontakt den tjeneste, der sendte dig hertil.
+
+bankid-title = Test-BankID
+bankid-intro = Dette er en test. Vælg en testperson, du vil logge ind som.
+bankid-legend = Testperson
+bankid-submit = Log ind
+person-full = Fuldstændige data i alle kategorier
+person-no-loans = Ingen lån og ingen køretøjer
+person-cancels = Afbryder i BankID
+person-fails = Indhentningen af data vil mislykkes
+
+consent-title = Del dine oplysninger
+consent-intro = { $client } beder om at se:
+consent-accept = Del mine oplysninger
+consent-decline = Afvis
+consent-note = Kun det, der står her, deles, og kun med { $client }.
+
+scope-vehicles = Køretøjer
+scope-vehicles-desc = Køretøjer, du ejer, er medejer af eller leaser, fra det norske køretøjsregister.
+scope-unsecured-loans = Usikret gæld
+scope-unsecured-loans-desc = Forbrugslån, kreditkort og kassekreditter fra det norske gældsregister (Gjeldsregisteret).
+scope-info = Personoplysninger
+scope-info-desc = Navn, personnummer, adresse, civilstand og statsborgerskab fra det norske folkeregister (Folkeregisteret).
+scope-income = Indkomst
+scope-income-desc = Lønsedler og arbejdsgivere fra arbejdsgivernes indberetninger i Norge (a-ordningen).
+scope-student-loan = Studielån
+scope-student-loan-desc = Saldo, gebyrer og renter på dit studielån hos Lånekassen i Norge.
+scope-e-invoices = E-fakturaer
+scope-e-invoices-desc = Fakturaer, beløb og forfaldsdatoer fra din e-fakturaudbyder.
+
+result-done-title = Færdig
+result-done = Dine oplysninger er nu delt med { $client }.
+result-error-title = Ikke gennemført
+result-cancelled = Du afbrød. Intet blev delt med { $client }.
+result-failed = Anmodningen kunne ikke gennemføres. Intet blev delt med { $client }.
+result-continue = Tilbage til { $client }
+
+error-title = Noget gik galt
+error-unknown-client = Dette link er ikke gyldigt: den tjeneste, der sendte dig hertil, er ukendt. Gå tilbage og prøv igen.
+error-ambiguous-parameter = Dette link er ikke gyldigt: det indeholder en gentaget eller modstridende parameter. Gå tilbage og prøv igen.
+error-callback = Dette link er ikke gyldigt: returadressen stemmer ikke overens med den, som tjenesten, der sendte dig hertil, har registreret.
+error-session-not-found = Denne session findes ikke. Start forfra hos den tjeneste, der sendte dig hertil.
+error-session-expired = Denne session er udløbet. Start forfra hos den tjeneste, der sendte dig hertil.
+error-csrf = Formularen kunne ikke bekræftes. Genindlæs siden og prøv igen.
+error-out-of-order = Dette trin er ikke tilgængeligt endnu. Følg trinnene i rækkefølge.
+error-already-completed = Denne session er allerede gennemført. Der blev ikke gjort mere.
+error-invalid-form = Formularen var ufuldstændig. Gå tilbage og prøv igen.
+error-not-found = Denne side findes ikke.
+error-internal = Der opstod en uventet fejl hos os. Prøv igen senere.
+error-request-id = Reference: { $id }
+
+demo-title = consent-link-demo
+demo-intro = Denne side spiller rollen som en långivers websted og bruger demoklienten i testtilstand. Alle forløb bruger test-BankID og statiske testdata.
+demo-redirect = Integration med omdirigering
+demo-redirect-en = Start Link på engelsk
+demo-redirect-nb = Start Link på norsk
+demo-oauth = Start OAuth2-forløbet (autorisationskode)
+demo-iframe = Integration i iframe
+demo-iframe-start = Åbn Link i en iframe
+demo-iframe-log = Beskeder modtaget fra Link
+demo-noscript = Integrationen i iframe kræver JavaScript på långiverens side. Integrationen med omdirigering ovenfor virker uden.
+demo-callback-title = Resultat modtaget
+demo-callback-intro = Link sendte disse parametre til långiverens callback-adresse:
+demo-back = Tilbage til demoen
+demo-server-title = Hvad långiverens server gjorde derefter
+demo-server-intro = Med resultatet kaldte demoens serverside consent-link med demoklientens hemmelighed (som aldrig når browseren):
+demo-server-none = Der var ingen kode, så der var intet at læse.
+demo-data-title = Læste data

@@ -1,0 +1,79 @@
+product-name = consent-link
+footer = Skyddas av consent-link. Ingenting delas utan ditt samtycke.
+cancel = Avbryt
+step-1 = Steg 1 av 3: välj hur du loggar in
+step-2 = Steg 2 av 3: logga in
+step-3 = Steg 3 av 3: samtycke
+
+method-title = Välj hur du vill logga in
+method-intro = { $client } vill se en del av din ekonomiska information. Först behöver du bekräfta vem du är.
+method-test-bankid = BankID (test)
+method-test-bankid-hint = Testläge: inget riktigt BankID, statisk testdata.
+method-none = Det finns ingen inloggningsmetod för den här länken. Kontakta tjänsten som skickade dig hit.
+
+bankid-title = Test-BankID
+bankid-intro = Det här är ett test. Välj en testperson att logga in som.
+bankid-legend = Testperson
+bankid-submit = Logga in
+person-full = Fullständiga uppgifter i alla kategorier
+person-no-loans = Inga lån och inga fordon
+person-cancels = Avbryter i BankID
+person-fails = Hämtningen av uppgifter misslyckas
+
+consent-title = Dela din information
+consent-intro = { $client } ber att få se:
+consent-accept = Dela min information
+consent-decline = Avböj
+consent-note = Bara det som står här delas, och bara med { $client }.
+
+scope-vehicles = Fordon
+scope-vehicles-desc = Fordon som du äger, är delägare i eller leasar, från det norska fordonsregistret.
+scope-unsecured-loans = Skulder utan säkerhet
+scope-unsecured-loans-desc = Privatlån, kreditkort och kontokrediter från det norska skuldregistret (Gjeldsregisteret).
+scope-info = Personuppgifter
+scope-info-desc = Namn, personnummer, adress, civilstånd och medborgarskap från den norska folkbokföringen (Folkeregisteret).
+scope-income = Inkomst
+scope-income-desc = Lönespecifikationer och arbetsgivare från arbetsgivarnas rapportering i Norge (a-ordningen).
+scope-student-loan = Studielån
+scope-student-loan-desc = Saldo, avgifter och ränta på ditt studielån hos Lånekassen i Norge.
+scope-e-invoices = E-fakturor
+scope-e-invoices-desc = Fakturor, belopp och förfallodatum från din e-fakturaleverantör.
+
+result-done-title = Klart
+result-done = Din information har nu delats med { $client }.
+result-error-title = Inte slutfört
+result-cancelled = Du avbröt. Ingenting delades med { $client }.
+result-failed = Begäran kunde inte slutföras. Ingenting delades med { $client }.
+result-continue = Tillbaka till { $client }
+
+error-title = Något gick fel
+error-unknown-client = Den här länken är inte giltig: tjänsten som skickade dig hit är okänd. Gå tillbaka och försök igen.
+error-ambiguous-parameter = Den här länken är inte giltig: den innehåller en upprepad eller motstridig parameter. Gå tillbaka och försök igen.
+error-callback = Den här länken är inte giltig: returadressen stämmer inte med den som tjänsten som skickade dig hit har registrerat.
+error-session-not-found = Den här sessionen finns inte. Börja om från tjänsten som skickade dig hit.
+error-session-expired = Den här sessionen har gått ut. Börja om från tjänsten som skickade dig hit.
+error-csrf = Formuläret kunde inte verifieras. Ladda om sidan och försök igen.
+error-out-of-order = Det här steget är inte tillgängligt ännu. Följ stegen i ordning.
+error-already-completed = Den här sessionen är redan slutförd. Ingenting mer gjordes.
+error-invalid-form = Formuläret var ofullständigt. Gå tillbaka och försök igen.
+error-not-found = Den här sidan finns inte.
+error-internal = Ett oväntat fel uppstod hos oss. Försök igen senare.
+error-request-id = Referens: { $id }
+
+demo-title = consent-link-demo
+demo-intro = Den här sidan spelar rollen som en långivares webbplats och använder demoklienten i testläge. Alla flöden använder test-BankID och statisk testdata.
+demo-redirect = Integration med omdirigering
+demo-redirect-en = Starta Link på engelska
+demo-redirect-nb = Starta Link på norska (norsk)
+demo-oauth = Starta OAuth2-flödet (auktoriseringskod)
+demo-iframe = Integration i iframe
+demo-iframe-start = Öppna Link i en iframe
+demo-iframe-log = Meddelanden som tagits emot från Link
+demo-noscript = Integrationen i iframe kräver JavaScript på långivarens sida. Integrationen med omdirigering ovan fungerar utan.
+demo-callback-title = Resultat mottaget
+demo-callback-intro = Link skickade de här parametrarna till långivarens återanropsadress:
+demo-back = Tillbaka till demon
+demo-server-title = Vad långivarens server gjorde sedan
+demo-server-intro = Med resultatet anropade demons serversida consent-link med demoklientens hemlighet (som aldrig når webbläsaren):
+demo-server-none = Det fanns ingen kod, så det fanns inget att läsa.
+demo-data-title = Data som lästes
