@@ -90,6 +90,28 @@ test("the nb flow is Norwegian throughout", async () => {
   await page.context().close();
 });
 
+test("the iframe-mode result page and the completed-session page are accessible", async () => {
+  for (const locale of ["en", "nb"]) {
+    const page = await watchedPage(env.browser, PHONE);
+    // Iframe mode opened at top level: the result page is shown (and its
+    // script posts nothing, as there is no parent).
+    await page.goto(linkUrl({ locale, iframe: "true" }));
+    await page.click("button[name=method][value=test_bankid]");
+    await page.check("#person-kari");
+    await page.click("form button.primary");
+    const session = page.url();
+    await page.click("button[name=decision][value=accept]");
+    await page.waitForSelector("p[role=status]");
+    await checkPage(page, page, "iframe-result", locale);
+    // Coming back to a completed session shows a page saying so.
+    const res = await page.goto(session);
+    assert.ok([200, 409].includes(res.status()), `status ${res.status()}`);
+    await checkPage(page, page, "session-completed", locale);
+    assert.deepEqual(page.problems.filter((p) => !/status of 409/.test(p)), []);
+    await page.context().close();
+  }
+});
+
 test("an error page is accessible too", async () => {
   const page = await watchedPage(env.browser, PHONE);
   const res = await page.goto(`${env.link}/link?client_id=nobody&scope=info`);
