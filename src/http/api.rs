@@ -13,6 +13,7 @@ use crate::crypto;
 use crate::data::{self, Endpoint, Page};
 use crate::oauth2::params::Params;
 use crate::oauth2::scope::{Scope, Scopes};
+use crate::oauth2::token::credentials;
 use crate::store::ConsentRow;
 
 /// A data API error: `{"error": {"status", "message"}}`, where `status` is
@@ -22,8 +23,9 @@ pub struct ApiError {
     http: StatusCode,
     status: &'static str,
     message: String,
-    /// RFC 6750 §3: `Some` for a 401 answered with `WWW-Authenticate: Bearer`.
-    bearer_error: Option<&'static str>,
+    /// RFC 6750 §3: the `WWW-Authenticate` challenge of a 401 for a
+    /// missing or invalid Bearer token.
+    challenge: Option<&'static str>,
 }
 
 impl ApiError {
@@ -32,7 +34,7 @@ impl ApiError {
             http,
             status,
             message: message.into(),
-            bearer_error: None,
+            challenge: None,
         }
     }
 
@@ -50,14 +52,14 @@ impl ApiError {
 
     fn no_token() -> ApiError {
         ApiError {
-            bearer_error: Some(""),
+            challenge: Some("Bearer realm=\"consent-link\""),
             ..ApiError::unauthorized("an API token is required: Authorization: Bearer <token>")
         }
     }
 
     fn invalid_token() -> ApiError {
         ApiError {
-            bearer_error: Some("invalid_token"),
+            challenge: Some("Bearer realm=\"consent-link\", error=\"invalid_token\""),
             ..ApiError::unauthorized("the API token is unknown, expired or revoked")
         }
     }
@@ -92,15 +94,8 @@ impl From<ApiError> for Response {
             .into_response();
         let headers = res.headers_mut();
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Some(code) = e.bearer_error {
-            let value = if code.is_empty() {
-                "Bearer realm=\"consent-link\"".to_owned()
-            } else {
-                format!("Bearer realm=\"consent-link\", error=\"{code}\"")
-            };
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                headers.insert(WWW_AUTHENTICATE, v);
-            }
+        if let Some(challenge) = e.challenge {
+            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }
         res
     }
@@ -123,9 +118,7 @@ async fn access(
     let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
+        .and_then(|v| credentials(v, "bearer"));
     let Some(bearer) = bearer.filter(|t| !t.is_empty()) else {
         return Ok(Err(ApiError::no_token()));
     };

@@ -81,8 +81,9 @@ async fn read_data(
     oauth: bool,
 ) -> Result<(Vec<(String, u16)>, Option<Value>), AppError> {
     let secret = app.key.demo_client_secret();
-    let mut calls = Vec::new();
-    let (status, body) = if oauth {
+    // The OAuth2 entry exchanges its code; the Link entry's code is the
+    // user ID, read with a client token.
+    let (call_name, req, token_field) = if oauth {
         let basic = STANDARD.encode(format!("{}:{secret}", crate::DEMO_CLIENT_ID));
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "authorization_code")
@@ -92,27 +93,20 @@ async fn read_data(
             .header(AUTHORIZATION, format!("Basic {basic}"))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(form));
-        call(app, req).await?
+        ("POST /oauth/token", req, "access_token")
     } else {
         let req = Request::post("/api/1.0/auth")
             .header("Client-ID", crate::DEMO_CLIENT_ID)
             .header("Secret-Key", &secret)
             .body(Body::empty());
-        call(app, req).await?
+        ("POST /api/1.0/auth", req, "token")
     };
-    let endpoint = if oauth {
-        "POST /oauth/token"
-    } else {
-        "POST /api/1.0/auth"
-    };
-    calls.push((endpoint.to_owned(), status.as_u16()));
-    let token = body
-        .get(if oauth { "access_token" } else { "token" })
-        .and_then(Value::as_str);
-    let user_data_id = if oauth {
-        body.get("user_data_id").and_then(Value::as_str)
-    } else {
-        Some(code)
+    let (status, body) = call(app, req).await?;
+    let mut calls = vec![(call_name.to_owned(), status.as_u16())];
+    let token = body.get(token_field).and_then(Value::as_str);
+    let user_data_id = match oauth {
+        true => body.get("user_data_id").and_then(Value::as_str),
+        false => Some(code),
     };
     let (Some(token), Some(id)) = (token, user_data_id) else {
         return Ok((calls, Some(body)));

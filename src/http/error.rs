@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::pages::{render, PagePolicy};
 use crate::i18n::{negotiate, Tr};
+use crate::oauth2::token::{TokenError, TokenErrorCode};
 use crate::store::StoreError;
 use crate::views::{ErrorPage, PageCtx};
 
@@ -63,15 +64,7 @@ pub async fn render_internal_errors(req: Request, next: Next) -> Response {
         request_id.as_deref().unwrap_or("-")
     );
     if path == "/oauth/token" {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            [(axum::http::header::CACHE_CONTROL, "no-store")],
-            axum::Json(serde_json::json!({
-                "error": "server_error",
-                "error_description": reference,
-            })),
-        )
-            .into_response();
+        return super::token::token_error(&TokenError::new(TokenErrorCode::ServerError, reference));
     }
     if path.starts_with("/api/") {
         return super::api::ApiError::internal(reference).into();

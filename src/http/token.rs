@@ -125,16 +125,12 @@ async fn exchange(
     ) {
         return Ok(Err(e));
     }
-    let token = crypto::random_token(&mut rand::thread_rng());
+    let (token, client_token) = mint(&row.id, now);
     let issued = AccessTokenRow {
-        token_hash: crypto::hash_token(&token),
-        client_id: row.id.clone(),
         user_data_id: Some(stored.user_data_id.clone()),
         scopes: Some(stored.scopes.clone()),
         code_hash: Some(code_hash.clone()),
-        created_at: now,
-        expires_at: now + TOKEN_TTL_SECS,
-        revoked_at: None,
+        ..client_token
     };
     match app
         .store
@@ -195,24 +191,31 @@ async fn client_credentials(
     })))
 }
 
-async fn issue_client_token(app: &AppState, client_id: &str, now: i64) -> Result<String, AppError> {
+/// A fresh token and its row as a client token (no user, no scope limit);
+/// a code exchange narrows the row to its user.
+fn mint(client_id: &str, now: i64) -> (String, AccessTokenRow) {
     let token = crypto::random_token(&mut rand::thread_rng());
-    app.store
-        .insert_access_token(&AccessTokenRow {
-            token_hash: crypto::hash_token(&token),
-            client_id: client_id.to_owned(),
-            user_data_id: None,
-            scopes: None,
-            code_hash: None,
-            created_at: now,
-            expires_at: now + TOKEN_TTL_SECS,
-            revoked_at: None,
-        })
-        .await?;
+    let row = AccessTokenRow {
+        token_hash: crypto::hash_token(&token),
+        client_id: client_id.to_owned(),
+        user_data_id: None,
+        scopes: None,
+        code_hash: None,
+        created_at: now,
+        expires_at: now + TOKEN_TTL_SECS,
+        revoked_at: None,
+    };
+    (token, row)
+}
+
+async fn issue_client_token(app: &AppState, client_id: &str, now: i64) -> Result<String, AppError> {
+    let (token, row) = mint(client_id, now);
+    app.store.insert_access_token(&row).await?;
     Ok(token)
 }
 
-fn token_error(e: &TokenError) -> Response {
+/// An RFC 6749 §5.2 error response (also used for `server_error`).
+pub(super) fn token_error(e: &TokenError) -> Response {
     let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut res = (
         status,

@@ -16,6 +16,9 @@ pub enum TokenErrorCode {
     UnauthorizedClient,
     UnsupportedGrantType,
     InvalidScope,
+    /// RFC 6749 §5.2 has no server error; this is `server_error` as in
+    /// §4.1.2.1, answered with 500 when something broke on our side.
+    ServerError,
 }
 
 impl TokenErrorCode {
@@ -27,6 +30,7 @@ impl TokenErrorCode {
             TokenErrorCode::UnauthorizedClient => "unauthorized_client",
             TokenErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             TokenErrorCode::InvalidScope => "invalid_scope",
+            TokenErrorCode::ServerError => "server_error",
         }
     }
 
@@ -34,6 +38,7 @@ impl TokenErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             TokenErrorCode::InvalidClient => 401,
+            TokenErrorCode::ServerError => 500,
             _ => 400,
         }
     }
@@ -78,6 +83,13 @@ impl std::fmt::Debug for ClientAuth {
     }
 }
 
+/// The credentials of an `Authorization` header in `scheme` (compared
+/// case-insensitively, RFC 9110 §11.1), e.g. the token of `Bearer <token>`.
+pub fn credentials<'a>(authorization: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, rest) = authorization.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
 /// Reads client credentials from HTTP Basic (RFC 6749 §2.3.1: both parts
 /// form-urlencoded) or from the form. Using both is refused.
 pub fn client_auth(
@@ -85,10 +97,7 @@ pub fn client_auth(
     form_client_id: Option<&str>,
     form_secret: Option<&str>,
 ) -> Result<ClientAuth, TokenError> {
-    let basic = authorization.and_then(|h| {
-        let (scheme, rest) = h.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("basic").then(|| rest.trim())
-    });
+    let basic = authorization.and_then(|h| credentials(h, "basic"));
     match basic {
         Some(encoded) => {
             if form_secret.is_some() {

@@ -165,27 +165,8 @@ async fn a_code_token_reads_only_its_own_user_within_its_scopes() {
     let app = TestApp::new().await;
     let client = app.client().await;
     let other_user = app.link_user(&client, "info,income", "ola").await;
-    let params = app
-        .consent_as(
-            "/oauth/authorize",
-            &format!("client_id={client}&scope=income&test=true&response_type=code"),
-            "kari",
-        )
-        .await;
-    let res = app
-        .post_form(
-            "/oauth/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &params["code"]),
-                ("client_id", &client),
-                ("client_secret", "secret"),
-            ],
-        )
-        .await
-        .json();
-    let token = res["access_token"].as_str().unwrap();
-    let user = res["user_data_id"].as_str().unwrap();
+    let (token, user) = app.user_token(&client, "income").await;
+    let (token, user) = (token.as_str(), user.as_str());
     // The same person re-consents on the Link entry with more scopes; the
     // token still reads only what its own code was for.
     assert_eq!(app.link_user(&client, "info,income", "kari").await, user);
@@ -227,27 +208,8 @@ async fn reads_without_a_valid_token_are_401() {
 async fn a_withdrawn_consent_reads_nothing_and_its_tokens_are_revoked() {
     let app = TestApp::new().await;
     let client = app.client().await;
-    let params = app
-        .consent_as(
-            "/oauth/authorize",
-            &format!("client_id={client}&scope=info&test=true&response_type=code"),
-            "kari",
-        )
-        .await;
-    let exchanged = app
-        .post_form(
-            "/oauth/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &params["code"]),
-                ("client_id", &client),
-                ("client_secret", "secret"),
-            ],
-        )
-        .await
-        .json();
-    let user_token = exchanged["access_token"].as_str().unwrap();
-    let user = exchanged["user_data_id"].as_str().unwrap();
+    let (user_token, user) = app.user_token(&client, "info").await;
+    let user_token = user_token.as_str();
     let client_token = app.client_token(&client).await;
     let uri = format!("/api/1.0/personal/{user}");
     assert_eq!(

@@ -201,6 +201,35 @@ impl TestApp {
         params["code"].clone()
     }
 
+    /// An OAuth2-entry flow for `client_id` that kari consents to; `extra`
+    /// is added to the authorize query. Returns the authorization code.
+    pub async fn oauth_code(&self, client_id: &str, scope: &str, extra: &str) -> String {
+        let query =
+            format!("client_id={client_id}&scope={scope}&test=true&response_type=code{extra}");
+        self.consent_as("/oauth/authorize", &query, "kari").await["code"].clone()
+    }
+
+    /// [`Self::oauth_code`] exchanged with form credentials: the user token
+    /// and the user ID.
+    pub async fn user_token(&self, client_id: &str, scope: &str) -> (String, String) {
+        let code = self.oauth_code(client_id, scope, "").await;
+        let res = self
+            .post_form(
+                "/oauth/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("client_id", client_id),
+                    ("client_secret", "secret"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let body = res.json();
+        let field = |k: &str| body[k].as_str().unwrap().to_owned();
+        (field("access_token"), field("user_data_id"))
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Page {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();

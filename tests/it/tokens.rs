@@ -17,13 +17,10 @@ fn basic(client: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{client}:{secret}")))
 }
 
-/// An authorization code for `client`, consented by kari; `extra` is added
-/// to the authorize query.
+/// An authorization code for `client` (scopes info and income), consented
+/// by kari; `extra` is added to the authorize query.
 async fn code_for(app: &TestApp, client: &str, extra: &str) -> String {
-    let query =
-        format!("client_id={client}&scope=info%20income&test=true&response_type=code{extra}");
-    let params = app.consent_as("/oauth/authorize", &query, "kari").await;
-    params["code"].clone()
+    app.oauth_code(client, "info%20income", extra).await
 }
 
 async fn exchange(app: &TestApp, client: &str, code: &str, extra: &[(&str, &str)]) -> Page {
