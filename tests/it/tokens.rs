@@ -347,6 +347,13 @@ async fn client_credentials_is_for_confidential_clients_within_their_scopes() {
     assert_eq!(ok.header("cache-control"), Some("no-store"));
     assert_eq!(ok.json()["token_type"], "Bearer");
     assert!(ok.json().get("user_data_id").is_none());
+    // The same client token as /api/1.0/auth: it reads any of its users.
+    let user = app.link_user(&client, "info", "ola").await;
+    let token = ok.json()["access_token"].as_str().unwrap().to_owned();
+    let read = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
     let wider = app
         .post_form_with(
             "/oauth/token",
