@@ -54,6 +54,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CONSENT_LINK_SESSION_TTL", default_value_t = 1800)]
     pub session_ttl: i64,
 
+    /// The authentication methods: a TOML file of OpenID Connect providers
+    /// and the methods they back (see the README). Without it, only test
+    /// mode's test BankID is offered.
+    #[arg(long, env = "CONSENT_LINK_METHODS")]
+    pub methods: Option<std::path::PathBuf>,
+
     /// Do not create the test-mode `demo` client.
     #[arg(long, env = "CONSENT_LINK_NO_DEMO")]
     pub no_demo: bool,

@@ -52,6 +52,31 @@ impl ServerKey {
         URL_SAFE_NO_PAD.encode(self.mac(b"demo-client-secret:", ""))
     }
 
+    /// The `nonce` and PKCE verifier of one upstream sign-in, derived from
+    /// its `state`: never stored, and unknowable without the server key.
+    pub fn upstream_secrets<'a>(&self, state: &'a str) -> crate::upstream::Secrets<'a> {
+        crate::upstream::Secrets {
+            state,
+            nonce: URL_SAFE_NO_PAD.encode(self.mac(b"oidc-nonce:", state)),
+            // 43 base64url characters: a valid RFC 7636 verifier.
+            pkce_verifier: URL_SAFE_NO_PAD.encode(self.mac(b"oidc-pkce:", state)),
+        }
+    }
+
+    /// Masks a link session ID (a 256-bit token) for storage beside the
+    /// upstream `state` it is bound to, and unmasks it again: XOR with a
+    /// pad that only the server key and that state give. The database so
+    /// never holds a usable session ID. `None` if `value` is not a token.
+    pub fn mask_session_id(&self, state: &str, value: &str) -> Option<String> {
+        let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
+        let pad = self.mac(b"oidc-session:", state);
+        if bytes.len() != pad.len() {
+            return None;
+        }
+        let masked: Vec<u8> = bytes.iter().zip(&pad).map(|(b, p)| b ^ p).collect();
+        Some(URL_SAFE_NO_PAD.encode(masked))
+    }
+
     fn mac(&self, domain: &[u8], input: &str) -> Vec<u8> {
         // HMAC accepts keys of any length, so this cannot fail.
         #[allow(clippy::expect_used)]
@@ -106,5 +131,34 @@ mod tests {
         assert!(!k1.subject_hash("01010112345").contains("01010112345"));
         assert_ne!(k1.csrf_token("s1"), k1.csrf_token("s2"));
         assert_ne!(k1.csrf_token("s1"), k2.csrf_token("s1"));
+    }
+
+    #[test]
+    fn a_masked_session_id_unmasks_only_with_its_state_and_key() {
+        let key = ServerKey::new(b"one");
+        let sid = random_token(&mut rand::thread_rng());
+        let masked = key.mask_session_id("state-1", &sid).unwrap();
+        assert_ne!(masked, sid);
+        assert_eq!(key.mask_session_id("state-1", &masked).unwrap(), sid);
+        assert_ne!(key.mask_session_id("state-2", &masked).unwrap(), sid);
+        assert_ne!(
+            ServerKey::new(b"two")
+                .mask_session_id("state-1", &masked)
+                .unwrap(),
+            sid
+        );
+        assert_eq!(key.mask_session_id("state-1", "not a token!"), None);
+    }
+
+    #[test]
+    fn upstream_secrets_are_per_state_and_a_valid_pkce_verifier() {
+        let key = ServerKey::new(b"one");
+        let a = key.upstream_secrets("a");
+        let b = key.upstream_secrets("b");
+        assert_ne!(a.nonce, b.nonce);
+        assert_ne!(a.pkce_verifier, b.pkce_verifier);
+        assert_ne!(a.nonce, a.pkce_verifier);
+        assert_eq!(a.pkce_verifier.len(), 43);
+        assert_eq!(key.upstream_secrets("a").nonce, a.nonce);
     }
 }

@@ -20,6 +20,10 @@ pub enum Step {
     Started,
     MethodSelected,
     Authenticated,
+    /// Sign-in at a provider failed or was cancelled; the next view of the
+    /// session page delivers that error (in iframe mode the sign-in window
+    /// cannot reach the integrator itself).
+    Failed,
     Completed,
 }
 
@@ -29,6 +33,7 @@ impl Step {
             Step::Started => "started",
             Step::MethodSelected => "method_selected",
             Step::Authenticated => "authenticated",
+            Step::Failed => "failed",
             Step::Completed => "completed",
         }
     }
@@ -38,6 +43,7 @@ impl Step {
             Step::Started,
             Step::MethodSelected,
             Step::Authenticated,
+            Step::Failed,
             Step::Completed,
         ]
         .into_iter()
@@ -45,8 +51,7 @@ impl Step {
     }
 }
 
-/// The authentication methods. Only the test BankID exists until real
-/// providers are configured (issue 5).
+/// The built-in test method; the others are configured ([`crate::methods`]).
 pub const TEST_BANKID: &str = "test_bankid";
 
 /// A link session as the handlers see it.
@@ -66,6 +71,8 @@ pub struct LinkSession {
     pub method: Option<String>,
     pub subject_hash: Option<String>,
     pub test_person: Option<String>,
+    /// At [`Step::Failed`]: the RFC 6749 error code to deliver.
+    pub error: Option<String>,
     pub expires_at: i64,
 }
 
@@ -161,6 +168,7 @@ mod tests {
             method: None,
             subject_hash: None,
             test_person: None,
+            error: None,
             expires_at: NOW + 10,
         }
     }

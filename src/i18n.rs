@@ -82,7 +82,7 @@ impl Tr {
     /// English. Placeholder values stand in for the messages' arguments,
     /// since a message formatted without its arguments counts as missing.
     pub fn has_own(&self, key: &str) -> bool {
-        let args: std::collections::HashMap<&str, FluentValue> = ["client", "id"]
+        let args: std::collections::HashMap<&str, FluentValue> = ["client", "id", "method"]
             .into_iter()
             .map(|a| (a, FluentValue::from("x")))
             .collect();

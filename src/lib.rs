@@ -10,10 +10,12 @@ pub mod data;
 pub mod flow;
 pub mod http;
 pub mod i18n;
+pub mod methods;
 pub mod oauth2;
 pub mod store;
 pub mod test_persons;
 pub mod testdata;
+pub mod upstream;
 pub mod views;
 
 use std::sync::Arc;
@@ -45,6 +47,7 @@ pub async fn state(
     issuer: &str,
     secret_key: Option<&str>,
     session_ttl_secs: i64,
+    upstream: upstream::Upstream,
 ) -> Result<AppState, StoreError> {
     let key = server_key(store.as_ref(), secret_key).await?;
     Ok(AppState {
@@ -53,6 +56,7 @@ pub async fn state(
         issuer: issuer.trim_end_matches('/').to_owned(),
         session_ttl_secs,
         clock: Arc::new(SystemClock),
+        upstream: Arc::new(upstream),
     })
 }
 

@@ -47,11 +47,24 @@ async fn serve(
         Some(url) => url.as_str().trim_end_matches('/').to_owned(),
         None => format!("http://{}", args.bind),
     };
+    let methods = match &args.methods {
+        Some(path) => consent_link::methods::load(
+            path,
+            &|var| std::env::var(var).ok(),
+            &consent_link::i18n::supported(),
+        )?,
+        None => Vec::new(),
+    };
+    let upstream = consent_link::upstream::Upstream::new(methods, &issuer)?;
+    for m in upstream.methods() {
+        tracing::info!(method = %m.id, issuer = %m.provider.issuer, "authentication method");
+    }
     let state = consent_link::state(
         store.clone(),
         &issuer,
         args.secret_key.as_deref(),
         args.session_ttl,
+        upstream,
     )
     .await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;

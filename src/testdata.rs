@@ -856,7 +856,7 @@ mod tests {
                 (_, d) => d * 2,
             })
             .sum();
-        sum % 10 == 0
+        sum.is_multiple_of(10)
     }
 
     /// All numbers under matching keys: at least `min` of them, all digits,

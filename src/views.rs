@@ -48,9 +48,11 @@ impl PageCtx {
 }
 
 pub struct MethodOption {
-    pub id: &'static str,
+    pub id: String,
     pub label: String,
     pub hint: String,
+    /// Where the method's logo is served, if it has one.
+    pub logo: Option<String>,
 }
 
 #[derive(Template)]
@@ -96,6 +98,32 @@ impl ScopeLine {
     }
 }
 
+/// Sign-in at a configured provider: a button that goes there (in iframe
+/// mode, in a new window, while this page waits for the sign-in).
+#[derive(Template)]
+#[template(path = "upstream.html")]
+pub struct UpstreamPage {
+    pub page: PageCtx,
+    pub title: String,
+    pub intro: String,
+    pub open_label: String,
+    pub action: String,
+    pub cancel_action: String,
+    pub csrf: String,
+    pub new_window: bool,
+    pub status_url: String,
+    pub continue_href: String,
+}
+
+/// The last page of the sign-in window (iframe mode).
+#[derive(Template)]
+#[template(path = "popup.html")]
+pub struct PopupPage {
+    pub page: PageCtx,
+    pub title: String,
+    pub message: String,
+}
+
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage {
@@ -116,6 +144,9 @@ pub struct ResultPage {
     pub message: String,
     pub continue_label: String,
     pub continue_href: String,
+    /// Show the link to the callback even with script (a page that
+    /// explains a failure before the end user returns).
+    pub always_continue: bool,
 }
 
 #[derive(Template)]

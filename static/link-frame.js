@@ -26,3 +26,36 @@
     window.parent.postMessage(JSON.stringify(msg), origin);
   });
 })();
+
+// Sign-in at a provider in iframe mode: providers refuse to be framed, so
+// the sign-in opens in a window of its own. Open it as a popup (a plain
+// target=_blank form does the same without script), and move on as soon
+// as the session has left this step, whichever window did it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-popup]");
+  if (form) {
+    form.addEventListener("submit", function () {
+      var name = form.getAttribute("data-popup");
+      var popup = window.open("", name, "popup,width=520,height=720");
+      if (popup) form.target = name;
+    });
+  }
+  var wait = document.getElementById("cl-wait");
+  if (!wait) return;
+  var url = wait.getAttribute("data-status");
+  var step = wait.getAttribute("data-step");
+  function poll() {
+    fetch(url, { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (body && body.step !== step) {
+          window.location.reload();
+        } else {
+          setTimeout(poll, 1000);
+        }
+      })
+      .catch(function () { setTimeout(poll, 2000); });
+  }
+  setTimeout(poll, 1000);
+})();

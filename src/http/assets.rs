@@ -32,6 +32,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/link.d.ts"),
     ),
     (
+        "popup.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/popup.js"),
+    ),
+    (
         "demo.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/demo.js"),
@@ -46,6 +51,24 @@ pub async fn file(Path(name): Path<String>) -> Response {
                 (CACHE_CONTROL, "public, max-age=3600"),
             ],
             *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A configured method's logo.
+pub async fn method_logo(
+    axum::extract::State(app): axum::extract::State<super::AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    match app.upstream.method(&id).and_then(|m| m.logo.clone()) {
+        Some(logo) => (
+            [
+                (CONTENT_TYPE, logo.content_type),
+                (CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            logo.bytes.as_ref().clone(),
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

@@ -72,6 +72,7 @@ async fn entry(
                 form_target: Some(delivery.callback.origin().ascii_serialization()),
                 style_origin: None,
                 frame_src: None,
+                providers: Vec::new(),
             };
             return deliver(
                 &app,
@@ -101,6 +102,7 @@ async fn entry(
         method: None,
         subject_hash: None,
         test_person: None,
+        error: None,
         expires_at: now + app.session_ttl_secs,
     };
     app.store

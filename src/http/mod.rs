@@ -13,6 +13,7 @@ use tracing::Span;
 
 use crate::crypto::ServerKey;
 use crate::store::Store;
+use crate::upstream::Upstream;
 
 mod api;
 mod assets;
@@ -23,6 +24,7 @@ mod health;
 mod pages;
 mod steps;
 mod token;
+mod upstream;
 
 pub use error::AppError;
 
@@ -52,6 +54,8 @@ pub struct AppState {
     pub issuer: String,
     pub session_ttl_secs: i64,
     pub clock: Arc<dyn Clock>,
+    /// The configured authentication methods and their providers.
+    pub upstream: Arc<Upstream>,
 }
 
 const REQUEST_ID: &str = "x-request-id";
@@ -67,6 +71,10 @@ pub fn router(state: AppState) -> Router {
         .route("/s/{sid}/authenticate", post(steps::authenticate_post))
         .route("/s/{sid}/consent", post(steps::consent_post))
         .route("/s/{sid}/cancel", post(steps::cancel_post))
+        .route("/s/{sid}/upstream", post(steps::upstream_post))
+        .route("/s/{sid}/status", get(steps::step_status))
+        .route("/oidc/callback", get(upstream::callback))
+        .route("/methods/{id}/logo", get(assets::method_logo))
         .route("/oauth/token", post(token::oauth_token))
         .route(
             "/.well-known/oauth-authorization-server",

@@ -23,6 +23,8 @@ pub struct PagePolicy {
     pub style_origin: Option<String>,
     /// Origins this page may frame (only the demo integrator page frames).
     pub frame_src: Option<String>,
+    /// Identity providers a form on this page redirects to.
+    pub providers: Vec<String>,
 }
 
 impl PagePolicy {
@@ -36,6 +38,7 @@ impl PagePolicy {
                 .as_ref()
                 .map(|u| u.origin().ascii_serialization()),
             frame_src: None,
+            providers: Vec::new(),
         }
     }
 
@@ -46,9 +49,11 @@ impl PagePolicy {
             .as_ref()
             .map(|o| format!("; frame-src {o}"))
             .unwrap_or_default();
+        let providers: String = self.providers.iter().map(|o| format!(" {o}")).collect();
         format!(
             "default-src 'none'; script-src 'self'; style-src 'self'{}; img-src 'self'; \
-             form-action 'self'{}; frame-ancestors {}; base-uri 'none'{}",
+             connect-src 'self'; form-action 'self'{}{providers}; frame-ancestors {}; \
+             base-uri 'none'{}",
             extra(&self.style_origin),
             extra(&self.form_target),
             self.frame_ancestor.as_deref().unwrap_or("'none'"),
@@ -113,9 +118,10 @@ mod tests {
             form_target: Some("https://acme.example".into()),
             style_origin: None,
             frame_src: None,
+            providers: vec!["https://idp.example".into()],
         }
         .csp();
         assert!(framed.contains("frame-ancestors https://acme.example;"));
-        assert!(framed.contains("form-action 'self' https://acme.example;"));
+        assert!(framed.contains("form-action 'self' https://acme.example https://idp.example;"));
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ use crate::store::{Advance, NewAuthorizationCode, NewConsent};
 use crate::test_persons::{self, Behaviour, TEST_PERSONS};
 use crate::views::{
     ConsentPage, FrameMessages, MethodOption, MethodPage, PageCtx, PersonOption, ResultPage,
-    ScopeLine, TestBankIdPage,
+    ScopeLine, TestBankIdPage, UpstreamPage,
 };
 
 /// Every step form's fields; each step reads the ones it needs.
@@ -49,7 +49,34 @@ pub async fn show(
     if let Err(e) = flow::check_viewable(&session, app.clock.now()) {
         return flow_error_page(&session, e);
     }
+    if session.step == Step::Failed {
+        return deliver_failure(&app, &sid, &session).await;
+    }
     render_step(&app, &session, &sid)
+}
+
+/// The session's step, for the iframe page that waits while the end user
+/// signs in in another window.
+pub async fn step_status(
+    State(app): State<AppState>,
+    Path(sid): Path<String>,
+) -> Result<Response, AppError> {
+    let row = app
+        .store
+        .get_link_session(&crypto::hash_token(&sid))
+        .await?;
+    let status = if row.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let body = serde_json::json!({ "step": row.map(|r| r.step) });
+    Ok((
+        status,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Json(body),
+    )
+        .into_response())
 }
 
 pub async fn method_post(
@@ -65,14 +92,47 @@ pub async fn method_post(
     };
     let session = &c.session;
     let method = form.method.as_deref().unwrap_or("");
-    if !available_methods(session).contains(&method) {
+    if !available_methods(&app, session).iter().any(|m| m == method) {
         return session_error_page(session, StatusCode::BAD_REQUEST, "error-invalid-form");
     }
     let advance = Advance {
         method: Some(method),
         ..c.advance(Some(Step::Started), Step::MethodSelected)
     };
-    apply(&app, &sid, &form, advance).await
+    match app.upstream.method(method) {
+        // In a window of its own the end user goes straight to the
+        // provider; in iframe mode the next page opens it in a new window.
+        Some(m) if !session.delivery.iframe => {
+            if app.store.advance_link_session(&advance).await?.is_none() {
+                return refused(&app, &sid, &form, advance.from).await;
+            }
+            super::upstream::begin(&app, &sid, session, m, c.now).await
+        }
+        _ => apply(&app, &sid, &form, advance).await,
+    }
+}
+
+/// Starts (again) the sign-in at the session's configured provider.
+pub async fn upstream_post(
+    State(app): State<AppState>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<StepForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let c = match checked(&app, &sid, &headers, &form, Some(Step::MethodSelected)).await? {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
+    };
+    let Some(method) = c
+        .session
+        .method
+        .as_deref()
+        .and_then(|m| app.upstream.method(m))
+    else {
+        return session_error_page(&c.session, StatusCode::BAD_REQUEST, "error-invalid-form");
+    };
+    super::upstream::begin(&app, &sid, &c.session, method, c.now).await
 }
 
 pub async fn authenticate_post(
@@ -278,7 +338,58 @@ impl Checked {
             method: None,
             subject_hash: None,
             test_person: None,
+            error: None,
         }
+    }
+}
+
+/// Delivers the error that a failed sign-in left on the session: a
+/// cancellation straight away, anything else with a page that says what
+/// happened.
+async fn deliver_failure(
+    app: &AppState,
+    sid: &str,
+    session: &LinkSession,
+) -> Result<Response, AppError> {
+    let code = session
+        .error
+        .as_deref()
+        .and_then(ErrorCode::parse)
+        .unwrap_or(ErrorCode::ServerError);
+    let csrf_hash = crypto::hash_token(&app.key.csrf_token(sid));
+    let advance = Advance {
+        id_hash: &session.id_hash,
+        csrf_hash: &csrf_hash,
+        from: Some(Step::Failed),
+        to: Step::Completed,
+        now: app.clock.now(),
+        method: None,
+        subject_hash: None,
+        test_person: None,
+        error: None,
+    };
+    if app.store.advance_link_session(&advance).await?.is_none() {
+        return flow_error_page(session, FlowError::AlreadyCompleted);
+    }
+    let outcome = Outcome::Error(sign_in_error(code));
+    let policy = PagePolicy::for_session(session);
+    let (delivery, name, locale) = (&session.delivery, &session.client_name, &session.locale);
+    if code == ErrorCode::AccessDenied {
+        deliver(app, delivery, &outcome, name, locale, &policy)
+    } else {
+        result_page(app, delivery, &outcome, name, locale, &policy)
+    }
+}
+
+/// The error an integrator gets for a sign-in that ended with `code`.
+pub fn sign_in_error(code: ErrorCode) -> OAuthError {
+    match code {
+        ErrorCode::AccessDenied => OAuthError::cancelled(),
+        ErrorCode::TemporarilyUnavailable => OAuthError::new(
+            code,
+            "The identity provider is unavailable; try again later",
+        ),
+        _ => OAuthError::new(code, "Sign-in failed"),
     }
 }
 
@@ -378,13 +489,13 @@ fn session_error_page(
     )
 }
 
-/// The methods this session offers. Configured providers join here (issue 5).
-fn available_methods(session: &LinkSession) -> Vec<&'static str> {
-    if session.test {
-        vec![TEST_BANKID]
-    } else {
-        Vec::new()
-    }
+/// The methods this session offers: the configured ones, after the test
+/// BankID in test mode.
+fn available_methods(app: &AppState, session: &LinkSession) -> Vec<String> {
+    let test = session.test.then(|| TEST_BANKID.to_owned());
+    test.into_iter()
+        .chain(app.upstream.methods().iter().map(|m| m.id.clone()))
+        .collect()
 }
 
 fn frame_messages(delivery: &Delivery, messages: Vec<Value>) -> Option<FrameMessages> {
@@ -402,7 +513,9 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
         Step::Started => &["loaded"],
         Step::MethodSelected => &["method_selected"],
         Step::Authenticated => &["authenticated", "consent_shown"],
-        Step::Completed => return flow_error_page(session, FlowError::AlreadyCompleted),
+        Step::Failed | Step::Completed => {
+            return flow_error_page(session, FlowError::AlreadyCompleted)
+        }
     };
     let messages = statuses
         .iter()
@@ -419,16 +532,29 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
         progress: Some(progress),
         tr: tr.clone(),
     };
-    let policy = PagePolicy::for_session(session);
+    let mut policy = PagePolicy::for_session(session);
+    if matches!(session.step, Step::Started | Step::MethodSelected) {
+        // The method and sign-in forms redirect to the provider.
+        policy.providers = app.upstream.provider_origins();
+    }
     let cancel_action = format!("/s/{sid}/cancel");
     match session.step {
         Step::Started => {
-            let methods = available_methods(session)
+            let methods = available_methods(app, session)
                 .into_iter()
-                .map(|id| MethodOption {
-                    id,
-                    label: tr.t("method-test-bankid"),
-                    hint: tr.t("method-test-bankid-hint"),
+                .map(|id| match app.upstream.method(&id) {
+                    Some(m) => MethodOption {
+                        label: m.name(tr.code()).to_owned(),
+                        hint: tr.t1("method-hint", "method", m.name(tr.code())),
+                        logo: m.logo.as_ref().map(|_| format!("/methods/{id}/logo")),
+                        id,
+                    },
+                    None => MethodOption {
+                        id,
+                        label: tr.t("method-test-bankid"),
+                        hint: tr.t("method-test-bankid-hint"),
+                        logo: None,
+                    },
                 })
                 .collect();
             let view = MethodPage {
@@ -438,6 +564,41 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
                 cancel_action,
                 csrf,
                 methods,
+            };
+            render(StatusCode::OK, &view, &policy)
+        }
+        Step::MethodSelected
+            if let Some(m) = session
+                .method
+                .as_deref()
+                .and_then(|m| app.upstream.method(m)) =>
+        {
+            let name = m.name(tr.code());
+            let new_window = session.delivery.iframe;
+            let intro = if new_window {
+                "upstream-intro-window"
+            } else {
+                "upstream-intro-redirect"
+            };
+            let view = UpstreamPage {
+                title: tr.t1("upstream-title", "method", name),
+                intro: tr.t1(intro, "method", name),
+                open_label: tr.t1(
+                    if new_window {
+                        "upstream-open"
+                    } else {
+                        "upstream-go"
+                    },
+                    "method",
+                    name,
+                ),
+                action: format!("/s/{sid}/upstream"),
+                cancel_action,
+                csrf,
+                new_window,
+                status_url: format!("/s/{sid}/status"),
+                continue_href: format!("/s/{sid}"),
+                page,
             };
             render(StatusCode::OK, &view, &policy)
         }
@@ -489,10 +650,25 @@ pub fn deliver(
     locale: &str,
     policy: &PagePolicy,
 ) -> Result<Response, AppError> {
-    let url = result::redirect_url(delivery, outcome, &app.issuer);
     if !delivery.iframe {
+        let url = result::redirect_url(delivery, outcome, &app.issuer);
         return Ok(Redirect::to(url.as_str()).into_response());
     }
+    result_page(app, delivery, outcome, client_name, locale, policy)
+}
+
+/// The result as a page. In iframe mode its script posts the result to the
+/// integrator (a link does without script); otherwise it explains what
+/// happened and links to the callback with the result.
+pub fn result_page(
+    app: &AppState,
+    delivery: &Delivery,
+    outcome: &Outcome,
+    client_name: &str,
+    locale: &str,
+    policy: &PagePolicy,
+) -> Result<Response, AppError> {
+    let url = result::redirect_url(delivery, outcome, &app.issuer);
     let tr = Tr::new(locale);
     let messages = vec![
         result::status_message(delivery, "completed"),
@@ -507,6 +683,10 @@ pub fn deliver(
             tr.t("result-error-title"),
             tr.t1("result-cancelled", "client", client_name),
         ),
+        Outcome::Error(e) if e.code == ErrorCode::TemporarilyUnavailable => (
+            tr.t("result-unavailable-title"),
+            tr.t1("result-unavailable", "client", client_name),
+        ),
         Outcome::Error(_) => (
             tr.t("result-error-title"),
             tr.t1("result-failed", "client", client_name),
@@ -515,6 +695,7 @@ pub fn deliver(
     let view = ResultPage {
         continue_label: tr.t1("result-continue", "client", client_name),
         continue_href: url.to_string(),
+        always_continue: !delivery.iframe,
         title,
         message,
         page: PageCtx {

@@ -27,6 +27,20 @@ impl ErrorCode {
         }
     }
 
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        [
+            ErrorCode::InvalidRequest,
+            ErrorCode::InvalidScope,
+            ErrorCode::UnauthorizedClient,
+            ErrorCode::UnsupportedResponseType,
+            ErrorCode::AccessDenied,
+            ErrorCode::ServerError,
+            ErrorCode::TemporarilyUnavailable,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
     /// The product's status for this error, as the Link entry and every
     /// iframe message report it.
     pub fn product_status(self) -> &'static str {

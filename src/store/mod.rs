@@ -63,6 +63,16 @@ pub trait Store: Send + Sync + 'static {
         &self,
         advance: &Advance<'_>,
     ) -> Result<Option<LinkSessionRow>, StoreError>;
+    async fn insert_upstream_auth(&self, row: &UpstreamAuthRow) -> Result<(), StoreError>;
+    /// Marks an upstream sign-in used and returns it, if it is unused and
+    /// unexpired at `now`: of any number of callbacks with one `state`, at
+    /// most one gets it.
+    async fn take_upstream_auth(
+        &self,
+        state_hash: &str,
+        now: i64,
+    ) -> Result<Option<UpstreamAuthRow>, StoreError>;
+
     /// Replaces a client's secret hash (`None`: a public client).
     /// `false` if there is no such client.
     async fn set_client_secret_hash(
@@ -71,7 +81,7 @@ pub trait Store: Send + Sync + 'static {
         secret_hash: Option<&str>,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes link sessions and access tokens that expired before `before`,
+    /// Deletes link sessions, upstream sign-ins and access tokens that expired before `before`,
     /// and authorization codes that expired [`CODE_RETENTION_SECS`] before
     /// it; returns how many rows went.
     async fn purge_expired(&self, before: i64) -> Result<u64, StoreError>;

@@ -79,6 +79,7 @@ pub struct LinkSessionRow {
     pub method: Option<String>,
     pub subject_hash: Option<String>,
     pub test_person: Option<String>,
+    pub error: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -104,6 +105,7 @@ impl LinkSessionRow {
             method: s.method.clone(),
             subject_hash: s.subject_hash.clone(),
             test_person: s.test_person.clone(),
+            error: s.error.clone(),
             created_at,
             expires_at: s.expires_at,
         }
@@ -137,6 +139,7 @@ impl LinkSessionRow {
             method: self.method.clone(),
             subject_hash: self.subject_hash.clone(),
             test_person: self.test_person.clone(),
+            error: self.error.clone(),
             expires_at: self.expires_at,
         })
     }
@@ -154,6 +157,7 @@ pub struct Advance<'a> {
     pub method: Option<&'a str>,
     pub subject_hash: Option<&'a str>,
     pub test_person: Option<&'a str>,
+    pub error: Option<&'a str>,
 }
 
 /// A consent to record. `user_data_id` is used only if this person has no
@@ -219,4 +223,23 @@ pub struct ConsentRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub withdrawn_at: Option<i64>,
+}
+
+/// One sign-in at an upstream provider, bound to one link session. Keyed
+/// by the hash of the `state` sent to the provider; single use.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UpstreamAuthRow {
+    pub state_hash: String,
+    /// The link session's `id_hash`.
+    pub session_hash: String,
+    /// The link session ID, masked under the server key and this state
+    /// ([`crate::crypto::ServerKey::mask_session_id`]).
+    pub session_masked: String,
+    pub method: String,
+    /// The hash of the secret in the cookie of the browser that started
+    /// the sign-in; the callback must come from that browser.
+    pub browser_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
 }

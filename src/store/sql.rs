@@ -94,9 +94,9 @@ macro_rules! impl_sql_store {
                 sqlx::query(
                     "INSERT INTO link_sessions (id_hash, csrf_hash, client_id, client_name, entry, \
                      callback_uri, callback_given, iframe, state, scopes, locale, test, styles_uri, \
-                     code_challenge, step, method, subject_hash, test_person, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                     $17, $18, $19, $20)",
+                     code_challenge, step, method, subject_hash, test_person, error, created_at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                     $15, $16, $17, $18, $19, $20, $21)",
                 )
                 .bind(&s.id_hash)
                 .bind(&s.csrf_hash)
@@ -116,6 +116,7 @@ macro_rules! impl_sql_store {
                 .bind(&s.method)
                 .bind(&s.subject_hash)
                 .bind(&s.test_person)
+                .bind(&s.error)
                 .bind(s.created_at)
                 .bind(s.expires_at)
                 .execute(&self.pool)
@@ -146,6 +147,7 @@ macro_rules! impl_sql_store {
                     .bind(a.method)
                     .bind(a.subject_hash)
                     .bind(a.test_person)
+                    .bind(a.error)
                     .fetch_optional(&self.pool)
                     .await?)
             }
@@ -156,6 +158,7 @@ macro_rules! impl_sql_store {
                 // that presenting it again still revokes that token.
                 for (table, before) in [
                     ("link_sessions", before),
+                    ("upstream_auth", before),
                     ("access_tokens", before),
                     (
                         "authorization_codes",
@@ -169,6 +172,43 @@ macro_rules! impl_sql_store {
                         .rows_affected();
                 }
                 Ok(purged)
+            }
+
+            async fn insert_upstream_auth(
+                &self,
+                u: &$crate::store::UpstreamAuthRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO upstream_auth (state_hash, session_hash, session_masked, method, \
+                     browser_hash, created_at, expires_at, used_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&u.state_hash)
+                .bind(&u.session_hash)
+                .bind(&u.session_masked)
+                .bind(&u.method)
+                .bind(&u.browser_hash)
+                .bind(u.created_at)
+                .bind(u.expires_at)
+                .bind(u.used_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn take_upstream_auth(
+                &self,
+                state_hash: &str,
+                now: i64,
+            ) -> Result<Option<$crate::store::UpstreamAuthRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(
+                    "UPDATE upstream_auth SET used_at = $2 \
+                     WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
+                )
+                .bind(state_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?)
             }
 
             async fn set_client_secret_hash(
@@ -304,6 +344,7 @@ macro_rules! impl_sql_store {
                     .bind(a.method)
                     .bind(a.subject_hash)
                     .bind(a.test_person)
+                    .bind(a.error)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if advanced.is_none() {
@@ -357,7 +398,8 @@ macro_rules! impl_sql_store {
 pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
      method = COALESCE(CAST($6 AS TEXT), method), \
      subject_hash = COALESCE(CAST($7 AS TEXT), subject_hash), \
-     test_person = COALESCE(CAST($8 AS TEXT), test_person) \
+     test_person = COALESCE(CAST($8 AS TEXT), test_person), \
+     error = COALESCE(CAST($9 AS TEXT), error) \
      WHERE id_hash = $1 AND csrf_hash = $2 AND expires_at > $5 \
      AND step <> 'completed' AND (CAST($3 AS TEXT) IS NULL OR step = $3) \
      RETURNING *";

@@ -9,7 +9,14 @@ use consent_link::test_persons::TEST_PERSONS;
 use crate::support::*;
 
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -24,7 +31,7 @@ impl Write for Captured {
 /// Everything the test binary logs, from the first call on. A global
 /// subscriber: a thread-scoped one misses callsites that other test threads
 /// registered first.
-fn capture() -> Captured {
+pub fn capture() -> Captured {
     static CAPTURED: OnceLock<Captured> = OnceLock::new();
     CAPTURED
         .get_or_init(|| {

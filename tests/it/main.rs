@@ -13,3 +13,4 @@ mod logs;
 mod oauth2_client;
 mod store_contract;
 mod tokens;
+mod upstream;

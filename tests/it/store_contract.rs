@@ -44,6 +44,7 @@ fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
         method: None,
         subject_hash: None,
         test_person: None,
+        error: None,
         created_at: T0,
         expires_at: T0 + 100,
     }
@@ -59,6 +60,7 @@ fn advance<'a>(id_hash: &'a str, from: Option<Step>, to: Step, now: i64) -> Adva
         method: None,
         subject_hash: None,
         test_person: None,
+        error: None,
     }
 }
 

@@ -82,6 +82,11 @@ impl Default for ClientSpec {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_upstream(consent_link::upstream::Upstream::none()).await
+    }
+
+    /// An app whose authentication methods are `upstream`'s.
+    pub async fn with_upstream(upstream: consent_link::upstream::Upstream) -> TestApp {
         let store = store().await;
         let clock = Arc::new(TestClock(AtomicI64::new(T0)));
         let key = ServerKey::new(b"test-key-test-key-test-key-test-key");
@@ -91,6 +96,7 @@ impl TestApp {
             issuer: ISSUER.into(),
             session_ttl_secs: 1800,
             clock: clock.clone(),
+            upstream: Arc::new(upstream),
         };
         TestApp {
             router: consent_link::app(state),

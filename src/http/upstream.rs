@@ -1,0 +1,331 @@
+//! Sign-in at a configured OpenID Connect provider: the way there
+//! ([`begin`]) and the way back (`GET /oidc/callback`).
+//!
+//! The upstream `state` is random, stored only as a hash, single use,
+//! bound to one link session and to the browser that left for the
+//! provider (a cookie's secret, so a sign-in link sent to someone else
+//! cannot complete another person's session). `nonce` and the PKCE
+//! verifier are derived from the state under the server key.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::error::error_page;
+use super::pages::{render, PagePolicy};
+use super::{AppError, AppState};
+use crate::crypto;
+use crate::flow::{self, FlowError, LinkSession, Step};
+use crate::i18n::{self, Tr};
+use crate::methods::Method;
+use crate::oauth2::error::ErrorCode;
+use crate::store::{Advance, UpstreamAuthRow};
+use crate::upstream::UpstreamError;
+use crate::views::{PageCtx, PopupPage};
+
+/// How long the end user has to sign in at the provider.
+const UPSTREAM_TTL_SECS: i64 = 10 * 60;
+
+/// Sends the end user to `method`'s provider for the session `sid`.
+pub(super) async fn begin(
+    app: &AppState,
+    sid: &str,
+    session: &LinkSession,
+    method: &Method,
+    now: i64,
+) -> Result<Response, AppError> {
+    let (state, browser_secret) = {
+        let mut rng = rand::thread_rng();
+        (
+            crypto::random_token(&mut rng),
+            crypto::random_token(&mut rng),
+        )
+    };
+    let secrets = app.key.upstream_secrets(&state);
+    let url = match app
+        .upstream
+        .authorization_url(method, &secrets, &session.locale, now)
+        .await
+    {
+        Ok(url) => url,
+        Err(e) => {
+            tracing::warn!(method = %method.id, error = %e, "sign-in could not start");
+            return fail(app, sid, session, ErrorCode::TemporarilyUnavailable, now).await;
+        }
+    };
+    let session_masked = app
+        .key
+        .mask_session_id(&state, sid)
+        .ok_or_else(|| AppError::Internal("a session ID that is not a token".into()))?;
+    let state_hash = crypto::hash_token(&state);
+    app.store
+        .insert_upstream_auth(&UpstreamAuthRow {
+            state_hash: state_hash.clone(),
+            session_hash: session.id_hash.clone(),
+            session_masked,
+            method: method.id.clone(),
+            browser_hash: crypto::hash_token(&browser_secret),
+            created_at: now,
+            expires_at: (now + UPSTREAM_TTL_SECS).min(session.expires_at),
+            used_at: None,
+        })
+        .await?;
+    let cookie = format!(
+        "{}={browser_secret}; Path=/oidc/callback; Max-Age={UPSTREAM_TTL_SECS}; HttpOnly; SameSite=Lax{}",
+        cookie_name(&state_hash),
+        secure_attribute(app),
+    );
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    let headers = res.headers_mut();
+    headers.insert(
+        LOCATION,
+        HeaderValue::from_str(url.as_str())
+            .map_err(|_| AppError::Internal("provider URL is not a header value".into()))?,
+    );
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie)
+            .map_err(|_| AppError::Internal("cookie is not a header value".into()))?,
+    );
+    Ok(res)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+    /// RFC 9207: the provider that answered, checked where given.
+    iss: Option<String>,
+}
+
+/// The provider sends the end user back here.
+pub async fn callback(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<CallbackQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let now = app.clock.now();
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let locale = i18n::negotiate(
+        None,
+        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    );
+    let refuse = |reason: &str| {
+        tracing::warn!(reason, "sign-in callback refused");
+        error_page(
+            StatusCode::BAD_REQUEST,
+            &locale,
+            "error-upstream-state",
+            &PagePolicy::default(),
+        )
+    };
+    let Some(state) = q.state.as_deref().filter(|s| !s.is_empty()) else {
+        return refuse("no state");
+    };
+    let state_hash = crypto::hash_token(state);
+    let Some(row) = app.store.take_upstream_auth(&state_hash, now).await? else {
+        return refuse("unknown, used or expired state");
+    };
+    if !from_same_browser(&headers, &state_hash, &row.browser_hash) {
+        return refuse("state from another browser");
+    }
+    let sid = app
+        .key
+        .mask_session_id(state, &row.session_masked)
+        .ok_or_else(|| AppError::Internal("stored session ID does not unmask".into()))?;
+    let Some(session) = app
+        .store
+        .get_link_session(&row.session_hash)
+        .await?
+        .map(|r| r.to_session())
+        .transpose()?
+    else {
+        return refuse("the link session is gone");
+    };
+    if let Err(e) = flow::check_viewable(&session, now) {
+        return session_page(&session, e);
+    }
+    if session.step != Step::MethodSelected || session.method.as_deref() != Some(&row.method) {
+        return session_page(&session, FlowError::OutOfOrder);
+    }
+    let method = app.upstream.method(&row.method);
+    if let (Some(m), Some(iss)) = (method, &q.iss) {
+        if *iss != m.provider.issuer {
+            // A mix-up: another provider's answer (RFC 9207).
+            tracing::error!(method = %m.id, check = "iss", "the callback names another issuer");
+            return fail(&app, &sid, &session, ErrorCode::ServerError, now).await;
+        }
+    }
+    let outcome = match (method, &q.code, &q.error) {
+        (_, _, Some(error)) if error == "access_denied" => Err(ErrorCode::AccessDenied),
+        (_, _, Some(error)) => {
+            tracing::warn!(method = %row.method, provider_error = %error, "the provider refused the sign-in");
+            Err(ErrorCode::TemporarilyUnavailable)
+        }
+        (Some(method), Some(code), None) => {
+            let secrets = app.key.upstream_secrets(state);
+            match app.upstream.identify(method, code, &secrets, now).await {
+                Ok(national_id) => Ok(national_id),
+                Err(e @ UpstreamError::Unavailable(_)) => {
+                    tracing::warn!(method = %method.id, error = %e, "sign-in failed at the provider");
+                    Err(ErrorCode::TemporarilyUnavailable)
+                }
+                Err(UpstreamError::Rejected { check, detail }) => {
+                    tracing::error!(method = %method.id, check, detail, "ID token failed validation");
+                    Err(ErrorCode::ServerError)
+                }
+            }
+        }
+        (None, _, _) => {
+            tracing::warn!(method = %row.method, "the method is no longer configured");
+            Err(ErrorCode::TemporarilyUnavailable)
+        }
+        (Some(_), None, None) => {
+            tracing::warn!(method = %row.method, "the provider sent neither code nor error");
+            Err(ErrorCode::TemporarilyUnavailable)
+        }
+    };
+    let mut res = match outcome {
+        Ok(national_id) => signed_in(&app, &sid, &session, &national_id, now).await?,
+        Err(code) => fail(&app, &sid, &session, code, now).await?,
+    };
+    // The cookie has done its work.
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{}=; Path=/oidc/callback; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        cookie_name(&state_hash),
+        secure_attribute(&app),
+    )) {
+        res.headers_mut().append(SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// Records the signed-in person (only a keyed hash of the national
+/// identity number) and moves on to consent.
+async fn signed_in(
+    app: &AppState,
+    sid: &str,
+    session: &LinkSession,
+    national_id: &str,
+    now: i64,
+) -> Result<Response, AppError> {
+    let subject_hash = app.key.subject_hash(national_id);
+    let csrf_hash = crypto::hash_token(&app.key.csrf_token(sid));
+    let advance = Advance {
+        subject_hash: Some(&subject_hash),
+        ..from_method_selected(session, &csrf_hash, Step::Authenticated, now)
+    };
+    if app.store.advance_link_session(&advance).await?.is_none() {
+        return session_page(session, FlowError::OutOfOrder);
+    }
+    after(sid, session, "popup-done")
+}
+
+/// Records that sign-in ended with `code`; the session page delivers it.
+async fn fail(
+    app: &AppState,
+    sid: &str,
+    session: &LinkSession,
+    code: ErrorCode,
+    now: i64,
+) -> Result<Response, AppError> {
+    let csrf_hash = crypto::hash_token(&app.key.csrf_token(sid));
+    let advance = Advance {
+        error: Some(code.as_str()),
+        ..from_method_selected(session, &csrf_hash, Step::Failed, now)
+    };
+    if app.store.advance_link_session(&advance).await?.is_none() {
+        return session_page(session, FlowError::OutOfOrder);
+    }
+    let key = if code == ErrorCode::AccessDenied {
+        "popup-cancelled"
+    } else {
+        "popup-failed"
+    };
+    after(sid, session, key)
+}
+
+fn from_method_selected<'a>(
+    session: &'a LinkSession,
+    csrf_hash: &'a str,
+    to: Step,
+    now: i64,
+) -> Advance<'a> {
+    Advance {
+        id_hash: &session.id_hash,
+        csrf_hash,
+        from: Some(Step::MethodSelected),
+        to,
+        now,
+        method: None,
+        subject_hash: None,
+        test_person: None,
+        error: None,
+    }
+}
+
+/// Back from the provider: in a window of its own, the session page; in
+/// the window opened beside the iframe, a page that says where to go on
+/// (the iframe notices by itself).
+fn after(sid: &str, session: &LinkSession, message_key: &str) -> Result<Response, AppError> {
+    if !session.delivery.iframe {
+        return Ok(Redirect::to(&format!("/s/{sid}")).into_response());
+    }
+    let tr = Tr::new(&session.locale);
+    let title = if message_key == "popup-done" {
+        tr.t("popup-done-title")
+    } else {
+        tr.t("result-error-title")
+    };
+    let view = PopupPage {
+        title,
+        message: tr.t1(message_key, "client", &session.client_name),
+        page: PageCtx::plain(tr),
+    };
+    render(StatusCode::OK, &view, &PagePolicy::default())
+}
+
+fn session_page(session: &LinkSession, e: FlowError) -> Result<Response, AppError> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    error_page(
+        status,
+        &session.locale,
+        e.message_key(),
+        &PagePolicy::default(),
+    )
+}
+
+/// One cookie per sign-in, so that sign-ins in several tabs do not clash.
+fn cookie_name(state_hash: &str) -> String {
+    format!("cl_up_{}", &state_hash[..16.min(state_hash.len())])
+}
+
+fn secure_attribute(app: &AppState) -> &'static str {
+    if app.issuer.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// Whether the request carries the cookie set when this sign-in began.
+fn from_same_browser(headers: &HeaderMap, state_hash: &str, browser_hash: &str) -> bool {
+    let name = cookie_name(state_hash);
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(n, value)| {
+            n == name
+                && crypto::constant_time_eq(
+                    crypto::hash_token(value).as_bytes(),
+                    browser_hash.as_bytes(),
+                )
+        })
+}

@@ -1,0 +1,375 @@
+//! consent-link as an OpenID Connect relying party of the configured
+//! providers (BankID directly or through a broker), with the `openidconnect`
+//! crate: authorization code flow with PKCE, `state` and `nonce`; the ID
+//! token checked for signature (the provider's JWKS), `iss`, `aud`, `exp`,
+//! `nonce` and, where the method asks for a level, `acr`.
+//!
+//! Provider metadata and keys are cached per process (they are not flow
+//! state) for [`METADATA_TTL_SECS`]; a token signed by a key ID the cache
+//! does not know makes one fresh JWKS fetch before it is refused, so a
+//! provider's key rotation needs no restart.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm, CoreProviderMetadata,
+};
+use openidconnect::{
+    AdditionalClaims, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
+    CsrfToken, IdToken, IssuerUrl, JsonWebKeySet, Nonce, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::methods::{Method, Provider};
+
+/// How long a provider's metadata and keys are trusted before they are
+/// fetched again.
+pub const METADATA_TTL_SECS: i64 = 60 * 60;
+/// How long one call to a provider may take.
+const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why an upstream sign-in did not give an identity.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The provider could not be reached or answered wrongly: the end
+    /// user may try again (`temporarily_unavailable`).
+    #[error("provider unavailable: {0}")]
+    Unavailable(String),
+    /// The ID token failed the named check (`server_error`).
+    #[error("ID token failed the {check} check: {detail}")]
+    Rejected { check: &'static str, detail: String },
+}
+
+/// The per-sign-in secrets, all derived from the upstream `state`.
+pub struct Secrets<'a> {
+    pub state: &'a str,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+/// Claims beyond the standard ones, kept as they came, so that any claim
+/// can carry the national identity number.
+#[derive(Debug, Deserialize, Serialize)]
+struct OtherClaims {
+    #[serde(flatten)]
+    claims: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AdditionalClaims for OtherClaims {}
+
+type ProviderIdToken = IdToken<
+    OtherClaims,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
+
+struct Cached {
+    metadata: Arc<CoreProviderMetadata>,
+    fetched_at: i64,
+}
+
+/// The configured methods and what is known of their providers.
+pub struct Upstream {
+    methods: Vec<Arc<Method>>,
+    redirect_uri: RedirectUrl,
+    http: openidconnect::reqwest::Client,
+    cache: RwLock<HashMap<String, Cached>>,
+}
+
+impl Upstream {
+    /// `public_url` is this service's; providers send end users back to
+    /// `<public_url>/oidc/callback`, which must be registered with them.
+    pub fn new(methods: Vec<Method>, public_url: &str) -> Result<Upstream, String> {
+        let redirect_uri = RedirectUrl::new(format!(
+            "{}/oidc/callback",
+            public_url.trim_end_matches('/')
+        ))
+        .map_err(|e| format!("redirect URI: {e}"))?;
+        // No redirects: a provider's endpoints answer directly (a redirect
+        // could be steered to an internal address).
+        let http = openidconnect::reqwest::Client::builder()
+            .redirect(openidconnect::reqwest::redirect::Policy::none())
+            .timeout(PROVIDER_TIMEOUT)
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Upstream {
+            methods: methods.into_iter().map(Arc::new).collect(),
+            redirect_uri,
+            http,
+            cache: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// No configured methods.
+    pub fn none() -> Upstream {
+        #[allow(clippy::expect_used)] // a constant URL and a default client
+        Upstream::new(Vec::new(), "http://localhost").expect("a constant redirect URI")
+    }
+
+    pub fn methods(&self) -> &[Arc<Method>] {
+        &self.methods
+    }
+
+    pub fn method(&self, id: &str) -> Option<&Arc<Method>> {
+        self.methods.iter().find(|m| m.id == id)
+    }
+
+    /// The origins of the configured providers.
+    pub fn provider_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .methods
+            .iter()
+            .filter_map(|m| Url::parse(&m.provider.issuer).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+
+    pub fn redirect_uri(&self) -> &str {
+        self.redirect_uri.as_str()
+    }
+
+    /// Where to send the end user to sign in with `method`.
+    pub async fn authorization_url(
+        &self,
+        method: &Method,
+        secrets: &Secrets<'_>,
+        locale: &str,
+        now: i64,
+    ) -> Result<Url, UpstreamError> {
+        let metadata = self.metadata(&method.provider, now).await?;
+        let client = self.client(&method.provider, &metadata);
+        let state = secrets.state.to_owned();
+        let nonce = secrets.nonce.clone();
+        let verifier = PkceCodeVerifier::new(secrets.pkce_verifier.clone());
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                move || CsrfToken::new(state),
+                move || Nonce::new(nonce),
+            )
+            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier))
+            .add_extra_param("ui_locales", locale.to_owned());
+        for scope in method.scopes.iter().filter(|s| *s != "openid") {
+            request = request.add_scope(Scope::new(scope.clone()));
+        }
+        if let Some(acr) = &method.acr_values {
+            request = request.add_extra_param("acr_values", acr.clone());
+        }
+        Ok(request.url().0)
+    }
+
+    /// Exchanges `code` and returns the national identity number from the
+    /// validated ID token.
+    pub async fn identify(
+        &self,
+        method: &Method,
+        code: &str,
+        secrets: &Secrets<'_>,
+        now: i64,
+    ) -> Result<String, UpstreamError> {
+        let provider = &method.provider;
+        let metadata = self.metadata(provider, now).await?;
+        let client = self.client(provider, &metadata);
+        let response = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|e| UpstreamError::Unavailable(format!("no token endpoint: {e}")))?
+            .set_pkce_verifier(PkceCodeVerifier::new(secrets.pkce_verifier.clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| UpstreamError::Unavailable(format!("token request: {}", describe(&e))))?;
+        let raw = response
+            .id_token()
+            .and_then(|t| serde_json::to_value(t).ok())
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .ok_or_else(|| rejected("id_token", "the token response has no ID token"))?;
+        let token = ProviderIdToken::from_str(&raw)
+            .map_err(|e| rejected("id_token", format!("not an ID token: {e}")))?;
+        let nonce = Nonce::new(secrets.nonce.clone());
+        let metadata = match self.verify(&token, method, &metadata, &nonce, now) {
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) => {
+                tracing::info!(provider = %provider.id, "unknown signing key: fetching the provider's keys again");
+                self.refresh_keys(provider, &metadata, now).await?
+            }
+            _ => metadata,
+        };
+        let claims = self
+            .verify(&token, method, &metadata, &nonce, now)
+            .map_err(|e| rejected(check_name(&e), e.to_string()))?;
+        let identity = if method.identity_claim == "sub" {
+            Some(claims.subject().as_str().to_owned())
+        } else {
+            match claims
+                .additional_claims()
+                .claims
+                .get(&method.identity_claim)
+            {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            }
+        };
+        identity.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            rejected(
+                "identity_claim",
+                format!("the ID token has no claim {:?}", method.identity_claim),
+            )
+        })
+    }
+
+    fn verify<'t>(
+        &self,
+        token: &'t ProviderIdToken,
+        method: &Method,
+        metadata: &CoreProviderMetadata,
+        nonce: &Nonce,
+        now: i64,
+    ) -> Result<
+        &'t openidconnect::IdTokenClaims<OtherClaims, CoreGenderClaim>,
+        ClaimsVerificationError,
+    > {
+        let client = self.client(&method.provider, metadata);
+        let wanted: Vec<String> = method
+            .acr_values
+            .as_deref()
+            .map(|a| a.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let verifier = client
+            .id_token_verifier()
+            .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default())
+            .set_auth_context_verifier_fn(move |acr| {
+                if wanted.is_empty() {
+                    return Ok(());
+                }
+                match acr {
+                    Some(acr) if wanted.iter().any(|w| w == acr.as_str()) => Ok(()),
+                    Some(acr) => Err(format!("acr {:?} was not asked for", acr.as_str())),
+                    None => Err("no acr claim".into()),
+                }
+            });
+        token.claims(&verifier, nonce)
+    }
+
+    fn client(
+        &self,
+        provider: &Provider,
+        metadata: &CoreProviderMetadata,
+    ) -> openidconnect::core::CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    > {
+        CoreClient::from_provider_metadata(
+            metadata.clone(),
+            ClientId::new(provider.client_id.clone()),
+            Some(ClientSecret::new(provider.client_secret.clone())),
+        )
+        .set_redirect_uri(self.redirect_uri.clone())
+    }
+
+    /// The provider's metadata and keys, from the cache while fresh.
+    async fn metadata(
+        &self,
+        provider: &Provider,
+        now: i64,
+    ) -> Result<Arc<CoreProviderMetadata>, UpstreamError> {
+        if let Some(c) = self.cached(&provider.id) {
+            if now - c.1 < METADATA_TTL_SECS {
+                return Ok(c.0);
+            }
+        }
+        let issuer = IssuerUrl::new(provider.issuer.clone())
+            .map_err(|e| UpstreamError::Unavailable(format!("issuer: {e}")))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| UpstreamError::Unavailable(format!("discovery: {}", describe(&e))))?;
+        Ok(self.remember(&provider.id, metadata, now))
+    }
+
+    /// Fetches the provider's keys again (after a token named a key ID we
+    /// did not know).
+    async fn refresh_keys(
+        &self,
+        provider: &Provider,
+        metadata: &CoreProviderMetadata,
+        now: i64,
+    ) -> Result<Arc<CoreProviderMetadata>, UpstreamError> {
+        let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
+            .await
+            .map_err(|e| UpstreamError::Unavailable(format!("keys: {}", describe(&e))))?;
+        Ok(self.remember(&provider.id, metadata.clone().set_jwks(jwks), now))
+    }
+
+    fn cached(&self, provider_id: &str) -> Option<(Arc<CoreProviderMetadata>, i64)> {
+        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(provider_id)
+            .map(|c| (c.metadata.clone(), c.fetched_at))
+    }
+
+    fn remember(
+        &self,
+        provider_id: &str,
+        metadata: CoreProviderMetadata,
+        now: i64,
+    ) -> Arc<CoreProviderMetadata> {
+        let metadata = Arc::new(metadata);
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.insert(
+            provider_id.to_owned(),
+            Cached {
+                metadata: metadata.clone(),
+                fetched_at: now,
+            },
+        );
+        metadata
+    }
+}
+
+fn rejected(check: &'static str, detail: impl Into<String>) -> UpstreamError {
+    UpstreamError::Rejected {
+        check,
+        detail: detail.into(),
+    }
+}
+
+/// The name of the ID-token check that failed, for the log line.
+fn check_name(e: &ClaimsVerificationError) -> &'static str {
+    match e {
+        ClaimsVerificationError::Expired(_) => "exp",
+        ClaimsVerificationError::InvalidAudience(_) => "aud",
+        ClaimsVerificationError::InvalidIssuer(_) => "iss",
+        ClaimsVerificationError::InvalidNonce(_) => "nonce",
+        ClaimsVerificationError::InvalidAuthContext(_) => "acr",
+        ClaimsVerificationError::InvalidAuthTime(_) => "auth_time",
+        ClaimsVerificationError::InvalidSubject(_) => "sub",
+        ClaimsVerificationError::SignatureVerification(_) => "signature",
+        _ => "claims",
+    }
+}
+
+/// An error with its sources, for a log line.
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

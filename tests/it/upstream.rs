@@ -1,0 +1,786 @@
+//! Sign-in at a configured OpenID Connect provider (issue 5), against a
+//! scripted provider on loopback that signs real ID tokens and can be told
+//! to misbehave in each way a relying party must catch. (`.ci/run` also
+//! runs the flow against oidc-provider from npm, in the browser suite.)
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use consent_link::upstream::Upstream;
+use openidconnect::core::{
+    CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+    CoreRsaPrivateSigningKey,
+};
+use openidconnect::{
+    AdditionalClaims, Audience, IdToken, IdTokenClaims, IssuerUrl, JsonWebKeyId, JsonWebKeySet,
+    Nonce, PrivateSigningKey, StandardClaims, SubjectIdentifier,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::logs::capture;
+use crate::support::*;
+
+const OP_CLIENT: &str = "consent-link";
+const OP_SECRET: &str = "op-secret";
+const ACR: &str = "urn:grn:authn:no:bankid:high";
+const NIN: &str = "01017012345";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Pid {
+    pid: String,
+}
+impl AdditionalClaims for Pid {}
+
+/// How the provider misbehaves in its next ID tokens.
+#[derive(Clone, Default)]
+struct Defects {
+    issuer: Option<String>,
+    audience: Option<String>,
+    expired: bool,
+    nonce: Option<String>,
+    acr: Option<String>,
+    /// Sign with this key (an index into the keys), published or not.
+    sign_with: Option<usize>,
+    token_endpoint_fails: bool,
+}
+
+struct Grant {
+    nonce: String,
+    challenge: String,
+    nin: String,
+}
+
+struct OpState {
+    issuer: String,
+    keys: Vec<CoreRsaPrivateSigningKey>,
+    published: Vec<usize>,
+    signing: usize,
+    defects: Defects,
+    grants: HashMap<String, Grant>,
+    jwks_fetches: usize,
+}
+
+#[derive(Clone)]
+struct Op(Arc<Mutex<OpState>>);
+
+impl Op {
+    async fn start() -> Op {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let key = |pem: &str, kid: &str| {
+            CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new(kid.into()))).unwrap()
+        };
+        let op = Op(Arc::new(Mutex::new(OpState {
+            issuer,
+            keys: vec![
+                key(include_str!("fixtures/op-key-a.pem"), "key-a"),
+                key(include_str!("fixtures/op-key-b.pem"), "key-b"),
+            ],
+            published: vec![0],
+            signing: 0,
+            defects: Defects::default(),
+            grants: HashMap::new(),
+            jwks_fetches: 0,
+        })));
+        let router = axum::Router::new()
+            .route("/.well-known/openid-configuration", get(discovery))
+            .route("/jwks", get(jwks))
+            .route("/token", post(token))
+            .with_state(op.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        op
+    }
+
+    fn issuer(&self) -> String {
+        self.0.lock().unwrap().issuer.clone()
+    }
+
+    fn misbehave(&self, defects: Defects) {
+        self.0.lock().unwrap().defects = defects;
+    }
+
+    /// The end user signs in as `nin`: the provider remembers what the
+    /// authorization request asked for under a fresh code.
+    fn sign_in(&self, request: &url::Url, nin: &str) -> String {
+        let q: HashMap<String, String> = request.query_pairs().into_owned().collect();
+        let code = format!("code-{}", uuid::Uuid::new_v4());
+        self.0.lock().unwrap().grants.insert(
+            code.clone(),
+            Grant {
+                nonce: q["nonce"].clone(),
+                challenge: q["code_challenge"].clone(),
+                nin: nin.into(),
+            },
+        );
+        code
+    }
+}
+
+async fn discovery(State(op): State<Op>) -> Json<serde_json::Value> {
+    let issuer = op.issuer();
+    Json(serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
+async fn jwks(State(op): State<Op>) -> Json<serde_json::Value> {
+    let mut s = op.0.lock().unwrap();
+    s.jwks_fetches += 1;
+    let keys = s
+        .published
+        .iter()
+        .map(|i| s.keys[*i].as_verification_key())
+        .collect();
+    Json(serde_json::to_value(JsonWebKeySet::new(keys)).unwrap())
+}
+
+async fn token(
+    State(op): State<Op>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let s = op.0.lock().unwrap();
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{OP_CLIENT}:{OP_SECRET}"))
+    );
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(basic.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"error": "invalid_client"})),
+        )
+            .into_response();
+    }
+    if s.defects.token_endpoint_fails {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let Some(grant) = form.get("code").and_then(|c| s.grants.get(c)) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "invalid_grant"})),
+        )
+            .into_response();
+    };
+    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+    if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != grant.challenge {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "invalid_grant"})),
+        )
+            .into_response();
+    }
+    let d = &s.defects;
+    // The app's clock, not the machine's.
+    let now = chrono::DateTime::from_timestamp(T0, 0).unwrap();
+    let exp = if d.expired {
+        now - chrono::Duration::minutes(5)
+    } else {
+        now + chrono::Duration::minutes(5)
+    };
+    let claims = IdTokenClaims::new(
+        IssuerUrl::new(d.issuer.clone().unwrap_or_else(|| s.issuer.clone())).unwrap(),
+        vec![Audience::new(
+            d.audience.clone().unwrap_or_else(|| OP_CLIENT.into()),
+        )],
+        exp,
+        now - chrono::Duration::minutes(6),
+        StandardClaims::new(SubjectIdentifier::new(format!("sub-{}", grant.nin))),
+        Pid {
+            pid: grant.nin.clone(),
+        },
+    )
+    .set_nonce(Some(Nonce::new(
+        d.nonce.clone().unwrap_or_else(|| grant.nonce.clone()),
+    )))
+    .set_auth_context_ref(Some(openidconnect::AuthenticationContextClass::new(
+        d.acr.clone().unwrap_or_else(|| ACR.into()),
+    )));
+    let key = &s.keys[d.sign_with.unwrap_or(s.signing)];
+    let id_token: IdToken<
+        Pid,
+        CoreGenderClaim,
+        CoreJweContentEncryptionAlgorithm,
+        CoreJwsSigningAlgorithm,
+    > = IdToken::new(
+        claims,
+        key,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        None,
+        None,
+    )
+    .unwrap();
+    Json(serde_json::json!({
+        "access_token": "op-access-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "id_token": id_token.to_string(),
+    }))
+    .into_response()
+}
+
+fn methods_toml(issuer: &str) -> String {
+    format!(
+        r#"
+[[provider]]
+id = "broker"
+issuer = "{issuer}"
+client_id = "{OP_CLIENT}"
+client_secret = "{OP_SECRET}"
+
+[[method]]
+id = "bankid"
+provider = "broker"
+acr_values = "{ACR}"
+identity_claim = "pid"
+name = {{ en = "BankID", nb = "BankID på nett" }}
+"#
+    )
+}
+
+async fn app_with(issuer: &str) -> TestApp {
+    let methods = consent_link::methods::parse(
+        &methods_toml(issuer),
+        std::path::Path::new("."),
+        &|_| None,
+        &consent_link::i18n::supported(),
+    )
+    .unwrap();
+    TestApp::with_upstream(Upstream::new(methods, ISSUER).unwrap()).await
+}
+
+/// One sign-in under way: where the provider was asked to, and the
+/// cookie of the browser that went there.
+struct Leg {
+    sid: String,
+    request: url::Url,
+    cookie: String,
+}
+
+impl Leg {
+    fn state(&self) -> String {
+        self.request
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned()
+    }
+}
+
+/// Starts a redirect-mode flow and picks BankID: the browser is sent to
+/// the provider.
+async fn leave_for_provider(app: &TestApp, entry: &str, query: &str) -> Leg {
+    let first = app.start(entry, query).await;
+    assert!(first.body.contains("value=\"bankid\""), "{}", first.body);
+    let sid = first.session_path();
+    let res = app
+        .post_form(
+            &format!("{sid}/method"),
+            &[("csrf", &first.csrf()), ("method", "bankid")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let cookie = res
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    Leg {
+        sid,
+        request: url::Url::parse(res.location().unwrap()).unwrap(),
+        cookie,
+    }
+}
+
+/// The provider sends the browser back with `query`.
+async fn come_back(app: &TestApp, leg: &Leg, query: &str) -> Page {
+    app.get_with(
+        &format!("/oidc/callback?{query}&state={}", enc(&leg.state())),
+        &[("cookie", &leg.cookie)],
+    )
+    .await
+}
+
+/// Signs in as `nin`, consents, and returns the callback's parameters.
+async fn link_as(app: &TestApp, op: &Op, client: &str, nin: &str) -> HashMap<String, String> {
+    let leg = leave_for_provider(app, "/link", &format!("client_id={client}&scope=info")).await;
+    let code = op.sign_in(&leg.request, nin);
+    let back = come_back(app, &leg, &format!("code={code}")).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    assert_eq!(back.location(), Some(leg.sid.as_str()));
+    let consent = app.get(&leg.sid).await;
+    assert!(consent.body.contains("decision"), "{}", consent.body);
+    let done = app
+        .post_form(
+            &format!("{}/consent", leg.sid),
+            &[("csrf", &consent.csrf()), ("decision", "accept")],
+        )
+        .await;
+    done.callback_params()
+}
+
+#[tokio::test]
+async fn sign_in_through_the_provider_gives_one_pairwise_id_per_client() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let a = app
+        .register(ClientSpec {
+            test_allowed: false,
+            ..ClientSpec::default()
+        })
+        .await;
+    let b = app.client().await;
+
+    let first = link_as(&app, &op, &a, NIN).await;
+    let user = first["code"].clone();
+    assert!(uuid::Uuid::parse_str(&user).is_ok(), "{first:?}");
+    assert_eq!(link_as(&app, &op, &a, NIN).await["code"], user);
+    assert_ne!(link_as(&app, &op, &b, NIN).await["code"], user);
+    assert_ne!(link_as(&app, &op, &a, "02028012345").await["code"], user);
+
+    // Only a keyed hash of the national identity number is stored.
+    let consent = app.store.get_consent(&user).await.unwrap().unwrap();
+    assert_eq!(consent.subject_hash, app.key.subject_hash(NIN));
+    assert!(!consent.subject_hash.contains(NIN));
+}
+
+#[tokio::test]
+async fn the_authorization_request_has_state_nonce_pkce_and_acr() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let leg = leave_for_provider(
+        &app,
+        "/link",
+        &format!("client_id={client}&scope=info&locale=nb"),
+    )
+    .await;
+    assert!(leg
+        .request
+        .as_str()
+        .starts_with(&format!("{}/auth?", op.issuer())));
+    let q: HashMap<String, String> = leg.request.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["client_id"], OP_CLIENT);
+    assert_eq!(q["redirect_uri"], format!("{ISSUER}/oidc/callback"));
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["acr_values"], ACR);
+    assert_eq!(q["ui_locales"], "nb");
+    assert!(q["scope"].split(' ').any(|s| s == "openid"));
+    for k in ["state", "nonce", "code_challenge"] {
+        assert!(q[k].len() >= 43, "{k} carries 256 bits: {}", q[k]);
+    }
+    assert_ne!(q["state"], q["nonce"]);
+    // The browser is bound to this sign-in by an HttpOnly cookie.
+    assert!(leg.cookie.starts_with("cl_up_"), "{}", leg.cookie);
+    // The session ID never goes to the provider.
+    assert!(!leg
+        .request
+        .as_str()
+        .contains(leg.sid.trim_start_matches("/s/")));
+}
+
+#[tokio::test]
+async fn cancel_at_the_provider_gives_access_denied() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let query = format!("client_id={client}&scope=info&response_type=code&state=st-9");
+    let leg = leave_for_provider(&app, "/oauth/authorize", &query).await;
+    let back = come_back(&app, &leg, "error=access_denied&error_description=aborted").await;
+    assert_eq!(back.location(), Some(leg.sid.as_str()));
+    let result = app.get(&leg.sid).await;
+    let params = result.callback_params();
+    assert_eq!(params["error"], "access_denied");
+    assert_eq!(params["state"], "st-9");
+    assert!(!params.contains_key("code"));
+    // Link entry: the product's status.
+    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
+    come_back(&app, &leg, "error=access_denied").await;
+    assert_eq!(
+        app.get(&leg.sid).await.callback_params()["error"],
+        "USER_CANCELLED"
+    );
+}
+
+/// A flow whose ID token has `defects`: what the integrator gets.
+async fn with_defects(op: &Op, app: &TestApp, defects: Defects) -> HashMap<String, String> {
+    let client = app.client().await;
+    let query = format!("client_id={client}&scope=info&response_type=code&state=st-1");
+    let leg = leave_for_provider(app, "/oauth/authorize", &query).await;
+    let code = op.sign_in(&leg.request, NIN);
+    op.misbehave(defects);
+    let back = come_back(app, &leg, &format!("code={code}")).await;
+    op.misbehave(Defects::default());
+    assert_eq!(back.location(), Some(leg.sid.as_str()), "{}", back.body);
+    let page = app.get(&leg.sid).await;
+    // A page says what happened, with a link that takes the result back.
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let href =
+        html_unescape(&page.body[page.body.find("href=\"https://acme.example/cb").unwrap() + 6..]);
+    let href = &href[..href.find('"').unwrap()];
+    url::Url::parse(href)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+#[tokio::test]
+async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
+    let logs = capture();
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let cases = [
+        (
+            "iss",
+            Defects {
+                issuer: Some("https://evil.example".into()),
+                ..Defects::default()
+            },
+        ),
+        (
+            "aud",
+            Defects {
+                audience: Some("someone-else".into()),
+                ..Defects::default()
+            },
+        ),
+        (
+            "exp",
+            Defects {
+                expired: true,
+                ..Defects::default()
+            },
+        ),
+        (
+            "nonce",
+            Defects {
+                nonce: Some("not-the-nonce".into()),
+                ..Defects::default()
+            },
+        ),
+        (
+            "acr",
+            Defects {
+                acr: Some("urn:grn:authn:no:bankid:substantial".into()),
+                ..Defects::default()
+            },
+        ),
+        (
+            "signature",
+            Defects {
+                sign_with: Some(1),
+                ..Defects::default()
+            },
+        ),
+    ];
+    for (check, defects) in cases {
+        let params = with_defects(&op, &app, defects).await;
+        assert_eq!(params["error"], "server_error", "{check}: {params:?}");
+        assert_eq!(params["state"], "st-1");
+        assert!(!params.contains_key("code"), "{check}");
+        let logged = logs.text();
+        assert!(
+            logged.contains(&format!("check=\"{check}\""))
+                || logged.contains(&format!("check={check} ")),
+            "no log line names the {check} check"
+        );
+    }
+    assert!(!logs.text().contains(NIN), "the national ID was logged");
+}
+
+#[tokio::test]
+async fn a_misbehaving_token_endpoint_is_temporarily_unavailable() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let params = with_defects(
+        &op,
+        &app,
+        Defects {
+            token_endpoint_fails: true,
+            ..Defects::default()
+        },
+    )
+    .await;
+    assert_eq!(params["error"], "temporarily_unavailable");
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_once_and_accepted() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    link_as(&app, &op, &client, NIN).await;
+    assert_eq!(op.0.lock().unwrap().jwks_fetches, 1);
+    // Cached keys serve the next sign-in without a fetch.
+    link_as(&app, &op, &client, NIN).await;
+    assert_eq!(op.0.lock().unwrap().jwks_fetches, 1);
+    {
+        let mut s = op.0.lock().unwrap();
+        s.published = vec![0, 1];
+        s.signing = 1;
+    }
+    let params = link_as(&app, &op, &client, NIN).await;
+    assert!(params.contains_key("code"), "{params:?}");
+    assert_eq!(op.0.lock().unwrap().jwks_fetches, 2);
+}
+
+#[tokio::test]
+async fn an_unreachable_provider_is_a_clear_page_and_temporarily_unavailable() {
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = app_with(&issuer).await;
+    let client = app.client().await;
+    let first = app
+        .start(
+            "/link",
+            &format!("client_id={client}&scope=info&state=st-2"),
+        )
+        .await;
+    let sid = first.session_path();
+    let res = app
+        .post_form(
+            &format!("{sid}/method"),
+            &[("csrf", &first.csrf()), ("method", "bankid")],
+        )
+        .await;
+    assert_eq!(res.location(), Some(sid.as_str()), "{}", res.body);
+    let page = app.get(&sid).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("not available right now"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("error=TEMPORARY_ERROR"), "{}", page.body);
+    assert!(page.body.contains("state=st-2"), "{}", page.body);
+    // Delivered once: the session is completed.
+    assert_eq!(app.get(&sid).await.status, StatusCode::CONFLICT);
+
+    // In iframe mode the same error reaches the embedding page.
+    let first = app
+        .start(
+            "/link",
+            &format!("client_id={client}&scope=info&iframe=true&state=st-3"),
+        )
+        .await;
+    let sid = first.session_path();
+    app.post_form(
+        &format!("{sid}/method"),
+        &[("csrf", &first.csrf()), ("method", "bankid")],
+    )
+    .await;
+    let waiting = app.get(&sid).await;
+    let res = app
+        .post_form(&format!("{sid}/upstream"), &[("csrf", &waiting.csrf())])
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "the sign-in window says so");
+    let (_, messages) = app.get(&sid).await.frame_messages();
+    let error = messages.iter().find(|m| m["type"] == "error").unwrap();
+    assert_eq!(error["error"]["status"], "TEMPORARY_ERROR");
+    assert_eq!(error["state"], "st-3");
+}
+
+#[tokio::test]
+async fn a_replayed_or_foreign_state_is_refused() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+
+    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
+    let code = op.sign_in(&leg.request, NIN);
+    // Another browser (no cookie) cannot use the state, and burns it.
+    let foreign = app
+        .get(&format!(
+            "/oidc/callback?code={code}&state={}",
+            enc(&leg.state())
+        ))
+        .await;
+    assert_eq!(foreign.status, StatusCode::BAD_REQUEST);
+    assert!(foreign.location().is_none());
+
+    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
+    let code = op.sign_in(&leg.request, NIN);
+    let back = come_back(&app, &leg, &format!("code={code}")).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    let replay = come_back(&app, &leg, &format!("code={code}")).await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST);
+    assert!(replay.body.contains("already used"), "{}", replay.body);
+    // An unknown state, and none at all.
+    for q in ["code=x&state=made-up", "code=x"] {
+        assert_eq!(
+            app.get(&format!("/oidc/callback?{q}")).await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    // The session went on once, to consent.
+    assert!(app.get(&leg.sid).await.body.contains("decision"));
+}
+
+#[tokio::test]
+async fn a_callback_naming_another_issuer_is_refused() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
+    let code = op.sign_in(&leg.request, NIN);
+    come_back(
+        &app,
+        &leg,
+        &format!("code={code}&iss={}", enc("https://evil.example")),
+    )
+    .await;
+    let page = app.get(&leg.sid).await;
+    assert!(page.body.contains("error=INTERNAL_ERROR"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn iframe_mode_signs_in_in_another_window_and_the_frame_goes_on() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let first = app
+        .start(
+            "/link",
+            &format!("client_id={client}&scope=info&iframe=true&state=st-4"),
+        )
+        .await;
+    let sid = first.session_path();
+    let res = app
+        .post_form(
+            &format!("{sid}/method"),
+            &[("csrf", &first.csrf()), ("method", "bankid")],
+        )
+        .await;
+    assert_eq!(res.location(), Some(sid.as_str()), "the frame stays");
+    let waiting = app.get(&sid).await;
+    assert!(
+        waiting.body.contains("target=\"_blank\""),
+        "{}",
+        waiting.body
+    );
+    let (_, messages) = waiting.frame_messages();
+    assert_eq!(messages[0]["status"], "method_selected");
+    assert_eq!(
+        app.get(&format!("{sid}/status")).await.json()["step"],
+        "method_selected"
+    );
+
+    // The new window: to the provider and back.
+    let res = app
+        .post_form(&format!("{sid}/upstream"), &[("csrf", &waiting.csrf())])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let leg = Leg {
+        sid: sid.clone(),
+        request: url::Url::parse(res.location().unwrap()).unwrap(),
+        cookie: res
+            .header("set-cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned(),
+    };
+    let code = op.sign_in(&leg.request, NIN);
+    let back = come_back(&app, &leg, &format!("code={code}")).await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert!(back.body.contains("Close this window"), "{}", back.body);
+    assert!(back
+        .header("content-security-policy")
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+
+    // The frame notices and shows consent.
+    assert_eq!(
+        app.get(&format!("{sid}/status")).await.json()["step"],
+        "authenticated"
+    );
+    let consent = app.get(&sid).await;
+    let (_, messages) = consent.frame_messages();
+    let statuses: Vec<_> = messages.iter().map(|m| m["status"].clone()).collect();
+    assert_eq!(statuses, ["authenticated", "consent_shown"]);
+    assert!(messages.iter().all(|m| m["state"] == "st-4"));
+}
+
+#[tokio::test]
+async fn the_method_page_offers_exactly_the_configured_methods_plus_test_mode() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let live = app
+        .register(ClientSpec {
+            test_allowed: false,
+            ..ClientSpec::default()
+        })
+        .await;
+    let test = app.client().await;
+    let page = app
+        .start("/link", &format!("client_id={live}&scope=info&locale=nb"))
+        .await;
+    assert!(
+        page.body.contains(">BankID på nett</button>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("test_bankid"));
+    let page = app
+        .start("/link", &format!("client_id={test}&scope=info&test=true"))
+        .await;
+    assert!(page.body.contains("value=\"test_bankid\""));
+    assert!(page.body.contains("value=\"bankid\""));
+    // A method that is not configured is refused.
+    let res = app
+        .post_form(
+            &format!("{}/method", page.session_path()),
+            &[("csrf", &page.csrf()), ("method", "minid")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    // The method page's CSP lets its form go on to the provider.
+    assert!(page
+        .header("content-security-policy")
+        .unwrap()
+        .contains(&format!(
+            "form-action 'self' https://acme.example {}",
+            op.issuer()
+        )));
+}
+
+#[test]
+fn serve_stops_at_a_config_error_naming_the_field() {
+    let dir = std::env::temp_dir().join(format!("cl-methods-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("methods.toml");
+    std::fs::write(&file, methods_toml("ftp://idp.example")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--methods"])
+        .arg(&file)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite", dir.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("issuer"), "{stderr}");
+    assert!(stderr.contains("methods.toml"), "{stderr}");
+}
