@@ -3,12 +3,14 @@
 // origin, a stranger's page on a third, and Debian's Chromium.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
+
+import { startProvider } from "./oidc-provider.mjs";
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../screenshots");
 
@@ -79,16 +81,36 @@ export async function start() {
   const db = `sqlite://${dir}/link.db`;
   const bin = process.env.CONSENT_LINK_BIN;
   if (!bin) throw new Error("set CONSENT_LINK_BIN to the consent-link binary");
-  const [linkPort, hostPort, strangerPort] = [await freePort(), await freePort(), await freePort()];
+  const [linkPort, hostPort, strangerPort, opPort] =
+    [await freePort(), await freePort(), await freePort(), await freePort()];
   const link = `http://127.0.0.1:${linkPort}`;
+  // The upstream identity provider: oidc-provider (OpenID Certified) with a
+  // scripted login, configured as the method "BankID".
+  const op = await startProvider({ port: opPort, clientId: "consent-link", clientSecret: "op-secret",
+    redirectUris: [`${link}/oidc/callback`] });
+  const methods = path.join(dir, "methods.toml");
+  writeFileSync(methods, `
+[[provider]]
+id = "op"
+issuer = "${op.issuer}"
+client_id = "consent-link"
+client_secret_env = "TEST_OP_SECRET"
+
+[[method]]
+id = "bankid"
+provider = "op"
+acr_values = "urn:grn:authn:no:bankid:high"
+identity_claim = "pid"
+name = { en = "BankID", nb = "BankID" }
+`);
   const host = await hostServer(link, hostPort);
   const stranger = await hostServer(link, strangerPort);
-  const env = { ...process.env, DATABASE_URL: db, RUST_LOG: "warn" };
+  const env = { ...process.env, DATABASE_URL: db, RUST_LOG: "warn", TEST_OP_SECRET: "op-secret" };
   const created = JSON.parse(execFileSync(bin, [
     "client", "create", "--id", "web", "--name", "Acme Bank",
     "--callback", `${host.origin}/cb`, "--styles-origin", host.origin, "--test", "--json",
   ], { env }).toString());
-  const proc = spawn(bin, ["serve", "--bind", `127.0.0.1:${linkPort}`, "--public-url", link],
+  const proc = spawn(bin, ["serve", "--bind", `127.0.0.1:${linkPort}`, "--public-url", link, "--methods", methods],
     { env, stdio: ["ignore", "inherit", "inherit"] });
   await waitFor(`${link}/readyz`);
   const browser = await chromium.launch({
@@ -98,10 +120,11 @@ export async function start() {
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
-    link, host: host.origin, stranger: stranger.origin, secret: created.client_secret, browser,
+    link, host: host.origin, stranger: stranger.origin, secret: created.client_secret, browser, op: op.issuer,
     async stop() {
       await browser.close();
       proc.kill();
+      await op.stop();
       host.server.close();
       stranger.server.close();
     },

@@ -6,6 +6,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 
 import { axe, start, watchedPage, SCREENSHOTS } from "./harness.mjs";
+import { cancelAtProvider, loginAtProvider } from "./oidc-provider.mjs";
 
 let env;
 before(async () => { env = await start(); });
@@ -298,5 +299,85 @@ test("the demo page works with the SDK", async () => {
   assert.match(await page.textContent("#demo-data"), /03917823456/);
   await checkPage(page, page, "demo-callback", "en");
   assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+// Issue 5: BankID through a real OpenID provider (oidc-provider from npm).
+
+const KARI = "15878512345";
+
+test("BankID through the OpenID provider by redirect: the same person gets the same user ID", async () => {
+  const page = await watchedPage(env.browser, PHONE);
+  await page.goto(linkUrl({ locale: "nb" }));
+  await checkPage(page, page, "oidc-1-method", "nb");
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(env.op)),
+    page.click("button[name=method][value=bankid]"),
+  ]);
+  await loginAtProvider(page, KARI);
+  await page.waitForSelector("button[name=decision][value=accept]");
+  await checkPage(page, page, "oidc-2-consent", "nb");
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(`${env.host}/cb`)),
+    page.click("button[name=decision][value=accept]"),
+  ]);
+  const params = new URL(page.url()).searchParams;
+  assert.equal(params.get("state"), "st-1");
+  const user = params.get("code");
+  assert.match(user, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+  // The test BankID's Kari has the same national ID: one person, one ID.
+  const test = await watchedPage(env.browser, DESKTOP);
+  const again = await redirectFlow(test, { label: "oidc-same-person" });
+  assert.equal(again.get("code"), user);
+  await test.context().close();
+});
+
+test("cancel at the OpenID provider gives USER_CANCELLED", async () => {
+  const page = await watchedPage(env.browser, DESKTOP);
+  await page.goto(linkUrl({ state: "st-c" }));
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(env.op)),
+    page.click("button[name=method][value=bankid]"),
+  ]);
+  await cancelAtProvider(page);
+  await page.waitForURL((u) => u.href.startsWith(`${env.host}/cb`));
+  const params = new URL(page.url()).searchParams;
+  assert.equal(params.get("error"), "USER_CANCELLED");
+  assert.equal(params.get("state"), "st-c");
+  assert.equal(params.get("code"), null);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("BankID in iframe mode opens the provider in a popup and the frame goes on", async () => {
+  const { page, frameEl } = await openInHost(env.host, "state=st-p", PHONE);
+  const frame = await frameEl.contentFrame();
+  await frame.click("button[name=method][value=bankid]");
+  await frame.waitForSelector("form.upstream button");
+  await checkPage(page, frame, "oidc-iframe-wait", "en");
+  await page.screenshot({ path: path.join(SCREENSHOTS, "oidc-iframe-wait-en-phone.png") });
+  const [popup] = await Promise.all([
+    page.waitForEvent("popup"),
+    frame.click("form.upstream button"),
+  ]);
+  await popup.waitForURL((u) => u.href.startsWith(env.op));
+  const popupProblems = [];
+  popup.on("console", (m) => { if (m.type() === "error") popupProblems.push(m.text()); });
+  await loginAtProvider(popup, KARI);
+  // The sign-in window says where to go on, then closes itself.
+  await popup.waitForEvent("close", { timeout: 10000 });
+  // The frame noticed by itself and shows consent.
+  await frame.waitForSelector("button[name=decision][value=accept]", { timeout: 10000 });
+  await frame.click("button[name=decision][value=accept]");
+  await page.waitForFunction(() => window.events.some((e) => e.kind === "success"));
+  const got = await events(page);
+  const statuses = got.filter((e) => e.kind === "status").map((e) => e.value.status);
+  assert.deepEqual(statuses, ["loaded", "method_selected", "authenticated", "consent_shown", "completed"]);
+  for (const e of got) assert.equal(e.value.state, "st-p", JSON.stringify(e));
+  assert.match(got.find((e) => e.kind === "success").value.code, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(popupProblems, []);
   await page.context().close();
 });
