@@ -247,6 +247,7 @@ impl Upstream {
             .unwrap_or_default();
         let verifier = client
             .id_token_verifier()
+            .set_allowed_algs(signing_algs(metadata))
             .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default())
             .set_auth_context_verifier_fn(move |acr| {
                 if wanted.is_empty() {
@@ -337,6 +338,39 @@ impl Upstream {
             },
         );
         metadata
+    }
+}
+
+/// The signature algorithms accepted for ID tokens: the public-key ones the
+/// provider names (RS256 when it names none). Never `none`, and never an
+/// HMAC keyed with our client secret: a token must be the provider's own
+/// signature, checkable by its published keys.
+fn signing_algs(metadata: &CoreProviderMetadata) -> Vec<CoreJwsSigningAlgorithm> {
+    use CoreJwsSigningAlgorithm as A;
+    let algs: Vec<CoreJwsSigningAlgorithm> = metadata
+        .id_token_signing_alg_values_supported()
+        .iter()
+        .filter(|a| {
+            matches!(
+                a,
+                A::RsaSsaPkcs1V15Sha256
+                    | A::RsaSsaPkcs1V15Sha384
+                    | A::RsaSsaPkcs1V15Sha512
+                    | A::RsaSsaPssSha256
+                    | A::RsaSsaPssSha384
+                    | A::RsaSsaPssSha512
+                    | A::EcdsaP256Sha256
+                    | A::EcdsaP384Sha384
+                    | A::EcdsaP521Sha512
+                    | A::EdDsa
+            )
+        })
+        .cloned()
+        .collect();
+    if algs.is_empty() {
+        vec![A::RsaSsaPkcs1V15Sha256]
+    } else {
+        algs
     }
 }
 

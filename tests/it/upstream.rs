@@ -14,7 +14,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use consent_link::upstream::Upstream;
 use openidconnect::core::{
-    CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+    CoreGenderClaim, CoreHmacKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
     CoreRsaPrivateSigningKey,
 };
 use openidconnect::{
@@ -48,6 +48,9 @@ struct Defects {
     acr: Option<String>,
     /// Sign with this key (an index into the keys), published or not.
     sign_with: Option<usize>,
+    /// Sign with HS256 keyed by the client secret (the provider also
+    /// names HS256 in its metadata).
+    hmac: bool,
     token_endpoint_fails: bool,
 }
 
@@ -132,7 +135,7 @@ async fn discovery(State(op): State<Op>) -> Json<serde_json::Value> {
         "jwks_uri": format!("{issuer}/jwks"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": ["RS256", "HS256"],
     }))
 }
 
@@ -208,19 +211,28 @@ async fn token(
     .set_auth_context_ref(Some(openidconnect::AuthenticationContextClass::new(
         d.acr.clone().unwrap_or_else(|| ACR.into()),
     )));
-    let key = &s.keys[d.sign_with.unwrap_or(s.signing)];
     let id_token: IdToken<
         Pid,
         CoreGenderClaim,
         CoreJweContentEncryptionAlgorithm,
         CoreJwsSigningAlgorithm,
-    > = IdToken::new(
-        claims,
-        key,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        None,
-        None,
-    )
+    > = if d.hmac {
+        IdToken::new(
+            claims,
+            &CoreHmacKey::new(OP_SECRET.as_bytes()),
+            CoreJwsSigningAlgorithm::HmacSha256,
+            None,
+            None,
+        )
+    } else {
+        IdToken::new(
+            claims,
+            &s.keys[d.sign_with.unwrap_or(s.signing)],
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            None,
+            None,
+        )
+    }
     .unwrap();
     Json(serde_json::json!({
         "access_token": "op-access-token",
@@ -486,6 +498,14 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
             "signature",
             Defects {
                 sign_with: Some(1),
+                ..Defects::default()
+            },
+        ),
+        // Keyed with our own client secret: not the provider's signature.
+        (
+            "signature",
+            Defects {
+                hmac: true,
                 ..Defects::default()
             },
         ),
