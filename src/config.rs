@@ -51,7 +51,8 @@ pub struct ServeArgs {
     pub secret_key: Option<String>,
 
     /// How long a link session lives, in seconds.
-    #[arg(long, env = "CONSENT_LINK_SESSION_TTL", default_value_t = 1800)]
+    #[arg(long, env = "CONSENT_LINK_SESSION_TTL", default_value_t = 1800,
+          value_parser = clap::value_parser!(i64).range(1..=86_400))]
     pub session_ttl: i64,
 
     /// The authentication methods: a TOML file of OpenID Connect providers
@@ -108,4 +109,28 @@ pub struct ClientCreateArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    fn ttl(value: &str) -> Result<i64, clap::Error> {
+        let cli = Cli::try_parse_from(["consent-link", "serve", "--session-ttl", value])?;
+        match cli.command {
+            Command::Serve(args) => Ok(args.session_ttl),
+            Command::Client(_) => unreachable!("parsed serve"),
+        }
+    }
+
+    #[test]
+    fn session_ttl_must_be_a_positive_number_of_seconds_up_to_a_day() {
+        assert_eq!(ttl("5").unwrap(), 5);
+        assert_eq!(ttl("86400").unwrap(), 86_400);
+        for bad in ["0", "-1", "86401", "soon"] {
+            assert!(ttl(bad).is_err(), "--session-ttl {bad} was accepted");
+        }
+    }
 }

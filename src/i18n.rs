@@ -82,22 +82,99 @@ impl Tr {
     /// English. Placeholder values stand in for the messages' arguments,
     /// since a message formatted without its arguments counts as missing.
     pub fn has_own(&self, key: &str) -> bool {
-        let args: std::collections::HashMap<&str, FluentValue> = ["client", "id", "method"]
-            .into_iter()
-            .map(|a| (a, FluentValue::from("x")))
-            .collect();
+        let args: std::collections::HashMap<&str, FluentValue> = [
+            "client",
+            "id",
+            "method",
+            "date",
+            "amount",
+            "day",
+            "month",
+            "year",
+            "description",
+        ]
+        .into_iter()
+        .map(|a| (a, FluentValue::from("x")))
+        .collect();
         LOCALES
             .lookup_single_language(&self.lang, key, Some(&args))
             .is_ok()
     }
 
     pub fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
-        let args = std::collections::HashMap::from([(
-            std::borrow::Cow::Borrowed(name),
-            FluentValue::from(value.to_owned()),
-        )]);
+        self.t_args(key, &[(name, value)])
+    }
+
+    pub fn t_args(&self, key: &str, args: &[(&'static str, &str)]) -> String {
+        let args: std::collections::HashMap<_, _> = args
+            .iter()
+            .map(|(name, value)| {
+                (
+                    std::borrow::Cow::Borrowed(*name),
+                    FluentValue::from((*value).to_owned()),
+                )
+            })
+            .collect();
         LOCALES.lookup_with_args(&self.lang, key, &args)
     }
+
+    /// A calendar date (`YYYY-MM-DD`) as this language writes it, by its
+    /// `format-date` message (which also names the months); `None` when
+    /// `iso` is not such a date.
+    pub fn date(&self, iso: &str) -> Option<String> {
+        use chrono::Datelike;
+        let date = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
+        let args = std::collections::HashMap::from([
+            (
+                std::borrow::Cow::Borrowed("day"),
+                FluentValue::from(date.day().to_string()),
+            ),
+            // A number, so that the message can select the month's name.
+            (
+                std::borrow::Cow::Borrowed("month"),
+                FluentValue::from(date.month()),
+            ),
+            (
+                std::borrow::Cow::Borrowed("year"),
+                FluentValue::from(date.year().to_string()),
+            ),
+        ]);
+        Some(LOCALES.lookup_with_args(&self.lang, "format-date", &args))
+    }
+
+    /// An amount of Norwegian kroner as this language writes it: digits
+    /// grouped by `format-group`, øre (only when there are any) after
+    /// `format-decimal`, and the currency placed by `format-amount-nok`.
+    pub fn amount_nok(&self, kroner: f64) -> String {
+        let cents = (kroner.abs() * 100.0).round();
+        // Beyond 2^53 øre an f64 holds no exact amount anyway.
+        let cents = if cents.is_finite() && cents < 9.0e15 {
+            cents as u64
+        } else {
+            0
+        };
+        let mut number = group_digits(cents / 100, &self.t("format-group"));
+        if cents % 100 != 0 {
+            number = format!("{number}{}{:02}", self.t("format-decimal"), cents % 100);
+        }
+        if kroner < 0.0 && cents != 0 {
+            number = format!("\u{2212}{number}");
+        }
+        self.t1("format-amount-nok", "amount", &number)
+    }
+}
+
+/// `n` with `separator` between each group of three digits.
+fn group_digits(n: u64, separator: &str) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() * 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +219,58 @@ mod tests {
             }
         }
         keys
+    }
+
+    #[test]
+    fn dates_are_written_as_each_language_writes_them() {
+        let cases = [
+            ("en", "15 July 1985"),
+            ("nb", "15. juli 1985"),
+            ("sv", "15 juli 1985"),
+            ("da", "15. juli 1985"),
+        ];
+        for (lang, want) in cases {
+            assert_eq!(Tr::new(lang).date("1985-07-15").as_deref(), Some(want));
+        }
+        assert_eq!(
+            Tr::new("nb").date("2026-01-03").as_deref(),
+            Some("3. januar 2026")
+        );
+        assert_eq!(
+            Tr::new("en").date("2026-12-31").as_deref(),
+            Some("31 December 2026")
+        );
+        assert_eq!(Tr::new("en").date("1985-13-01"), None);
+        assert_eq!(Tr::new("en").date("soon"), None);
+    }
+
+    #[test]
+    fn every_language_names_all_twelve_months() {
+        for lang in supported() {
+            let tr = Tr::new(lang);
+            let names: std::collections::BTreeSet<String> = (1..=12)
+                .map(|m| tr.date(&format!("2026-{m:02}-01")).unwrap())
+                .collect();
+            assert_eq!(names.len(), 12, "{lang}: {names:?}");
+        }
+    }
+
+    #[test]
+    fn amounts_are_written_as_each_language_writes_them() {
+        let nbsp = '\u{a0}';
+        let cases = [
+            ("en", 1234567.5, "NOK 1,234,567.50".to_owned()),
+            ("nb", 1234567.5, format!("1{nbsp}234{nbsp}567,50 kr")),
+            ("sv", 1234567.5, format!("1{nbsp}234{nbsp}567,50 NOK")),
+            ("da", 1234567.5, "1.234.567,50 NOK".to_owned()),
+            ("en", 950.0, "NOK 950".to_owned()),
+            ("nb", 12345.0, format!("12{nbsp}345 kr")),
+            ("nb", -1500.0, format!("\u{2212}1{nbsp}500 kr")),
+            ("en", 0.004, "NOK 0".to_owned()),
+        ];
+        for (lang, amount, want) in cases {
+            assert_eq!(Tr::new(lang).amount_nok(amount), want, "{lang} {amount}");
+        }
     }
 
     #[test]

@@ -24,6 +24,15 @@ pub struct TestPerson {
 }
 
 impl TestPerson {
+    /// The birth date (`YYYY-MM-DD`) the synthetic national ID encodes:
+    /// DDMMYY with 80 added to the month, individual number below 500, so
+    /// born in the 1900s.
+    pub fn birth_date(&self) -> String {
+        let id = self.national_id;
+        let month = id[2..4].parse::<u32>().map_or(0, |m| m.saturating_sub(80));
+        format!("19{}-{month:02}-{}", &id[4..6], &id[0..2])
+    }
+
     /// The locale key that describes this person's behaviour.
     pub fn description_key(&self) -> &'static str {
         match self.behaviour {
@@ -70,4 +79,16 @@ pub const TEST_PERSONS: &[TestPerson] = &[
 
 pub fn find(key: &str) -> Option<&'static TestPerson> {
     TEST_PERSONS.iter().find(|p| p.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find;
+
+    #[test]
+    fn birth_dates_come_from_the_synthetic_national_ids() {
+        assert_eq!(find("kari").unwrap().birth_date(), "1985-07-15");
+        assert_eq!(find("per").unwrap().birth_date(), "1966-02-09");
+        assert_eq!(find("sigrid").unwrap().birth_date(), "1990-04-30");
+    }
 }

@@ -153,6 +153,7 @@ pub struct ResultPage {
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub page: PageCtx,
+    pub title: String,
     pub message: String,
     pub request_id: Option<String>,
 }
@@ -179,4 +180,7 @@ pub struct DemoCallbackPage {
     pub calls: Vec<(String, u16)>,
     /// What the last call answered, pretty-printed JSON.
     pub data: Option<String>,
+    /// The first things a lender reads off the data, in the page's
+    /// language: label and value.
+    pub summary: Vec<(String, String)>,
 }

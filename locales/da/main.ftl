@@ -1,6 +1,6 @@
 product-name = consent-link
 footer = Sikret af consent-link. Intet deles uden dit samtykke.
-cancel = Annuller
+cancel = Afbryd
 step-1 = Trin 1 af 3: vælg, hvordan du logger ind
 step-2 = Trin 2 af 3: log ind
 step-3 = Trin 3 af 3: samtykke
@@ -18,7 +18,7 @@ bankid-submit = Log ind
 person-full = Fuldstændige data i alle kategorier
 person-no-loans = Ingen lån og ingen køretøjer
 person-cancels = Afbryder i BankID
-person-fails = Indhentningen af data vil mislykkes
+person-fails = Indhentningen af data mislykkes
 
 consent-title = Del dine oplysninger
 consent-intro = { $client } beder om at se:
@@ -53,7 +53,7 @@ error-callback = Dette link er ikke gyldigt: returadressen stemmer ikke overens 
 error-session-not-found = Denne session findes ikke. Start forfra hos den tjeneste, der sendte dig hertil.
 error-session-expired = Denne session er udløbet. Start forfra hos den tjeneste, der sendte dig hertil.
 error-csrf = Formularen kunne ikke bekræftes. Genindlæs siden og prøv igen.
-error-out-of-order = Dette trin er ikke tilgængeligt endnu. Følg trinnene i rækkefølge.
+error-out-of-order = Dette trin er ikke tilgængeligt endnu. Følg trinnene i den rigtige rækkefølge.
 error-already-completed = Denne session er allerede gennemført. Der blev ikke gjort mere.
 error-invalid-form = Formularen var ufuldstændig. Gå tilbage og prøv igen.
 error-not-found = Denne side findes ikke.
@@ -71,7 +71,7 @@ demo-iframe-start = Åbn Link i en iframe
 demo-iframe-log = Beskeder modtaget fra Link
 demo-noscript = Integrationen i iframe kræver JavaScript på långiverens side. Integrationen med omdirigering ovenfor virker uden.
 demo-callback-title = Resultat modtaget
-demo-callback-intro = Link sendte disse parametre til långiverens callback-adresse:
+demo-callback-intro = Link sendte disse parametre til långiverens returadresse:
 demo-back = Tilbage til demoen
 demo-server-title = Hvad långiverens server gjorde derefter
 demo-server-intro = Med resultatet kaldte demoens serverside consent-link med demoklientens hemmelighed (som aldrig når browseren):
@@ -80,7 +80,7 @@ demo-data-title = Læste data
 
 method-hint = Log ind med { $method }. Du sendes til login-siden og tilbage hertil.
 upstream-title = Log ind med { $method }
-upstream-intro-window = { $method } åbner i et nyt vindue. Log ind der; denne side går selv videre, når du er færdig.
+upstream-intro-window = { $method } åbnes i et nyt vindue. Log ind der. Denne side fortsætter automatisk, når du er færdig.
 upstream-intro-redirect = Du sendes til { $method } for at logge ind og derefter tilbage hertil for at vælge, hvad du vil dele.
 upstream-open = Åbn { $method }
 upstream-go = Fortsæt til { $method }
@@ -90,6 +90,34 @@ popup-done-title = Logget ind
 popup-done = Du er logget ind. Luk dette vindue, og fortsæt i vinduet hos { $client }.
 popup-cancelled = Du afbrød login. Luk dette vindue, og vend tilbage til { $client }.
 popup-failed = Login kunne ikke gennemføres. Luk dette vindue, og vend tilbage til { $client }.
-result-unavailable-title = Login er ikke tilgængelig
+result-unavailable-title = Login er ikke tilgængeligt
 result-unavailable = Login-tjenesten er ikke tilgængelig lige nu, så intet blev delt med { $client }. Prøv igen senere.
-error-upstream-state = Dette login hører ikke til en åben session: det er allerede brugt, er udløbet eller blev startet i en anden browser. Start forfra fra den tjeneste, der sendte dig hertil.
+error-upstream-state = Dette login hører ikke til nogen åben session: det er allerede blevet brugt, er udløbet eller blev startet i en anden browser. Start forfra hos den tjeneste, der sendte dig hertil.
+
+# Hvordan sproget skriver datoer og beløb (norske kroner).
+format-date = { $day }. { $month ->
+        [1] januar
+        [2] februar
+        [3] marts
+        [4] april
+        [5] maj
+        [6] juni
+        [7] juli
+        [8] august
+        [9] september
+        [10] oktober
+        [11] november
+       *[12] december
+    } { $year }
+format-group = .
+format-decimal = ,
+format-amount-nok = { $amount } NOK
+person-hint = Født { $date }. { $description }
+demo-summary-title = Kort fortalt
+demo-summary-born = Født
+demo-summary-debt = Usikret gæld
+demo-summary-pay = Seneste nettoløn
+demo-summary-pay-value = { $amount } for perioden, der sluttede { $date }
+demo-summary-invoices = Ubetalte e-fakturaer
+error-session-expired-title = Linket er udløbet
+error-already-completed-title = Allerede gennemført

@@ -33,14 +33,14 @@ scope-unsecured-loans-desc = Consumer loans, credit cards and credit lines from 
 scope-info = Personal information
 scope-info-desc = Name, national identity number, address, marital status and citizenship from the National Population Register.
 scope-income = Income
-scope-income-desc = Payslips and employers from the employers' reports (a-ordningen).
+scope-income-desc = Payslips and employers from your employers' reports (a-ordningen).
 scope-student-loan = Student loan
-scope-student-loan-desc = Balance, fees and interest of your student loan with Lånekassen.
+scope-student-loan-desc = Balance, fees and interest on your student loan with Lånekassen.
 scope-e-invoices = E-invoices
 scope-e-invoices-desc = Invoices, amounts and due dates from your e-invoice provider.
 
 result-done-title = Done
-result-done = Your information is now shared with { $client }.
+result-done = Your information has now been shared with { $client }.
 result-error-title = Not completed
 result-cancelled = You cancelled. Nothing was shared with { $client }.
 result-failed = The request could not be completed. Nothing was shared with { $client }.
@@ -54,7 +54,7 @@ error-session-not-found = This link session does not exist. Please start again f
 error-session-expired = This link session has expired. Please start again from the service that sent you here.
 error-csrf = This form could not be verified. Please reload the page and try again.
 error-out-of-order = This step is not available yet. Please follow the steps in order.
-error-already-completed = This link session is already completed. Nothing more was done.
+error-already-completed = This link session has already been completed. Nothing more was done.
 error-invalid-form = The form was incomplete. Please go back and try again.
 error-not-found = This page does not exist.
 error-internal = An unexpected error occurred on our side. Please try again later.
@@ -71,14 +71,14 @@ demo-iframe-start = Open Link in an iframe
 demo-iframe-log = Messages received from Link
 demo-noscript = The iframe integration needs JavaScript on the lender's page. The redirect integration above works without it.
 demo-callback-title = Result received
-demo-callback-intro = Link sent the lender's callback these parameters:
+demo-callback-intro = Link sent these parameters to the lender's callback:
 demo-back = Back to the demo
 demo-server-title = What the lender's server did next
 demo-server-intro = With the result, the demo's server side called consent-link with the demo client's secret (which never reaches the browser):
 demo-server-none = There was no code, so there was nothing to read.
 demo-data-title = Data read
 
-method-hint = Sign in with { $method }. You are sent to its page and back.
+method-hint = Sign in with { $method }. You are sent to its sign-in page and then back here.
 upstream-title = Sign in with { $method }
 upstream-intro-window = { $method } opens in a new window. Sign in there; this page moves on by itself when you are done.
 upstream-intro-redirect = You are sent to { $method } to sign in, then back here to decide what to share.
@@ -87,9 +87,37 @@ upstream-go = Continue to { $method }
 upstream-waiting = Waiting for you to sign in.
 upstream-continue = I have signed in
 popup-done-title = Signed in
-popup-done = You are signed in. Close this window and continue in the window of { $client }.
+popup-done = You are signed in. Close this window and continue in the { $client } window.
 popup-cancelled = You cancelled the sign-in. Close this window and return to { $client }.
 popup-failed = The sign-in could not be completed. Close this window and return to { $client }.
 result-unavailable-title = Sign-in is unavailable
 result-unavailable = The sign-in service is not available right now, so nothing was shared with { $client }. Please try again later.
 error-upstream-state = This sign-in does not belong to an open link session: it was already used, it expired, or it was started in another browser. Please start again from the service that sent you here.
+
+# How this language writes dates and amounts (Norwegian kroner).
+format-date = { $day } { $month ->
+        [1] January
+        [2] February
+        [3] March
+        [4] April
+        [5] May
+        [6] June
+        [7] July
+        [8] August
+        [9] September
+        [10] October
+        [11] November
+       *[12] December
+    } { $year }
+format-group = ,
+format-decimal = .
+format-amount-nok = NOK { $amount }
+person-hint = Born { $date }. { $description }
+demo-summary-title = At a glance
+demo-summary-born = Born
+demo-summary-debt = Unsecured debt
+demo-summary-pay = Latest net pay
+demo-summary-pay-value = { $amount }, for the period ending { $date }
+demo-summary-invoices = Unpaid e-invoices
+error-session-expired-title = This link has expired
+error-already-completed-title = Already completed

@@ -12,19 +12,19 @@ method-test-bankid-hint = Testmodus: ingen ekte BankID, statiske testdata.
 method-none = Ingen innloggingsmetode er tilgjengelig for denne lenken. Ta kontakt med tjenesten som sendte deg hit.
 
 bankid-title = Test-BankID
-bankid-intro = Dette er en test. Velg en testperson å logge inn som.
+bankid-intro = Dette er en test. Velg hvilken testperson du vil logge inn som.
 bankid-legend = Testperson
 bankid-submit = Logg inn
 person-full = Fullstendige data i alle kategorier
 person-no-loans = Ingen lån og ingen kjøretøy
 person-cancels = Avbryter i BankID
-person-fails = Datainnhentingen vil feile
+person-fails = Datainnhentingen mislykkes
 
 consent-title = Del informasjonen din
 consent-intro = { $client } ber om å se:
 consent-accept = Del informasjonen min
 consent-decline = Avslå
-consent-note = Bare det som står her deles, og bare med { $client }.
+consent-note = Bare det som står her, blir delt, og bare med { $client }.
 
 scope-vehicles = Kjøretøy
 scope-vehicles-desc = Kjøretøy du eier, er medeier i eller leaser, fra motorvognregisteret.
@@ -48,12 +48,12 @@ result-continue = Tilbake til { $client }
 
 error-title = Noe gikk galt
 error-unknown-client = Denne lenken er ikke gyldig: tjenesten som sendte deg hit, er ukjent. Gå tilbake og prøv igjen.
-error-ambiguous-parameter = Denne lenken er ikke gyldig: den har en gjentatt eller motstridende parameter. Gå tilbake og prøv igjen.
-error-callback = Denne lenken er ikke gyldig: returadressen stemmer ikke med den som er registrert av tjenesten som sendte deg hit.
+error-ambiguous-parameter = Denne lenken er ikke gyldig: den inneholder en parameter som er gjentatt eller motstridende. Gå tilbake og prøv igjen.
+error-callback = Denne lenken er ikke gyldig: returadressen stemmer ikke med den som tjenesten som sendte deg hit, har registrert.
 error-session-not-found = Denne økten finnes ikke. Start på nytt fra tjenesten som sendte deg hit.
 error-session-expired = Denne økten er utløpt. Start på nytt fra tjenesten som sendte deg hit.
 error-csrf = Skjemaet kunne ikke bekreftes. Last inn siden på nytt og prøv igjen.
-error-out-of-order = Dette steget er ikke tilgjengelig ennå. Følg stegene i rekkefølge.
+error-out-of-order = Dette steget er ikke tilgjengelig ennå. Følg stegene i riktig rekkefølge.
 error-already-completed = Denne økten er allerede fullført. Ingenting mer ble gjort.
 error-invalid-form = Skjemaet var ufullstendig. Gå tilbake og prøv igjen.
 error-not-found = Denne siden finnes ikke.
@@ -61,7 +61,7 @@ error-internal = Det oppstod en uventet feil hos oss. Prøv igjen senere.
 error-request-id = Referanse: { $id }
 
 demo-title = consent-link-demo
-demo-intro = Denne siden spiller rollen til en långivers nettsted, med den testmodus-baserte demoklienten. Alle flyter bruker test-BankID og statiske testdata.
+demo-intro = Denne siden spiller rollen som nettstedet til en långiver og bruker demoklienten i testmodus. Alle flytene bruker test-BankID og statiske testdata.
 demo-redirect = Integrasjon med videresending
 demo-redirect-en = Start Link på engelsk
 demo-redirect-nb = Start Link på norsk
@@ -71,17 +71,17 @@ demo-iframe-start = Åpne Link i en iframe
 demo-iframe-log = Meldinger mottatt fra Link
 demo-noscript = Integrasjonen i iframe krever JavaScript på långiverens side. Integrasjonen med videresending ovenfor virker uten.
 demo-callback-title = Resultat mottatt
-demo-callback-intro = Link sendte disse parameterne til långiverens tilbakekallingsadresse:
+demo-callback-intro = Link sendte disse parameterne til långiverens returadresse:
 demo-back = Tilbake til demoen
 demo-server-title = Hva långiverens server gjorde deretter
 demo-server-intro = Med resultatet kalte demoens serverside consent-link med demoklientens hemmelighet (som aldri når nettleseren):
 demo-server-none = Det kom ingen kode, så det var ingenting å lese.
 demo-data-title = Data som ble lest
 
-method-hint = Logg inn med { $method }. Du sendes til innloggingssiden og tilbake hit.
+method-hint = Logg inn med { $method }. Du blir sendt til innloggingssiden og deretter tilbake hit.
 upstream-title = Logg inn med { $method }
-upstream-intro-window = { $method } åpnes i et nytt vindu. Logg inn der; denne siden går videre av seg selv når du er ferdig.
-upstream-intro-redirect = Du sendes til { $method } for å logge inn, og deretter tilbake hit for å velge hva du vil dele.
+upstream-intro-window = { $method } åpnes i et nytt vindu. Logg inn der. Denne siden går videre automatisk når du er ferdig.
+upstream-intro-redirect = Du blir sendt til { $method } for å logge inn og deretter tilbake hit for å velge hva du vil dele.
 upstream-open = Åpne { $method }
 upstream-go = Gå videre til { $method }
 upstream-waiting = Venter på at du logger inn.
@@ -92,4 +92,32 @@ popup-cancelled = Du avbrøt innloggingen. Lukk dette vinduet og gå tilbake til
 popup-failed = Innloggingen kunne ikke fullføres. Lukk dette vinduet og gå tilbake til { $client }.
 result-unavailable-title = Innlogging er ikke tilgjengelig
 result-unavailable = Innloggingstjenesten er ikke tilgjengelig akkurat nå, så ingenting ble delt med { $client }. Prøv igjen senere.
-error-upstream-state = Denne innloggingen hører ikke til en åpen økt: den er allerede brukt, er utløpt eller ble startet i en annen nettleser. Start på nytt fra tjenesten som sendte deg hit.
+error-upstream-state = Denne innloggingen hører ikke til noen åpen økt: den er allerede brukt, er utløpt eller ble startet i en annen nettleser. Start på nytt fra tjenesten som sendte deg hit.
+
+# Hvordan språket skriver datoer og beløp (norske kroner).
+format-date = { $day }. { $month ->
+        [1] januar
+        [2] februar
+        [3] mars
+        [4] april
+        [5] mai
+        [6] juni
+        [7] juli
+        [8] august
+        [9] september
+        [10] oktober
+        [11] november
+       *[12] desember
+    } { $year }
+format-group = { "\u00A0" }
+format-decimal = ,
+format-amount-nok = { $amount } kr
+person-hint = Født { $date }. { $description }
+demo-summary-title = Kort oppsummert
+demo-summary-born = Født
+demo-summary-debt = Usikret gjeld
+demo-summary-pay = Siste nettolønn
+demo-summary-pay-value = { $amount } for perioden som sluttet { $date }
+demo-summary-invoices = Ubetalte eFakturaer
+error-session-expired-title = Lenken er utløpt
+error-already-completed-title = Allerede fullført

@@ -6,13 +6,13 @@ step-2 = Steg 2 av 3: logga in
 step-3 = Steg 3 av 3: samtycke
 
 method-title = Välj hur du vill logga in
-method-intro = { $client } vill se en del av din ekonomiska information. Först behöver du bekräfta vem du är.
+method-intro = { $client } vill se en del av dina ekonomiska uppgifter. Först behöver du bekräfta vem du är.
 method-test-bankid = BankID (test)
 method-test-bankid-hint = Testläge: inget riktigt BankID, statisk testdata.
 method-none = Det finns ingen inloggningsmetod för den här länken. Kontakta tjänsten som skickade dig hit.
 
 bankid-title = Test-BankID
-bankid-intro = Det här är ett test. Välj en testperson att logga in som.
+bankid-intro = Det här är ett test. Välj vilken testperson du vill logga in som.
 bankid-legend = Testperson
 bankid-submit = Logga in
 person-full = Fullständiga uppgifter i alla kategorier
@@ -20,9 +20,9 @@ person-no-loans = Inga lån och inga fordon
 person-cancels = Avbryter i BankID
 person-fails = Hämtningen av uppgifter misslyckas
 
-consent-title = Dela din information
+consent-title = Dela dina uppgifter
 consent-intro = { $client } ber att få se:
-consent-accept = Dela min information
+consent-accept = Dela mina uppgifter
 consent-decline = Avböj
 consent-note = Bara det som står här delas, och bara med { $client }.
 
@@ -40,7 +40,7 @@ scope-e-invoices = E-fakturor
 scope-e-invoices-desc = Fakturor, belopp och förfallodatum från din e-fakturaleverantör.
 
 result-done-title = Klart
-result-done = Din information har nu delats med { $client }.
+result-done = Dina uppgifter har nu delats med { $client }.
 result-error-title = Inte slutfört
 result-cancelled = Du avbröt. Ingenting delades med { $client }.
 result-failed = Begäran kunde inte slutföras. Ingenting delades med { $client }.
@@ -53,8 +53,8 @@ error-callback = Den här länken är inte giltig: returadressen stämmer inte m
 error-session-not-found = Den här sessionen finns inte. Börja om från tjänsten som skickade dig hit.
 error-session-expired = Den här sessionen har gått ut. Börja om från tjänsten som skickade dig hit.
 error-csrf = Formuläret kunde inte verifieras. Ladda om sidan och försök igen.
-error-out-of-order = Det här steget är inte tillgängligt ännu. Följ stegen i ordning.
-error-already-completed = Den här sessionen är redan slutförd. Ingenting mer gjordes.
+error-out-of-order = Det här steget är inte tillgängligt ännu. Följ stegen i tur och ordning.
+error-already-completed = Den här sessionen är redan slutförd. Inget mer har gjorts.
 error-invalid-form = Formuläret var ofullständigt. Gå tillbaka och försök igen.
 error-not-found = Den här sidan finns inte.
 error-internal = Ett oväntat fel uppstod hos oss. Försök igen senare.
@@ -71,7 +71,7 @@ demo-iframe-start = Öppna Link i en iframe
 demo-iframe-log = Meddelanden som tagits emot från Link
 demo-noscript = Integrationen i iframe kräver JavaScript på långivarens sida. Integrationen med omdirigering ovan fungerar utan.
 demo-callback-title = Resultat mottaget
-demo-callback-intro = Link skickade de här parametrarna till långivarens återanropsadress:
+demo-callback-intro = Link skickade de här parametrarna till långivarens returadress:
 demo-back = Tillbaka till demon
 demo-server-title = Vad långivarens server gjorde sedan
 demo-server-intro = Med resultatet anropade demons serversida consent-link med demoklientens hemlighet (som aldrig når webbläsaren):
@@ -80,7 +80,7 @@ demo-data-title = Data som lästes
 
 method-hint = Logga in med { $method }. Du skickas till inloggningssidan och tillbaka hit.
 upstream-title = Logga in med { $method }
-upstream-intro-window = { $method } öppnas i ett nytt fönster. Logga in där; den här sidan går vidare av sig själv när du är klar.
+upstream-intro-window = { $method } öppnas i ett nytt fönster. Logga in där. Den här sidan går vidare automatiskt när du är klar.
 upstream-intro-redirect = Du skickas till { $method } för att logga in och sedan tillbaka hit för att välja vad du vill dela.
 upstream-open = Öppna { $method }
 upstream-go = Fortsätt till { $method }
@@ -92,4 +92,32 @@ popup-cancelled = Du avbröt inloggningen. Stäng det här fönstret och gå til
 popup-failed = Inloggningen kunde inte slutföras. Stäng det här fönstret och gå tillbaka till { $client }.
 result-unavailable-title = Inloggningen är inte tillgänglig
 result-unavailable = Inloggningstjänsten är inte tillgänglig just nu, så inget delades med { $client }. Försök igen senare.
-error-upstream-state = Den här inloggningen hör inte till en öppen session: den har redan använts, har gått ut eller startades i en annan webbläsare. Börja om från tjänsten som skickade dig hit.
+error-upstream-state = Den här inloggningen hör inte till någon öppen session: den har redan använts, har gått ut eller startades i en annan webbläsare. Börja om från tjänsten som skickade dig hit.
+
+# Hur språket skriver datum och belopp (norska kronor).
+format-date = { $day } { $month ->
+        [1] januari
+        [2] februari
+        [3] mars
+        [4] april
+        [5] maj
+        [6] juni
+        [7] juli
+        [8] augusti
+        [9] september
+        [10] oktober
+        [11] november
+       *[12] december
+    } { $year }
+format-group = { "\u00A0" }
+format-decimal = ,
+format-amount-nok = { $amount } NOK
+person-hint = Född { $date }. { $description }
+demo-summary-title = I korthet
+demo-summary-born = Född
+demo-summary-debt = Skulder utan säkerhet
+demo-summary-pay = Senaste nettolön
+demo-summary-pay-value = { $amount } för perioden som slutade { $date }
+demo-summary-invoices = Obetalda e-fakturor
+error-session-expired-title = Länken har gått ut
+error-already-completed-title = Redan slutförd

@@ -63,13 +63,63 @@ pub async fn callback(
         Some(code) => read_data(&app, &code, oauth).await?,
         None => (Vec::new(), None),
     };
+    let tr = Tr::new(&locale);
     let view = DemoCallbackPage {
         params: params.into_pairs(),
         calls,
+        summary: data.as_ref().map(|d| summary(&tr, d)).unwrap_or_default(),
         data: data.map(|d| serde_json::to_string_pretty(&d).unwrap_or_default()),
-        page: PageCtx::plain(Tr::new(&locale)),
+        page: PageCtx::plain(tr),
     };
     render(StatusCode::OK, &view, &PagePolicy::default())
+}
+
+/// What a lender reads off `loan_applications` first, with dates and
+/// amounts written as the page's language writes them. Rows for data the
+/// consent did not cover are left out.
+fn summary(tr: &Tr, data: &Value) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some(born) = data
+        .pointer("/personal/birth_date")
+        .and_then(Value::as_str)
+        .and_then(|d| tr.date(d))
+    {
+        rows.push((tr.t("demo-summary-born"), born));
+    }
+    if let Some(loans) = data.get("loans").and_then(Value::as_array) {
+        let debt: f64 = loans
+            .iter()
+            .filter_map(|l| l.get("balance").and_then(Value::as_f64))
+            .sum();
+        rows.push((tr.t("demo-summary-debt"), tr.amount_nok(debt)));
+    }
+    let last_payslip = data
+        .pointer("/income/payslips")
+        .and_then(Value::as_array)
+        .and_then(|p| p.last());
+    if let Some(payslip) = last_payslip {
+        let net = payslip.get("netto").and_then(Value::as_f64);
+        let end = payslip
+            .get("period_end")
+            .and_then(Value::as_str)
+            .and_then(|d| tr.date(d));
+        if let (Some(net), Some(end)) = (net, end) {
+            let value = tr.t_args(
+                "demo-summary-pay-value",
+                &[("amount", &tr.amount_nok(net)), ("date", &end)],
+            );
+            rows.push((tr.t("demo-summary-pay"), value));
+        }
+    }
+    if let Some(invoices) = data.get("invoices").and_then(Value::as_array) {
+        let unpaid: f64 = invoices
+            .iter()
+            .filter(|i| i.get("paid").and_then(Value::as_bool) != Some(true))
+            .filter_map(|i| i.get("amount").and_then(Value::as_f64))
+            .sum();
+        rows.push((tr.t("demo-summary-invoices"), tr.amount_nok(unpaid)));
+    }
+    rows
 }
 
 /// Plays the integrator's server: gets a token the way the entry calls for,

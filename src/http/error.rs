@@ -71,6 +71,7 @@ pub async fn render_internal_errors(req: Request, next: Next) -> Response {
     }
     let tr = Tr::new(&locale);
     let view = ErrorPage {
+        title: tr.t("error-title"),
         message: tr.t("error-internal"),
         page: PageCtx::plain(tr),
         request_id,
@@ -83,7 +84,9 @@ pub async fn render_internal_errors(req: Request, next: Next) -> Response {
     .unwrap_or_else(|_| (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
 }
 
-/// An error page for the end user in `locale`.
+/// An error page for the end user in `locale`. Its heading is the
+/// message's own `<message_key>-title` where the language has one (an
+/// expired link is not "something went wrong"), else the general one.
 pub fn error_page(
     status: StatusCode,
     locale: &str,
@@ -91,7 +94,14 @@ pub fn error_page(
     policy: &PagePolicy,
 ) -> Result<Response, AppError> {
     let tr = Tr::new(locale);
+    let own_title = format!("{message_key}-title");
+    let title = if tr.has_own(&own_title) {
+        tr.t(&own_title)
+    } else {
+        tr.t("error-title")
+    };
     let view = ErrorPage {
+        title,
         message: tr.t(message_key),
         page: PageCtx::plain(tr),
         request_id: None,

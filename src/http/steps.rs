@@ -609,7 +609,13 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
                 .map(|(i, p)| PersonOption {
                     key: p.key,
                     name: p.name,
-                    description: tr.t(p.description_key()),
+                    description: tr.t_args(
+                        "person-hint",
+                        &[
+                            ("date", &tr.date(&p.birth_date()).unwrap_or_default()),
+                            ("description", &tr.t(p.description_key())),
+                        ],
+                    ),
                     checked: i == 0,
                 })
                 .collect();

@@ -12,6 +12,9 @@ import { chromium } from "playwright-core";
 
 import { startProvider } from "./oidc-provider.mjs";
 
+/// How long sessions live on the second Link (`env.short`), in seconds.
+export const SHORT_TTL = 5;
+
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../screenshots");
 
 async function freePort() {
@@ -81,8 +84,8 @@ export async function start() {
   const db = `sqlite://${dir}/link.db`;
   const bin = process.env.CONSENT_LINK_BIN;
   if (!bin) throw new Error("set CONSENT_LINK_BIN to the consent-link binary");
-  const [linkPort, hostPort, strangerPort, opPort] =
-    [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [linkPort, hostPort, strangerPort, opPort, shortPort, downPort] =
+    [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const link = `http://127.0.0.1:${linkPort}`;
   // The upstream identity provider: oidc-provider (OpenID Certified) with a
   // scripted login, configured as the method "BankID".
@@ -112,7 +115,32 @@ name = { en = "BankID", nb = "BankID" }
   ], { env }).toString());
   const proc = spawn(bin, ["serve", "--bind", `127.0.0.1:${linkPort}`, "--public-url", link, "--methods", methods],
     { env, stdio: ["ignore", "inherit", "inherit"] });
+  // A second Link, for the pages the main one never shows: sessions that
+  // live SHORT_TTL seconds, and a method whose provider is down (nothing
+  // listens on its port).
+  const short = `http://127.0.0.1:${shortPort}`;
+  const downMethods = path.join(dir, "methods-down.toml");
+  writeFileSync(downMethods, `
+[[provider]]
+id = "down"
+issuer = "http://127.0.0.1:${downPort}"
+client_id = "consent-link"
+client_secret = "unused"
+
+[[method]]
+id = "bankid"
+provider = "down"
+identity_claim = "pid"
+name = { en = "BankID", nb = "BankID" }
+`);
+  const shortEnv = { ...env, DATABASE_URL: `sqlite://${dir}/short.db` };
+  execFileSync(bin, ["client", "create", "--id", "web", "--name", "Acme Bank",
+    "--callback", `${host.origin}/cb`, "--test", "--json"], { env: shortEnv });
+  const shortProc = spawn(bin, ["serve", "--bind", `127.0.0.1:${shortPort}`, "--public-url", short,
+    "--methods", downMethods, "--session-ttl", String(SHORT_TTL), "--no-demo"],
+  { env: shortEnv, stdio: ["ignore", "inherit", "inherit"] });
   await waitFor(`${link}/readyz`);
+  await waitFor(`${short}/readyz`);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -121,9 +149,11 @@ name = { en = "BankID", nb = "BankID" }
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     link, host: host.origin, stranger: stranger.origin, secret: created.client_secret, browser, op: op.issuer,
+    short,
     async stop() {
       await browser.close();
       proc.kill();
+      shortProc.kill();
       await op.stop();
       host.server.close();
       stranger.server.close();

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
-import { axe, start, watchedPage, SCREENSHOTS } from "./harness.mjs";
+import { axe, start, watchedPage, SCREENSHOTS, SHORT_TTL } from "./harness.mjs";
 import { cancelAtProvider, loginAtProvider } from "./oidc-provider.mjs";
 
 let env;
@@ -15,10 +15,10 @@ after(async () => { await env?.stop(); });
 const PHONE = { viewport: { width: 375, height: 667 } };
 const DESKTOP = { viewport: { width: 1280, height: 800 } };
 
-function linkUrl(params) {
+function linkUrl(params, base = env.link) {
   const q = new URLSearchParams({ client_id: "web", scope: "info,income", test: "true", state: "st-1",
     callback_uri: `${env.host}/cb`, ...params });
-  return `${env.link}/link?${q}`;
+  return `${base}/link?${q}`;
 }
 
 /// Checks what every Link page must be, and saves a screenshot.
@@ -380,4 +380,45 @@ test("BankID in iframe mode opens the provider in a popup and the frame goes on"
   assert.deepEqual(page.problems, []);
   assert.deepEqual(popupProblems, []);
   await page.context().close();
+});
+
+test("an expired session says so, accessibly, in en and nb", async () => {
+  for (const locale of ["en", "nb"]) {
+    const page = await watchedPage(env.browser, PHONE);
+    await page.goto(linkUrl({ locale }, env.short));
+    await page.waitForSelector("button[name=method][value=test_bankid]");
+    await new Promise((r) => setTimeout(r, (SHORT_TTL + 1) * 1000));
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST"),
+      page.click("button[name=method][value=test_bankid]"),
+    ]);
+    assert.equal(res.status(), 410);
+    await page.waitForLoadState();
+    await checkPage(page, page, "session-expired", locale);
+    assert.ok(await page.locator("h1").count() === 1, "the page has a heading");
+    assert.deepEqual(page.problems.filter((p) => !/status of 410/.test(p)), []);
+    await page.context().close();
+  }
+});
+
+test("a provider that is down: a clear page, then TEMPORARY_ERROR with state", async () => {
+  for (const locale of ["en", "nb"]) {
+    const page = await watchedPage(env.browser, PHONE);
+    await page.goto(linkUrl({ locale, state: "st-down" }, env.short));
+    await page.click("button[name=method][value=bankid]");
+    await page.waitForSelector(`a[href^="${env.host}/cb"]`);
+    await checkPage(page, page, "provider-down", locale);
+    const link = page.locator(`a[href^="${env.host}/cb"]`);
+    assert.equal(await link.count(), 1, "a link back to the integrator");
+    await Promise.all([
+      page.waitForURL((u) => u.href.startsWith(`${env.host}/cb`)),
+      link.click(),
+    ]);
+    const params = new URL(page.url()).searchParams;
+    assert.equal(params.get("error"), "TEMPORARY_ERROR");
+    assert.equal(params.get("state"), "st-down");
+    assert.equal(params.get("code"), null);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
 });

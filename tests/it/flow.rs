@@ -208,7 +208,12 @@ async fn expired_session_says_so() {
     app.clock.advance(1800);
     let page = app.get(&sid).await;
     assert_eq!(page.status, StatusCode::GONE);
-    assert!(page.body.contains("expired"), "{}", page.body);
+    assert!(
+        page.body.contains("<h1>This link has expired</h1>"),
+        "the heading says what happened: {}",
+        page.body
+    );
+    assert!(page.body.contains("role=\"alert\""), "announced");
     let post = app
         .post_form(
             &format!("{sid}/method"),
@@ -217,6 +222,32 @@ async fn expired_session_says_so() {
         .await;
     assert_eq!(post.status, StatusCode::GONE);
     assert!(post.location().is_none());
+}
+
+#[tokio::test]
+async fn the_test_bankid_page_writes_birth_dates_as_the_language_does() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    for (locale, kari, per) in [
+        ("en", "Born 15 July 1985.", "Born 9 February 1966."),
+        ("nb", "Født 15. juli 1985.", "Født 9. februar 1966."),
+        ("sv", "Född 15 juli 1985.", "Född 9 februari 1966."),
+        ("da", "Født 15. juli 1985.", "Født 9. februar 1966."),
+    ] {
+        let query = format!("{}&locale={locale}", link_query(&client));
+        let first = app.start("/link", &query).await;
+        let sid = first.session_path();
+        app.post_form(
+            &format!("{sid}/method"),
+            &[("csrf", &first.csrf()), ("method", "test_bankid")],
+        )
+        .await;
+        let page = app.get(&sid).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let body = html_unescape(&page.body);
+        assert!(body.contains(kari), "{locale}: {body}");
+        assert!(body.contains(per), "{locale}: {body}");
+    }
 }
 
 #[tokio::test]

@@ -145,6 +145,39 @@ async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret()
             !callback.body.contains(&secret),
             "the secret stays server-side"
         );
+        // What the lender reads first, with English dates and amounts.
+        assert!(
+            body.contains("<dt>Born</dt><dd>15 July 1985</dd>"),
+            "{body}"
+        );
+        assert!(body.contains("<dt>Unsecured debt</dt><dd>NOK "), "{body}");
     }
+    // The same in Norwegian: the page speaks the browser's language.
+    let (path, query) = demo_link(&demo, "demo-redirect-nb");
+    let params = app.consent_as(&path, &query, "kari").await;
+    let back: String = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}&", enc(v)))
+        .collect();
+    let callback = app
+        .get_with(
+            &format!("/demo/callback?{back}"),
+            &[("accept-language", "nb-NO")],
+        )
+        .await;
+    let body = html_unescape(&callback.body);
+    assert!(
+        body.contains("<dt>Født</dt><dd>15. juli 1985</dd>"),
+        "{body}"
+    );
+    let debt = body
+        .split("<dt>Usikret gjeld</dt><dd>")
+        .nth(1)
+        .and_then(|rest| rest.split("</dd>").next())
+        .unwrap_or_default();
+    assert!(
+        debt.ends_with(" kr") && debt.contains('\u{a0}'),
+        "grouped with a no-break space, kroner after: {debt:?}"
+    );
     assert!(!demo.body.contains(&secret));
 }
