@@ -114,11 +114,13 @@ test("the iframe-mode result page and the completed-session page are accessible"
 });
 
 test("an error page is accessible too", async () => {
-  const page = await watchedPage(env.browser, PHONE);
-  const res = await page.goto(`${env.link}/link?client_id=nobody&scope=info`);
-  assert.equal(res.status(), 400);
-  await checkPage(page, page, "error-unknown-client", "en");
-  await page.context().close();
+  for (const locale of ["en", "nb"]) {
+    const page = await watchedPage(env.browser, PHONE);
+    const res = await page.goto(`${env.link}/link?client_id=nobody&scope=info&locale=${locale}`);
+    assert.equal(res.status(), 400);
+    await checkPage(page, page, "error-unknown-client", locale);
+    await page.context().close();
+  }
 });
 
 test("the whole flow works with the keyboard alone", async () => {
@@ -282,24 +284,27 @@ test("a styles_uri stylesheet changes the computed primary colour", async () => 
   await page.context().close();
 });
 
-test("the demo page works with the SDK", async () => {
-  const page = await watchedPage(env.browser, PHONE);
-  await page.goto(`${env.link}/demo`);
-  await checkPage(page, page, "demo", "en");
-  await page.click("#demo-iframe-start");
-  const frame = await (await page.waitForSelector("iframe")).contentFrame();
-  await frame.click("button[name=method][value=test_bankid]");
-  await frame.check("#person-ola");
-  await frame.click("form button.primary");
-  await Promise.all([
-    page.waitForURL((u) => u.pathname === "/demo/callback"),
-    frame.click("button[name=decision][value=accept]"),
-  ]);
-  await page.waitForSelector("#demo-data");
-  assert.match(await page.textContent("#demo-data"), /03917823456/);
-  await checkPage(page, page, "demo-callback", "en");
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+test("the demo page works with the SDK, in the browser's language", async () => {
+  for (const [locale, browserLocale, amount] of [["en", "en-GB", /NOK [0-9]/], ["nb", "nb-NO", /[0-9] kr/]]) {
+    const page = await watchedPage(env.browser, { ...PHONE, locale: browserLocale });
+    await page.goto(`${env.link}/demo`);
+    await checkPage(page, page, "demo", locale);
+    await page.click("#demo-iframe-start");
+    const frame = await (await page.waitForSelector("iframe")).contentFrame();
+    await frame.click("button[name=method][value=test_bankid]");
+    await frame.check("#person-ola");
+    await frame.click("form button.primary");
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === "/demo/callback"),
+      frame.click("button[name=decision][value=accept]"),
+    ]);
+    await page.waitForSelector("#demo-data");
+    assert.match(await page.textContent("#demo-data"), /03917823456/);
+    assert.match(await page.textContent("#demo-summary"), amount);
+    await checkPage(page, page, "demo-callback", locale);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
 });
 
 // Issue 5: BankID through a real OpenID provider (oidc-provider from npm).
@@ -352,22 +357,36 @@ test("cancel at the OpenID provider gives USER_CANCELLED", async () => {
 });
 
 test("BankID in iframe mode opens the provider in a popup and the frame goes on", async () => {
-  const { page, frameEl } = await openInHost(env.host, "state=st-p", PHONE);
-  const frame = await frameEl.contentFrame();
-  await frame.click("button[name=method][value=bankid]");
-  await frame.waitForSelector("form.upstream button");
-  await checkPage(page, frame, "oidc-iframe-wait", "en");
-  await page.screenshot({ path: path.join(SCREENSHOTS, "oidc-iframe-wait-en-phone.png") });
-  const [popup] = await Promise.all([
-    page.waitForEvent("popup"),
-    frame.click("form.upstream button"),
-  ]);
-  await popup.waitForURL((u) => u.href.startsWith(env.op));
-  const popupProblems = [];
-  popup.on("console", (m) => { if (m.type() === "error") popupProblems.push(m.text()); });
+  for (const locale of ["en", "nb"]) {
+    const { page, frameEl } = await openInHost(env.host, `state=st-p&locale=${locale}`, PHONE);
+    const frame = await frameEl.contentFrame();
+    await frame.click("button[name=method][value=bankid]");
+    await frame.waitForSelector("form.upstream button");
+    await checkPage(page, frame, "oidc-iframe-wait", locale);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `oidc-iframe-wait-${locale}-phone.png`) });
+    const [popup] = await Promise.all([
+      page.waitForEvent("popup"),
+      frame.click("form.upstream button"),
+    ]);
+    await popup.waitForURL((u) => u.href.startsWith(env.op));
+    const popupProblems = [];
+    popup.on("console", (m) => { if (m.type() === "error") popupProblems.push(m.text()); });
+    if (locale === "nb") {
+      // Hold the window open long enough to check its last page, noting
+      // that it asked to close.
+      await popup.addInitScript(() => {
+        window.close = () => { window.closeRequested = true; };
+      });
+  }
   await loginAtProvider(popup, KARI);
-  // The sign-in window says where to go on, then closes itself.
-  await popup.waitForEvent("close", { timeout: 10000 });
+  if (locale === "nb") {
+    await popup.waitForFunction(() => window.closeRequested === true, null, { timeout: 10000 });
+    await checkPage(popup, popup, "oidc-popup-done", locale);
+    await popup.close();
+  } else {
+    // The sign-in window says where to go on, then closes itself.
+    await popup.waitForEvent("close", { timeout: 10000 });
+  }
   // The frame noticed by itself and shows consent.
   await frame.waitForSelector("button[name=decision][value=accept]", { timeout: 10000 });
   await frame.click("button[name=decision][value=accept]");
@@ -380,6 +399,7 @@ test("BankID in iframe mode opens the provider in a popup and the frame goes on"
   assert.deepEqual(page.problems, []);
   assert.deepEqual(popupProblems, []);
   await page.context().close();
+  }
 });
 
 test("an expired session says so, accessibly, in en and nb", async () => {
