@@ -50,11 +50,18 @@ pub async fn callback(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
+    let params = Params::parse(query.as_deref().unwrap_or(""));
+    // The demo's redirect links say their language in `state` (`demo-nb`),
+    // as a lender would know it from its own session.
+    let state_locale = params
+        .get("state")
+        .ok()
+        .flatten()
+        .and_then(|s| s.strip_prefix("demo-"));
     let locale = i18n::negotiate(
-        None,
+        state_locale,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
-    let params = Params::parse(query.as_deref().unwrap_or(""));
     let code = params.get("code").ok().flatten().map(str::to_owned);
     // `iss` marks a result of the OAuth2 entry: `code` is an authorization
     // code to exchange. Without it, `code` is the Link entry's user ID.
