@@ -121,17 +121,28 @@ impl Upstream {
         self.methods.iter().find(|m| m.id == id)
     }
 
-    /// The origins of the configured providers.
-    pub fn provider_origins(&self) -> Vec<String> {
-        let mut origins: Vec<String> = self
-            .methods
-            .iter()
-            .filter_map(|m| Url::parse(&m.provider.issuer).ok())
-            .map(|u| u.origin().ascii_serialization())
-            .collect();
-        origins.sort();
-        origins.dedup();
-        origins
+    /// Where a form that starts a sign-in may lead, as CSP `form-action`
+    /// sources. Browsers check `form-action` on every redirect after a
+    /// form is sent, and a provider's authorization endpoint need not be on
+    /// its issuer's origin (ID-porten: `idporten.no` signs in at
+    /// `login.idporten.no`), nor its login pages on either: so any https
+    /// origin, and for a provider on loopback over http (development) any
+    /// port of its host. Empty when no method is configured.
+    pub fn form_sources(&self) -> Vec<String> {
+        if self.methods.is_empty() {
+            return Vec::new();
+        }
+        let mut sources = vec!["https:".to_owned()];
+        for m in &self.methods {
+            if let Ok(issuer) = Url::parse(&m.provider.issuer) {
+                if let (Some(host), "http") = (issuer.host_str(), issuer.scheme()) {
+                    sources.push(format!("http://{host}:*"));
+                }
+            }
+        }
+        sources.sort();
+        sources.dedup();
+        sources
     }
 
     pub fn redirect_uri(&self) -> &str {

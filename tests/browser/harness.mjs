@@ -68,6 +68,8 @@ document.getElementById("open").addEventListener("click", function () {
     "/cb": ["text/html", `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Callback</title></head>
 <body><main><h1>Callback</h1></main></body></html>`],
     "/theme.css": ["text/css", ":root { --cl-primary: rgb(120, 20, 90); }"],
+    "/authorize": ["text/html", `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head>
+<body><main><h1>A provider's sign-in page</h1></main></body></html>`],
   };
   const server = http.createServer((req, res) => {
     const page = pages[new URL(req.url, me).pathname];
@@ -79,13 +81,34 @@ document.getElementById("open").addEventListener("click", function () {
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve({ server, origin: me })));
 }
 
+/// An OpenID provider's discovery on one origin whose sign-in page is on
+/// another (as ID-porten's is): only far enough for the browser to arrive.
+function splitProvider(port, loginOrigin) {
+  const me = `http://127.0.0.1:${port}`;
+  const json = {
+    "/.well-known/openid-configuration": {
+      issuer: me, authorization_endpoint: `${loginOrigin}/authorize`, token_endpoint: `${me}/token`,
+      jwks_uri: `${me}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256"],
+    },
+    "/jwks": { keys: [] },
+  };
+  const server = http.createServer((req, res) => {
+    const body = json[new URL(req.url, me).pathname];
+    res.writeHead(body ? 200 : 404, { "content-type": "application/json" });
+    res.end(JSON.stringify(body ?? {}));
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve({ server, origin: me })));
+}
+
 export async function start() {
   const dir = mkdtempSync(path.join(tmpdir(), "consent-link-browser-"));
   const db = `sqlite://${dir}/link.db`;
   const bin = process.env.CONSENT_LINK_BIN;
   if (!bin) throw new Error("set CONSENT_LINK_BIN to the consent-link binary");
-  const [linkPort, hostPort, strangerPort, opPort, shortPort, downPort] =
-    [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [linkPort, hostPort, strangerPort, opPort, shortPort, downPort, splitPort] = [
+    await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
+    await freePort()];
   const link = `http://127.0.0.1:${linkPort}`;
   // The upstream identity provider: oidc-provider (OpenID Certified) with a
   // scripted login, configured as the method "BankID".
@@ -108,6 +131,7 @@ name = { en = "BankID", nb = "BankID" }
 `);
   const host = await hostServer(link, hostPort);
   const stranger = await hostServer(link, strangerPort);
+  const split = await splitProvider(splitPort, stranger.origin);
   const env = { ...process.env, DATABASE_URL: db, RUST_LOG: "warn", TEST_OP_SECRET: "op-secret" };
   const created = JSON.parse(execFileSync(bin, [
     "client", "create", "--id", "web", "--name", "Acme Bank",
@@ -132,6 +156,18 @@ id = "bankid"
 provider = "down"
 identity_claim = "pid"
 name = { en = "BankID", nb = "BankID" }
+
+[[provider]]
+id = "split"
+issuer = "${split.origin}"
+client_id = "consent-link"
+client_secret = "unused"
+
+[[method]]
+id = "elsewhere"
+provider = "split"
+identity_claim = "pid"
+name = { en = "MinID", nb = "MinID" }
 `);
   const shortEnv = { ...env, DATABASE_URL: `sqlite://${dir}/short.db` };
   execFileSync(bin, ["client", "create", "--id", "web", "--name", "Acme Bank",
@@ -157,6 +193,7 @@ name = { en = "BankID", nb = "BankID" }
       await op.stop();
       host.server.close();
       stranger.server.close();
+      split.server.close();
     },
   };
 }

@@ -421,6 +421,27 @@ test("an expired session says so, accessibly, in en and nb", async () => {
   }
 });
 
+test("a provider whose sign-in page is on another origin than its issuer is reached", async () => {
+  // Browsers check form-action on every redirect after a form is sent.
+  for (const iframe of ["false", "true"]) {
+    const page = await watchedPage(env.browser, DESKTOP);
+    await page.goto(linkUrl({ iframe }, env.short));
+    if (iframe === "true") {
+      await page.click("button[name=method][value=elsewhere]");
+      await page.waitForSelector("form.upstream button");
+      const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("form.upstream button")]);
+      await popup.waitForURL((u) => u.href.startsWith(`${env.stranger}/authorize?`));
+    } else {
+      await Promise.all([
+        page.waitForURL((u) => u.href.startsWith(`${env.stranger}/authorize?`)),
+        page.click("button[name=method][value=elsewhere]"),
+      ]);
+    }
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+});
+
 test("a provider that is down: a clear page, then TEMPORARY_ERROR with state", async () => {
   for (const locale of ["en", "nb"]) {
     const page = await watchedPage(env.browser, PHONE);

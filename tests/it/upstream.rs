@@ -774,14 +774,27 @@ async fn the_method_page_offers_exactly_the_configured_methods_plus_test_mode() 
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    // The method page's CSP lets its form go on to the provider.
-    assert!(page
-        .header("content-security-policy")
-        .unwrap()
-        .contains(&format!(
-            "form-action 'self' https://acme.example {}",
-            op.issuer()
-        )));
+    // The method page's CSP lets its form go on to the provider, through
+    // whatever origins its sign-in passes (a browser checks every redirect
+    // hop): any https origin, and any port of a loopback provider's host.
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("form-action 'self' https://acme.example http://127.0.0.1:* https:;"),
+        "{csp}"
+    );
+    // Pages after sign-in do not.
+    let (sid, _) = app.sign_in(&page, "kari").await;
+    let consent = app.get(&sid).await;
+    assert!(
+        consent.body.contains("value=\"accept\""),
+        "{}",
+        consent.body
+    );
+    let csp = consent.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("form-action 'self' https://acme.example;"),
+        "{csp}"
+    );
 }
 
 #[test]
