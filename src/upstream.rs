@@ -15,8 +15,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
-    CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
@@ -31,6 +31,12 @@ use crate::methods::{Method, Provider};
 /// How long a provider's metadata and keys are trusted before they are
 /// fetched again.
 pub const METADATA_TTL_SECS: i64 = 60 * 60;
+/// How long the end user has to sign in at the provider; also the
+/// `max_age` asked for.
+pub const SIGN_IN_TTL_SECS: i64 = 10 * 60;
+/// How far a provider's clock may be behind ours when it says when the
+/// end user signed in.
+const AUTH_TIME_SKEW_SECS: i64 = 2 * 60;
 /// How long one call to a provider may take.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -169,6 +175,11 @@ impl Upstream {
                 move || Nonce::new(nonce),
             )
             .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier))
+            // The person in front of the screen signs in now: a provider's
+            // login session from someone earlier on a shared computer must
+            // not answer for them. `max_age` makes `auth_time` required.
+            .add_prompt(CoreAuthPrompt::Login)
+            .set_max_age(Duration::from_secs(SIGN_IN_TTL_SECS.unsigned_abs()))
             .add_extra_param("ui_locales", locale.to_owned());
         for scope in method.scopes.iter().filter(|s| *s != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
@@ -180,12 +191,14 @@ impl Upstream {
     }
 
     /// Exchanges `code` and returns the national identity number from the
-    /// validated ID token.
+    /// validated ID token, which must say the end user signed in after
+    /// `began` (when this sign-in was sent to the provider).
     pub async fn identify(
         &self,
         method: &Method,
         code: &str,
         secrets: &Secrets<'_>,
+        began: i64,
         now: i64,
     ) -> Result<String, UpstreamError> {
         let provider = &method.provider;
@@ -206,7 +219,7 @@ impl Upstream {
         let token = ProviderIdToken::from_str(&raw)
             .map_err(|e| rejected("id_token", format!("not an ID token: {e}")))?;
         let nonce = Nonce::new(secrets.nonce.clone());
-        let metadata = match self.verify(&token, method, &metadata, &nonce, now) {
+        let metadata = match self.verify(&token, method, &metadata, &nonce, began, now) {
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             )) => {
@@ -216,7 +229,7 @@ impl Upstream {
             _ => metadata,
         };
         let claims = self
-            .verify(&token, method, &metadata, &nonce, now)
+            .verify(&token, method, &metadata, &nonce, began, now)
             .map_err(|e| rejected(check_name(&e), e.to_string()))?;
         let identity = if method.identity_claim == "sub" {
             Some(claims.subject().as_str().to_owned())
@@ -245,6 +258,7 @@ impl Upstream {
         method: &Method,
         metadata: &CoreProviderMetadata,
         nonce: &Nonce,
+        began: i64,
         now: i64,
     ) -> Result<
         &'t openidconnect::IdTokenClaims<OtherClaims, CoreGenderClaim>,
@@ -260,6 +274,13 @@ impl Upstream {
             .id_token_verifier()
             .set_allowed_algs(signing_algs(metadata))
             .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default())
+            .set_auth_time_verifier_fn(move |auth_time| match auth_time {
+                Some(t) if t.timestamp() >= began - AUTH_TIME_SKEW_SECS => Ok(()),
+                Some(t) => Err(format!(
+                    "signed in at {t}, before this sign-in began (a provider session)"
+                )),
+                None => Err("no auth_time claim".into()),
+            })
             .set_auth_context_verifier_fn(move |acr| {
                 if wanted.is_empty() {
                     return Ok(());

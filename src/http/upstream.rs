@@ -23,11 +23,8 @@ use crate::i18n::{self, Tr};
 use crate::methods::Method;
 use crate::oauth2::error::ErrorCode;
 use crate::store::{Advance, UpstreamAuthRow};
-use crate::upstream::UpstreamError;
+use crate::upstream::{UpstreamError, SIGN_IN_TTL_SECS};
 use crate::views::{PageCtx, PopupPage};
-
-/// How long the end user has to sign in at the provider.
-const UPSTREAM_TTL_SECS: i64 = 10 * 60;
 
 /// Sends the end user to `method`'s provider for the session `sid`.
 pub(super) async fn begin(
@@ -69,12 +66,12 @@ pub(super) async fn begin(
             method: method.id.clone(),
             browser_hash: crypto::hash_token(&browser_secret),
             created_at: now,
-            expires_at: (now + UPSTREAM_TTL_SECS).min(session.expires_at),
+            expires_at: (now + SIGN_IN_TTL_SECS).min(session.expires_at),
             used_at: None,
         })
         .await?;
     let cookie = format!(
-        "{}={browser_secret}; Path=/oidc/callback; Max-Age={UPSTREAM_TTL_SECS}; HttpOnly; SameSite=Lax{}",
+        "{}={browser_secret}; Path=/oidc/callback; Max-Age={SIGN_IN_TTL_SECS}; HttpOnly; SameSite=Lax{}",
         cookie_name(&state_hash),
         secure_attribute(app),
     );
@@ -168,7 +165,11 @@ pub async fn callback(
         }
         (Some(method), Some(code), None) => {
             let secrets = app.key.upstream_secrets(state);
-            match app.upstream.identify(method, code, &secrets, now).await {
+            match app
+                .upstream
+                .identify(method, code, &secrets, row.created_at, now)
+                .await
+            {
                 Ok(national_id) => Ok(national_id),
                 Err(e @ UpstreamError::Unavailable(_)) => {
                     tracing::warn!(method = %method.id, error = %e, "sign-in failed at the provider");

@@ -51,6 +51,10 @@ struct Defects {
     /// Sign with HS256 keyed by the client secret (the provider also
     /// names HS256 in its metadata).
     hmac: bool,
+    /// Say the end user signed in an hour ago (a provider session).
+    stale_login: bool,
+    /// Leave out `auth_time`.
+    no_auth_time: bool,
     token_endpoint_fails: bool,
 }
 
@@ -210,7 +214,12 @@ async fn token(
     )))
     .set_auth_context_ref(Some(openidconnect::AuthenticationContextClass::new(
         d.acr.clone().unwrap_or_else(|| ACR.into()),
-    )));
+    )))
+    .set_auth_time(match (d.no_auth_time, d.stale_login) {
+        (true, _) => None,
+        (false, true) => Some(now - chrono::Duration::hours(1)),
+        (false, false) => Some(now - chrono::Duration::seconds(20)),
+    });
     let id_token: IdToken<
         Pid,
         CoreGenderClaim,
@@ -393,6 +402,9 @@ async fn the_authorization_request_has_state_nonce_pkce_and_acr() {
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["acr_values"], ACR);
     assert_eq!(q["ui_locales"], "nb");
+    // A fresh sign-in, not a provider session someone left behind.
+    assert_eq!(q["prompt"], "login");
+    assert_eq!(q["max_age"], "600");
     assert!(q["scope"].split(' ').any(|s| s == "openid"));
     for k in ["state", "nonce", "code_challenge"] {
         assert!(q[k].len() >= 43, "{k} carries 256 bits: {}", q[k]);
@@ -506,6 +518,22 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
             "signature",
             Defects {
                 hmac: true,
+                ..Defects::default()
+            },
+        ),
+        // The provider answered from a login session older than this
+        // sign-in (someone earlier on a shared computer), or did not say.
+        (
+            "auth_time",
+            Defects {
+                stale_login: true,
+                ..Defects::default()
+            },
+        ),
+        (
+            "auth_time",
+            Defects {
+                no_auth_time: true,
                 ..Defects::default()
             },
         ),
