@@ -124,12 +124,19 @@ pub async fn callback(
         return refuse("no state");
     };
     let state_hash = crypto::hash_token(state);
-    let Some(row) = app.store.take_upstream_auth(&state_hash, now).await? else {
-        return refuse("unknown, used or expired state");
+    // Checked in the same write that uses the state up, so that a request
+    // from another browser that has seen the state cannot spoil it.
+    let Some(browser_secret) = browser_cookie(&headers, &state_hash) else {
+        return refuse("no sign-in cookie: another browser");
     };
-    if !from_same_browser(&headers, &state_hash, &row.browser_hash) {
-        return refuse("state from another browser");
-    }
+    let browser_hash = crypto::hash_token(browser_secret);
+    let Some(row) = app
+        .store
+        .take_upstream_auth(&state_hash, &browser_hash, now)
+        .await?
+    else {
+        return refuse("unknown, used or expired state, or another browser's");
+    };
     let sid = app
         .key
         .mask_session_id(state, &row.session_masked)
@@ -313,8 +320,9 @@ fn secure_attribute(app: &AppState) -> &'static str {
     }
 }
 
-/// Whether the request carries the cookie set when this sign-in began.
-fn from_same_browser(headers: &HeaderMap, state_hash: &str, browser_hash: &str) -> bool {
+/// The value of the cookie set when this sign-in began, if the request
+/// carries it.
+fn browser_cookie<'h>(headers: &'h HeaderMap, state_hash: &str) -> Option<&'h str> {
     let name = cookie_name(state_hash);
     headers
         .get_all(COOKIE)
@@ -322,11 +330,6 @@ fn from_same_browser(headers: &HeaderMap, state_hash: &str, browser_hash: &str) 
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(n, value)| {
-            n == name
-                && crypto::constant_time_eq(
-                    crypto::hash_token(value).as_bytes(),
-                    browser_hash.as_bytes(),
-                )
-        })
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
 }

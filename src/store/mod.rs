@@ -64,12 +64,15 @@ pub trait Store: Send + Sync + 'static {
         advance: &Advance<'_>,
     ) -> Result<Option<LinkSessionRow>, StoreError>;
     async fn insert_upstream_auth(&self, row: &UpstreamAuthRow) -> Result<(), StoreError>;
-    /// Marks an upstream sign-in used and returns it, if it is unused and
-    /// unexpired at `now`: of any number of callbacks with one `state`, at
-    /// most one gets it.
+    /// Marks an upstream sign-in used and returns it, if it is unused,
+    /// unexpired at `now` and was started by the browser whose cookie
+    /// hashes to `browser_hash`: of any number of callbacks with one
+    /// `state`, at most one gets it, and one from another browser does
+    /// not use it up.
     async fn take_upstream_auth(
         &self,
         state_hash: &str,
+        browser_hash: &str,
         now: i64,
     ) -> Result<Option<UpstreamAuthRow>, StoreError>;
 

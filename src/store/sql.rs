@@ -199,14 +199,17 @@ macro_rules! impl_sql_store {
             async fn take_upstream_auth(
                 &self,
                 state_hash: &str,
+                browser_hash: &str,
                 now: i64,
             ) -> Result<Option<$crate::store::UpstreamAuthRow>, $crate::store::StoreError> {
                 Ok(sqlx::query_as(
                     "UPDATE upstream_auth SET used_at = $2 \
-                     WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
+                     WHERE state_hash = $1 AND browser_hash = $3 AND used_at IS NULL \
+                     AND expires_at > $2 RETURNING *",
                 )
                 .bind(state_hash)
                 .bind(now)
+                .bind(browser_hash)
                 .fetch_optional(&self.pool)
                 .await?)
             }

@@ -7,6 +7,7 @@ use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
 use consent_link::store::{
     Advance, ClientRow, LinkSessionRow, NewAuthorizationCode, NewConsent, StoreError,
+    UpstreamAuthRow,
 };
 
 use crate::support::*;
@@ -366,4 +367,79 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         .unwrap()
         .is_none());
     assert!(store.get_access_token(&token_hash).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
+    let store = store().await;
+    let cid = unique("client");
+    store.insert_client(&client(&cid)).await.unwrap();
+    let h = unique("sess");
+    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    let row = |state: &str, expires_at: i64| UpstreamAuthRow {
+        state_hash: state.into(),
+        session_hash: h.clone(),
+        session_masked: "masked".into(),
+        method: "bankid".into(),
+        browser_hash: "browser".into(),
+        created_at: T0,
+        expires_at,
+        used_at: None,
+    };
+    let state = unique("state");
+    store
+        .insert_upstream_auth(&row(&state, T0 + 600))
+        .await
+        .unwrap();
+    // Another browser gets nothing and does not use it up.
+    assert!(store
+        .take_upstream_auth(&state, "other", T0 + 1)
+        .await
+        .unwrap()
+        .is_none());
+    let taken = store
+        .take_upstream_auth(&state, "browser", T0 + 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.session_hash, h);
+    assert_eq!(taken.method, "bankid");
+    assert!(store
+        .take_upstream_auth(&state, "browser", T0 + 2)
+        .await
+        .unwrap()
+        .is_none());
+    // Expired.
+    let late = unique("state");
+    store
+        .insert_upstream_auth(&row(&late, T0 + 600))
+        .await
+        .unwrap();
+    assert!(store
+        .take_upstream_auth(&late, "browser", T0 + 600)
+        .await
+        .unwrap()
+        .is_none());
+    // Racing callbacks: exactly one wins.
+    let raced = unique("state");
+    store
+        .insert_upstream_auth(&row(&raced, T0 + 600))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (store, raced) = (store.clone(), raced.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .take_upstream_auth(&raced, "browser", T0 + 1)
+                .await
+                .unwrap()
+                .is_some()
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        wins += t.await.unwrap() as usize;
+    }
+    assert_eq!(wins, 1);
 }

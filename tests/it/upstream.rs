@@ -655,18 +655,23 @@ async fn a_replayed_or_foreign_state_is_refused() {
 
     let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
     let code = op.sign_in(&leg.request, NIN);
-    // Another browser (no cookie) cannot use the state, and burns it.
-    let foreign = app
-        .get(&format!(
-            "/oidc/callback?code={code}&state={}",
-            enc(&leg.state())
-        ))
-        .await;
-    assert_eq!(foreign.status, StatusCode::BAD_REQUEST);
-    assert!(foreign.location().is_none());
-
-    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
-    let code = op.sign_in(&leg.request, NIN);
+    // Another browser cannot use the state: without the cookie, or with
+    // the cookie's name but not its value.
+    let (name, _) = leg.cookie.split_once('=').unwrap();
+    for cookie in [None, Some(format!("{name}=guessed"))] {
+        let foreign = app
+            .get_with(
+                &format!("/oidc/callback?code={code}&state={}", enc(&leg.state())),
+                &cookie
+                    .as_deref()
+                    .map(|c| vec![("cookie", c)])
+                    .unwrap_or_default(),
+            )
+            .await;
+        assert_eq!(foreign.status, StatusCode::BAD_REQUEST, "{cookie:?}");
+        assert!(foreign.location().is_none());
+    }
+    // Nor use it up: the end user's own browser still comes back.
     let back = come_back(&app, &leg, &format!("code={code}")).await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
     let replay = come_back(&app, &leg, &format!("code={code}")).await;
