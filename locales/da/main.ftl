@@ -121,3 +121,4 @@ demo-summary-pay-value = { $amount } for perioden, der sluttede { $date }
 demo-summary-invoices = Ubetalte e-fakturaer
 error-session-expired-title = Linket er udløbet
 error-already-completed-title = Allerede gennemført
+error-method-unavailable = Denne loginmetode er ikke længere tilgængelig. Start forfra hos den tjeneste, der sendte dig hertil.

@@ -121,3 +121,4 @@ demo-summary-pay-value = { $amount }, for the period ending { $date }
 demo-summary-invoices = Unpaid e-invoices
 error-session-expired-title = This link has expired
 error-already-completed-title = Already completed
+error-method-unavailable = This sign-in method is no longer available. Please start again from the service that sent you here.

@@ -121,3 +121,4 @@ demo-summary-pay-value = { $amount } for perioden som sluttet { $date }
 demo-summary-invoices = Ubetalte eFakturaer
 error-session-expired-title = Lenken er utløpt
 error-already-completed-title = Allerede fullført
+error-method-unavailable = Denne innloggingsmetoden er ikke lenger tilgjengelig. Start på nytt fra tjenesten som sendte deg hit.

@@ -121,3 +121,4 @@ demo-summary-pay-value = { $amount } för perioden som slutade { $date }
 demo-summary-invoices = Obetalda e-fakturor
 error-session-expired-title = Länken har gått ut
 error-already-completed-title = Redan slutförd
+error-method-unavailable = Den här inloggningsmetoden är inte längre tillgänglig. Börja om från tjänsten som skickade dig hit.

@@ -214,6 +214,10 @@ pub async fn cancel_post(
         Err(page) => return Ok(page),
     };
     let session = &c.session;
+    if session.step == Step::Failed {
+        // The sign-in already failed: that is what the integrator hears.
+        return deliver_failure(&app, &sid, session).await;
+    }
     let advance = c.advance(None, Step::Completed);
     finish(
         &app,
@@ -601,6 +605,17 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
                 page,
             };
             render(StatusCode::OK, &view, &policy)
+        }
+        // The method was configured when chosen and is not any more (a
+        // deploy in between): no sign-in can finish here.
+        Step::MethodSelected
+            if !(session.test && session.method.as_deref() == Some(TEST_BANKID)) =>
+        {
+            session_error_page(
+                session,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-method-unavailable",
+            )
         }
         Step::MethodSelected => {
             let persons = TEST_PERSONS

@@ -396,7 +396,8 @@ macro_rules! impl_sql_store {
 }
 
 /// The guarded step forward, shared by `advance_link_session` and
-/// `complete_with_consent`. `$3` NULL means "from any open step". The
+/// `complete_with_consent`. `$3` NULL means "from any open step" (not
+/// `failed`: a failed sign-in is delivered as what it was). The
 /// `CAST`s give PostgreSQL the parameter types SQLite does not need.
 pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
      method = COALESCE(CAST($6 AS TEXT), method), \
@@ -404,7 +405,8 @@ pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
      test_person = COALESCE(CAST($8 AS TEXT), test_person), \
      error = COALESCE(CAST($9 AS TEXT), error) \
      WHERE id_hash = $1 AND csrf_hash = $2 AND expires_at > $5 \
-     AND step <> 'completed' AND (CAST($3 AS TEXT) IS NULL OR step = $3) \
+     AND step <> 'completed' \
+     AND ((CAST($3 AS TEXT) IS NULL AND step <> 'failed') OR step = $3) \
      RETURNING *";
 
 /// Inserts an access token through `$executor` (pool or transaction).

@@ -106,6 +106,25 @@ impl TestApp {
         }
     }
 
+    /// The same deployment (store, key, clock) started again with other
+    /// authentication methods.
+    pub fn redeployed(&self, upstream: consent_link::upstream::Upstream) -> TestApp {
+        let state = AppState {
+            store: self.store.clone(),
+            key: self.key.clone(),
+            issuer: ISSUER.into(),
+            session_ttl_secs: 1800,
+            clock: self.clock.clone(),
+            upstream: Arc::new(upstream),
+        };
+        TestApp {
+            router: consent_link::app(state),
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            key: self.key.clone(),
+        }
+    }
+
     /// Registers a client with a unique ID and returns the ID.
     pub async fn register(&self, spec: ClientSpec) -> String {
         let id = format!("c-{}", uuid::Uuid::new_v4());

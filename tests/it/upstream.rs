@@ -286,6 +286,7 @@ async fn app_with(issuer: &str) -> TestApp {
 /// cookie of the browser that went there.
 struct Leg {
     sid: String,
+    csrf: String,
     request: url::Url,
     cookie: String,
 }
@@ -323,6 +324,7 @@ async fn leave_for_provider(app: &TestApp, entry: &str, query: &str) -> Leg {
         .to_owned();
     Leg {
         sid,
+        csrf: first.csrf(),
         request: url::Url::parse(res.location().unwrap()).unwrap(),
         cookie,
     }
@@ -554,6 +556,59 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
 }
 
 #[tokio::test]
+async fn cancel_after_a_failed_sign_in_delivers_the_failure() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let query = format!("client_id={client}&scope=info&response_type=code&state=st-f");
+    let leg = leave_for_provider(&app, "/oauth/authorize", &query).await;
+    let code = op.sign_in(&leg.request, NIN);
+    op.misbehave(Defects {
+        nonce: Some("not-the-nonce".into()),
+        ..Defects::default()
+    });
+    come_back(&app, &leg, &format!("code={code}")).await;
+    op.misbehave(Defects::default());
+    // The end user presses Cancel (say, in the frame, before it noticed).
+    let res = app
+        .post_form(&format!("{}/cancel", leg.sid), &[("csrf", &leg.csrf)])
+        .await;
+    let body = html_unescape(&res.body);
+    assert!(body.contains("error=server_error"), "{body}");
+    assert!(!body.contains("access_denied"), "{body}");
+    assert!(res.location().is_none(), "a page says what happened first");
+    // Delivered once.
+    assert_eq!(app.get(&leg.sid).await.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_method_removed_while_the_end_user_signs_in_is_a_clear_page() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    // A live (not test-mode) session that chose the configured BankID...
+    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
+    // ...and a deploy without it before the end user comes back.
+    let after = app.redeployed(Upstream::none());
+    let page = after.get(&leg.sid).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.body.contains("no longer available"), "{}", page.body);
+    assert!(!page.body.contains("person-kari"), "never the test persons");
+    // A test-mode session that chose the test BankID still gets its page.
+    let test = after
+        .start("/link", &format!("client_id={client}&scope=info&test=true"))
+        .await;
+    let sid = test.session_path();
+    after
+        .post_form(
+            &format!("{sid}/method"),
+            &[("csrf", &test.csrf()), ("method", "test_bankid")],
+        )
+        .await;
+    assert!(after.get(&sid).await.body.contains("person-kari"));
+}
+
+#[tokio::test]
 async fn a_misbehaving_token_endpoint_is_temporarily_unavailable() {
     let op = Op::start().await;
     let app = app_with(&op.issuer()).await;
@@ -744,6 +799,7 @@ async fn iframe_mode_signs_in_in_another_window_and_the_frame_goes_on() {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let leg = Leg {
         sid: sid.clone(),
+        csrf: waiting.csrf(),
         request: url::Url::parse(res.location().unwrap()).unwrap(),
         cookie: res
             .header("set-cookie")
