@@ -210,14 +210,17 @@ impl Upstream {
             .set_pkce_verifier(PkceCodeVerifier::new(secrets.pkce_verifier.clone()))
             .request_async(&self.http)
             .await
-            .map_err(|e| UpstreamError::Unavailable(format!("token request: {}", describe(&e))))?;
+            .map_err(|e| {
+                UpstreamError::Unavailable(format!("token request: {}", token_error(&e)))
+            })?;
         let raw = response
             .id_token()
             .and_then(|t| serde_json::to_value(t).ok())
             .and_then(|v| v.as_str().map(str::to_owned))
             .ok_or_else(|| rejected("id_token", "the token response has no ID token"))?;
+        // Not the parser's message: it may quote a claim's value.
         let token = ProviderIdToken::from_str(&raw)
-            .map_err(|e| rejected("id_token", format!("not an ID token: {e}")))?;
+            .map_err(|_| rejected("id_token", "the ID token could not be parsed"))?;
         let nonce = Nonce::new(secrets.nonce.clone());
         let metadata = match self.verify(&token, method, &metadata, &nonce, began, now) {
             Err(ClaimsVerificationError::SignatureVerification(
@@ -239,15 +242,16 @@ impl Upstream {
                 .claims
                 .get(&method.identity_claim)
             {
+                // Text only: a number has lost any leading zero and would
+                // be another person's identity.
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             }
         };
         identity.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
             rejected(
                 "identity_claim",
-                format!("the ID token has no claim {:?}", method.identity_claim),
+                format!("the ID token has no text claim {:?}", method.identity_claim),
             )
         })
     }
@@ -330,6 +334,23 @@ impl Upstream {
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| UpstreamError::Unavailable(format!("discovery: {}", describe(&e))))?;
+        // The client secret goes to the token endpoint and the keys come
+        // from jwks_uri: never over plain http off this machine.
+        let endpoints = [
+            (
+                "authorization_endpoint",
+                Some(metadata.authorization_endpoint().url()),
+            ),
+            ("token_endpoint", metadata.token_endpoint().map(|u| u.url())),
+            ("jwks_uri", Some(metadata.jwks_uri().url())),
+        ];
+        for (name, url) in endpoints {
+            if let Some(url) = url.filter(|u| !crate::methods::secure_or_loopback(u)) {
+                return Err(UpstreamError::Unavailable(format!(
+                    "discovery: {name} {url} is not https"
+                )));
+            }
+        }
         Ok(self.remember(&provider.id, metadata, now))
     }
 
@@ -425,6 +446,22 @@ fn check_name(e: &ClaimsVerificationError) -> &'static str {
         ClaimsVerificationError::InvalidSubject(_) => "sub",
         ClaimsVerificationError::SignatureVerification(_) => "signature",
         _ => "claims",
+    }
+}
+
+/// A failed token request, for a log line. A response that does not
+/// parse is named by where it failed, not by the parser's message, which
+/// quotes the offending value (ID-token claims are personal data).
+fn token_error<RE, T>(e: &openidconnect::RequestTokenError<RE, T>) -> String
+where
+    RE: std::error::Error + 'static,
+    T: openidconnect::ErrorResponse + 'static,
+{
+    match e {
+        openidconnect::RequestTokenError::Parse(parse, _) => {
+            format!("the token response does not parse at {}", parse.path())
+        }
+        other => describe(other),
     }
 }
 

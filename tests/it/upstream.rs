@@ -31,10 +31,14 @@ const OP_CLIENT: &str = "consent-link";
 const OP_SECRET: &str = "op-secret";
 const ACR: &str = "urn:grn:authn:no:bankid:high";
 const NIN: &str = "01017012345";
+const ADDRESS: &str = "Storgata 1, 0155 Oslo";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Pid {
-    pid: String,
+    pid: serde_json::Value,
+    /// Set only to send a standard claim with the wrong type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
 }
 impl AdditionalClaims for Pid {}
 
@@ -55,6 +59,11 @@ struct Defects {
     stale_login: bool,
     /// Leave out `auth_time`.
     no_auth_time: bool,
+    /// Send the standard `address` claim as text, not an object.
+    address_as_text: bool,
+    /// Send the national identity number as a JSON number (it loses its
+    /// leading zero).
+    pid_as_number: bool,
     token_endpoint_fails: bool,
 }
 
@@ -72,6 +81,8 @@ struct OpState {
     defects: Defects,
     grants: HashMap<String, Grant>,
     jwks_fetches: usize,
+    /// Name a token endpoint over plain http off this machine.
+    insecure_token_endpoint: bool,
 }
 
 #[derive(Clone)]
@@ -95,6 +106,7 @@ impl Op {
             defects: Defects::default(),
             grants: HashMap::new(),
             jwks_fetches: 0,
+            insecure_token_endpoint: false,
         })));
         let router = axum::Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -132,10 +144,15 @@ impl Op {
 
 async fn discovery(State(op): State<Op>) -> Json<serde_json::Value> {
     let issuer = op.issuer();
+    let token_endpoint = if op.0.lock().unwrap().insecure_token_endpoint {
+        "http://op.example/token".to_owned()
+    } else {
+        format!("{issuer}/token")
+    };
     Json(serde_json::json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/auth"),
-        "token_endpoint": format!("{issuer}/token"),
+        "token_endpoint": token_endpoint,
         "jwks_uri": format!("{issuer}/jwks"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
@@ -206,7 +223,12 @@ async fn token(
         now - chrono::Duration::minutes(6),
         StandardClaims::new(SubjectIdentifier::new(format!("sub-{}", grant.nin))),
         Pid {
-            pid: grant.nin.clone(),
+            pid: if d.pid_as_number {
+                serde_json::json!(grant.nin.parse::<u64>().unwrap())
+            } else {
+                serde_json::json!(grant.nin)
+            },
+            address: d.address_as_text.then(|| ADDRESS.to_owned()),
         },
     )
     .set_nonce(Some(Nonce::new(
@@ -539,6 +561,15 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
                 ..Defects::default()
             },
         ),
+        // 01017012345 as a number is 1017012345: not the same person's
+        // number, so not an identity.
+        (
+            "identity_claim",
+            Defects {
+                pid_as_number: true,
+                ..Defects::default()
+            },
+        ),
     ];
     for (check, defects) in cases {
         let params = with_defects(&op, &app, defects).await;
@@ -606,6 +637,56 @@ async fn a_method_removed_while_the_end_user_signs_in_is_a_clear_page() {
         )
         .await;
     assert!(after.get(&sid).await.body.contains("person-kari"));
+}
+
+#[tokio::test]
+async fn a_token_response_that_does_not_parse_is_logged_without_its_data() {
+    let logs = capture();
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let params = with_defects(
+        &op,
+        &app,
+        Defects {
+            address_as_text: true,
+            ..Defects::default()
+        },
+    )
+    .await;
+    assert_eq!(params["error"], "temporarily_unavailable", "{params:?}");
+    let logged = logs.text();
+    assert!(logged.contains("does not parse at"), "{logged}");
+    assert!(
+        !logged.contains("Storgata"),
+        "claim data was logged: {logged}"
+    );
+    assert!(!logged.contains(NIN), "the national ID was logged");
+}
+
+#[tokio::test]
+async fn a_provider_naming_a_plain_http_endpoint_is_not_used() {
+    let op = Op::start().await;
+    op.0.lock().unwrap().insecure_token_endpoint = true;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let first = app
+        .start(
+            "/link",
+            &format!("client_id={client}&scope=info&state=st-h"),
+        )
+        .await;
+    let sid = first.session_path();
+    // The sign-in does not start: the client secret would travel in clear.
+    let res = app
+        .post_form(
+            &format!("{sid}/method"),
+            &[("csrf", &first.csrf()), ("method", "bankid")],
+        )
+        .await;
+    assert_eq!(res.location(), Some(sid.as_str()), "{}", res.body);
+    let page = app.get(&sid).await;
+    assert!(page.body.contains("error=TEMPORARY_ERROR"), "{}", page.body);
+    assert!(page.body.contains("state=st-h"), "{}", page.body);
 }
 
 #[tokio::test]
