@@ -35,6 +35,7 @@ const ADDRESS: &str = "Storgata 1, 0155 Oslo";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Pid {
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pid: serde_json::Value,
     /// Set only to send a standard claim with the wrong type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +65,14 @@ struct Defects {
     /// Send the national identity number as a JSON number (it loses its
     /// leading zero).
     pid_as_number: bool,
+    /// Leave out the national identity number, the nonce or the acr.
+    no_pid: bool,
+    no_nonce: bool,
+    no_acr: bool,
+    /// `alg: none`, unsigned.
+    unsigned: bool,
+    /// A token response without an ID token.
+    no_id_token: bool,
     token_endpoint_fails: bool,
 }
 
@@ -223,7 +232,9 @@ async fn token(
         now - chrono::Duration::minutes(6),
         StandardClaims::new(SubjectIdentifier::new(format!("sub-{}", grant.nin))),
         Pid {
-            pid: if d.pid_as_number {
+            pid: if d.no_pid {
+                serde_json::Value::Null
+            } else if d.pid_as_number {
                 serde_json::json!(grant.nin.parse::<u64>().unwrap())
             } else {
                 serde_json::json!(grant.nin)
@@ -231,12 +242,12 @@ async fn token(
             address: d.address_as_text.then(|| ADDRESS.to_owned()),
         },
     )
-    .set_nonce(Some(Nonce::new(
-        d.nonce.clone().unwrap_or_else(|| grant.nonce.clone()),
-    )))
-    .set_auth_context_ref(Some(openidconnect::AuthenticationContextClass::new(
-        d.acr.clone().unwrap_or_else(|| ACR.into()),
-    )))
+    .set_nonce(
+        (!d.no_nonce).then(|| Nonce::new(d.nonce.clone().unwrap_or_else(|| grant.nonce.clone()))),
+    )
+    .set_auth_context_ref((!d.no_acr).then(|| {
+        openidconnect::AuthenticationContextClass::new(d.acr.clone().unwrap_or_else(|| ACR.into()))
+    }))
     .set_auth_time(match (d.no_auth_time, d.stale_login) {
         (true, _) => None,
         (false, true) => Some(now - chrono::Duration::hours(1)),
@@ -265,13 +276,22 @@ async fn token(
         )
     }
     .unwrap();
-    Json(serde_json::json!({
+    let mut id_token = id_token.to_string();
+    if d.unsigned {
+        // The same claims under `alg: none`, with no signature.
+        let payload = id_token.split('.').nth(1).unwrap().to_owned();
+        id_token = format!("{}.{payload}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
+    }
+    let mut response = serde_json::json!({
         "access_token": "op-access-token",
         "token_type": "Bearer",
         "expires_in": 300,
-        "id_token": id_token.to_string(),
-    }))
-    .into_response()
+        "id_token": id_token,
+    });
+    if d.no_id_token {
+        response.as_object_mut().unwrap().remove("id_token");
+    }
+    Json(response).into_response()
 }
 
 fn methods_toml(issuer: &str) -> String {
@@ -365,7 +385,8 @@ async fn come_back(app: &TestApp, leg: &Leg, query: &str) -> Page {
 async fn link_as(app: &TestApp, op: &Op, client: &str, nin: &str) -> HashMap<String, String> {
     let leg = leave_for_provider(app, "/link", &format!("client_id={client}&scope=info")).await;
     let code = op.sign_in(&leg.request, nin);
-    let back = come_back(app, &leg, &format!("code={code}")).await;
+    // With RFC 9207's `iss`, naming the right provider.
+    let back = come_back(app, &leg, &format!("code={code}&iss={}", enc(&op.issuer()))).await;
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
     assert_eq!(back.location(), Some(leg.sid.as_str()));
     let consent = app.get(&leg.sid).await;
@@ -558,6 +579,42 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
             "auth_time",
             Defects {
                 no_auth_time: true,
+                ..Defects::default()
+            },
+        ),
+        // Claims that must be there.
+        (
+            "nonce",
+            Defects {
+                no_nonce: true,
+                ..Defects::default()
+            },
+        ),
+        (
+            "acr",
+            Defects {
+                no_acr: true,
+                ..Defects::default()
+            },
+        ),
+        (
+            "identity_claim",
+            Defects {
+                no_pid: true,
+                ..Defects::default()
+            },
+        ),
+        (
+            "id_token",
+            Defects {
+                no_id_token: true,
+                ..Defects::default()
+            },
+        ),
+        (
+            "signature",
+            Defects {
+                unsigned: true,
                 ..Defects::default()
             },
         ),
