@@ -15,6 +15,9 @@ use crate::crypto::ServerKey;
 use crate::store::Store;
 use crate::upstream::Upstream;
 
+/// The largest request body read, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 mod api;
 mod assets;
 mod authorize;
@@ -97,6 +100,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(error::not_found)
+        // Every form and token request is small; a larger body is refused
+        // (413) before it is read.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::render_internal_errors))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(pages::security_headers))

@@ -14,6 +14,7 @@ use super::api::ApiError;
 use super::{AppError, AppState};
 use crate::crypto;
 use crate::flow::TOKEN_TTL_SECS;
+use crate::oauth2::error::quoted;
 use crate::oauth2::params::Params;
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::{Scope, Scopes};
@@ -45,7 +46,10 @@ async fn exchange(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim() == "application/x-www-form-urlencoded");
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !form {
         return Ok(invalid(
             "the body must be application/x-www-form-urlencoded",
@@ -57,7 +61,8 @@ async fn exchange(
     let params = Params::parse(body);
     if let Some(name) = params.first_repeated() {
         return Ok(invalid(&format!(
-            "parameter '{name}' is given more than once"
+            "parameter {} is given more than once",
+            quoted(name)
         )));
     }
     // No parameter is repeated, so `get` cannot fail from here on.

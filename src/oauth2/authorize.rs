@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::client::Client;
-use super::error::{ErrorCode, OAuthError};
+use super::error::{quoted, ErrorCode, OAuthError};
 use super::params::{parse_flag, Params, Repeated};
 use super::pkce::CodeChallenge;
 use super::scope::{ScopeError, Scopes};
@@ -190,7 +190,10 @@ fn evaluate_rest(
             Some(other) => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedResponseType,
-                    format!("response_type '{other}' is not supported; use 'code'"),
+                    format!(
+                        "response_type {} is not supported; use 'code'",
+                        quoted(other)
+                    ),
                 ))
             }
         }
@@ -249,7 +252,10 @@ fn evaluate_rest(
 }
 
 fn repeated(name: &str) -> OAuthError {
-    OAuthError::invalid_request(format!("parameter '{name}' was given more than once"))
+    OAuthError::invalid_request(format!(
+        "parameter {} was given more than once",
+        quoted(name)
+    ))
 }
 
 /// The callback to deliver to, and whether the request named it.

@@ -62,6 +62,34 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// `value`, taken from a request, as an error description may quote it:
+/// a plain name (a-z, 0-9, `_`, `-`, at most 32 characters) in quotes,
+/// else a placeholder. A description reaches the integrator looking as if
+/// it came from us, so a crafted link must not put its own text there.
+pub fn quoted(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.len() <= 32
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if plain {
+        format!("'{value}'")
+    } else {
+        "(a value not shown)".to_owned()
+    }
+}
+
+/// `text` within the characters RFC 6749 §4.1.2.1 and §5.2 allow in
+/// `error_description` (printable ASCII but `"` and `\`).
+pub fn description_text(text: String) -> String {
+    let allowed = |c: &char| matches!(*c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E);
+    if text.chars().all(|c| allowed(&c)) {
+        text
+    } else {
+        text.chars().filter(allowed).collect()
+    }
+}
+
 /// An error result for the integrator: a code and a human-readable text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OAuthError {
@@ -73,7 +101,7 @@ impl OAuthError {
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         OAuthError {
             code,
-            description: description.into(),
+            description: description_text(description.into()),
         }
     }
 
@@ -89,6 +117,16 @@ impl OAuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_quote_only_plain_names_and_keep_to_the_rfc_charset() {
+        assert_eq!(quoted("info"), "'info'");
+        assert_eq!(quoted("Your account is frozen"), "(a value not shown)");
+        assert_eq!(quoted(&"a".repeat(33)), "(a value not shown)");
+        assert_eq!(quoted(""), "(a value not shown)");
+        let e = OAuthError::invalid_request("a \"quoted\\ blåbær\u{7}");
+        assert_eq!(e.description, "a quoted blbr");
+    }
 
     #[test]
     fn every_code_maps_to_the_spec_status() {

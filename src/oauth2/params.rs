@@ -39,12 +39,12 @@ impl Params {
 
     /// The first parameter, by name, that was given more than once.
     pub fn first_repeated(&self) -> Option<&str> {
-        self.0.iter().enumerate().find_map(|(i, (key, _))| {
-            self.0[..i]
-                .iter()
-                .any(|(k, _)| k == key)
-                .then_some(key.as_str())
-        })
+        // Linear: a body may hold a great many parameters.
+        let mut seen = std::collections::HashSet::with_capacity(self.0.len());
+        self.0
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .find(|k| !seen.insert(*k))
     }
 }
 

@@ -51,7 +51,7 @@ impl fmt::Display for Scope {
 pub enum ScopeError {
     #[error("scope is empty")]
     Empty,
-    #[error("unknown scope '{0}'")]
+    #[error("unknown scope {}", super::error::quoted(.0))]
     Unknown(String),
 }
 

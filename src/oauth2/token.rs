@@ -54,7 +54,7 @@ impl TokenError {
     pub fn new(code: TokenErrorCode, description: impl Into<String>) -> TokenError {
         TokenError {
             code,
-            description: description.into(),
+            description: super::error::description_text(description.into()),
         }
     }
 

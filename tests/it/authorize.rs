@@ -294,6 +294,45 @@ async fn unsupported_response_type_is_delivered() {
 }
 
 #[tokio::test]
+async fn a_crafted_link_cannot_put_its_own_text_in_the_error() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let frozen = "Your+account+is+frozen.+Call+%2B47+000+00+000+%22now%22";
+    for (entry, extra, text) in [
+        (
+            "/oauth/authorize",
+            format!("&response_type={frozen}"),
+            "error_description",
+        ),
+        (
+            "/oauth/authorize",
+            format!("&scope=info,{frozen}"),
+            "error_description",
+        ),
+        ("/link", format!("&scope=info,{frozen}"), "message"),
+        (
+            "/oauth/authorize",
+            format!("&{frozen}=1&{frozen}=2"),
+            "error_description",
+        ),
+    ] {
+        let query = format!("client_id={client}&state=st-1{extra}");
+        let query = if extra.contains("scope=") {
+            query
+        } else {
+            format!("{query}&scope=info")
+        };
+        let params = delivered(&app, entry, &query).await;
+        let description = &params[text];
+        assert!(
+            !description.contains("frozen"),
+            "{entry}{extra}: {description}"
+        );
+        assert!(!description.contains('"'), "{description}");
+    }
+}
+
+#[tokio::test]
 async fn state_longer_than_512_bytes_is_refused_without_echo() {
     let app = TestApp::new().await;
     let client = app.client().await;

@@ -329,6 +329,53 @@ async fn bad_token_requests_get_rfc_6749_errors() {
         )
         .await;
     assert_token_error(&res, StatusCode::BAD_REQUEST, "invalid_request");
+    // The media type is case-insensitive (RFC 9110 §8.3.1).
+    let res = app
+        .send(
+            Request::post("/oauth/token")
+                .header(
+                    "content-type",
+                    "Application/X-WWW-Form-URLEncoded; charset=UTF-8",
+                )
+                .header("authorization", &auth)
+                .body(Body::from("grant_type=client_credentials"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}
+
+#[tokio::test]
+async fn a_huge_token_request_is_refused_before_it_is_read() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    // Hundreds of thousands of distinct parameters, no credentials.
+    let body: String = (0..200_000).map(|i| format!("{i}=&")).collect();
+    let res = app
+        .send(
+            Request::post("/oauth/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Just under the limit, many parameters are still answered as an
+    // ordinary bad request.
+    let body: String = (0..8_000).map(|i| format!("{i}=&")).collect();
+    assert!(body.len() < consent_link::http::MAX_BODY_BYTES);
+    let res = app
+        .send(
+            Request::post("/oauth/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", basic(&client, "secret"))
+                .body(Body::from(format!(
+                    "{body}grant_type=client_credentials&0=x"
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_token_error(&res, StatusCode::BAD_REQUEST, "invalid_request");
 }
 
 #[tokio::test]
