@@ -50,6 +50,16 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", message)
     }
 
+    /// Wrong or missing `Client-ID`/`Secret-Key` at `/api/1.0/auth`. A 401
+    /// names how to authenticate (RFC 9110 §11.6.1): here the product's
+    /// own header pair, as a scheme of its own.
+    pub fn wrong_client_secret() -> ApiError {
+        ApiError {
+            challenge: Some("Secret-Key realm=\"consent-link\""),
+            ..ApiError::unauthorized("wrong Client-ID or Secret-Key")
+        }
+    }
+
     fn no_token() -> ApiError {
         ApiError {
             challenge: Some("Bearer realm=\"consent-link\""),

@@ -178,21 +178,23 @@ async fn client_credentials(
         )));
     }
     let allowed = client.to_client()?.allowed_scopes;
-    if let Some(asked) = scope {
-        let ok = Scopes::parse(asked).is_ok_and(|s| s.is_subset(&allowed));
-        if !ok {
+    // A narrower scope asked for is what the token reads (RFC 6749 §3.3).
+    let granted = match scope.map(Scopes::parse) {
+        None => None,
+        Some(Ok(asked)) if asked.is_subset(&allowed) => Some(asked),
+        Some(_) => {
             return Ok(Err(TokenError::new(
                 TokenErrorCode::InvalidScope,
                 "scope must be a subset of the client's allowed scopes",
-            )));
+            )))
         }
-    }
-    let token = issue_client_token(app, &client.id, now).await?;
+    };
+    let token = issue_client_token(app, &client.id, granted.as_ref(), now).await?;
     Ok(Ok(json!({
         "access_token": token,
         "token_type": "Bearer",
         "expires_in": TOKEN_TTL_SECS,
-        "scope": allowed.to_oauth_string(),
+        "scope": granted.as_ref().unwrap_or(&allowed).to_oauth_string(),
     })))
 }
 
@@ -213,8 +215,15 @@ fn mint(client_id: &str, now: i64) -> (String, AccessTokenRow) {
     (token, row)
 }
 
-async fn issue_client_token(app: &AppState, client_id: &str, now: i64) -> Result<String, AppError> {
-    let (token, row) = mint(client_id, now);
+/// A client token, limited to `scopes` when given.
+async fn issue_client_token(
+    app: &AppState,
+    client_id: &str,
+    scopes: Option<&Scopes>,
+    now: i64,
+) -> Result<String, AppError> {
+    let (token, mut row) = mint(client_id, now);
+    row.scopes = scopes.map(Scopes::to_oauth_string);
     app.store.insert_access_token(&row).await?;
     Ok(token)
 }
@@ -266,10 +275,10 @@ pub async fn product_auth(
     )
     .is_err()
     {
-        return Ok(ApiError::unauthorized("wrong Client-ID or Secret-Key").into());
+        return Ok(ApiError::wrong_client_secret().into());
     }
     let now = app.clock.now();
-    let token = issue_client_token(&app, client_id, now).await?;
+    let token = issue_client_token(&app, client_id, None, now).await?;
     let expire_at = chrono::DateTime::from_timestamp(now + TOKEN_TTL_SECS, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .ok_or_else(|| AppError::Internal("token expiry out of range".into()))?;

@@ -35,7 +35,15 @@ pub fn validate_callback_uri(s: &str) -> Result<String, String> {
             "callback URI '{s}' must use https (http only on loopback hosts)"
         ));
     }
-    // Stored exactly as given: requests are compared to it as strings.
+    // Requests are compared to it as strings, and the code remembers the
+    // callback as the URL parser writes it: the two must be one string,
+    // or a client sending exactly what it registered would be refused at
+    // the token endpoint (RFC 6749 §4.1.3).
+    if url.as_str() != s {
+        return Err(format!(
+            "callback URI '{s}' must be written in its normal form: {url}"
+        ));
+    }
     Ok(s.to_owned())
 }
 
@@ -62,6 +70,18 @@ mod tests {
         assert!(validate_callback_uri("http://acme.example/cb").is_err());
         assert!(validate_callback_uri("https://acme.example/cb#x").is_err());
         assert!(validate_callback_uri("/cb").is_err());
+        // Only the form the URL parser writes, so that every comparison
+        // sees one string.
+        for (given, normal) in [
+            ("https://acme.example:443/cb", "https://acme.example/cb"),
+            ("https://acme.example", "https://acme.example/"),
+            ("https://ACME.example/cb", "https://acme.example/cb"),
+            ("https://blåbær.no/cb", "https://xn--blbr-roah.no/cb"),
+        ] {
+            let e = validate_callback_uri(given).unwrap_err();
+            assert!(e.contains(normal), "{e}");
+            assert!(validate_callback_uri(normal).is_ok(), "{normal}");
+        }
     }
 
     #[test]

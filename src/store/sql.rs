@@ -55,7 +55,22 @@ macro_rules! impl_sql_store {
 
             async fn delete_client(&self, id: &str) -> Result<bool, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
-                for table in ["link_sessions", "consents", "authorization_codes"] {
+                // Its sign-ins in progress, then everything else it owns:
+                // a client created again with this ID inherits nothing,
+                // not even a live token.
+                sqlx::query(
+                    "DELETE FROM upstream_auth WHERE session_hash IN \
+                     (SELECT id_hash FROM link_sessions WHERE client_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                for table in [
+                    "access_tokens",
+                    "link_sessions",
+                    "consents",
+                    "authorization_codes",
+                ] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE client_id = $1"))
                         .bind(id)
                         .execute(&mut *tx)
@@ -322,6 +337,16 @@ macro_rules! impl_sql_store {
                 .rows_affected();
                 sqlx::query(
                     "UPDATE access_tokens SET revoked_at = $2 WHERE user_data_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(user_data_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                // A code issued before the withdrawal must not yield a
+                // token afterwards (one that would read again if the end
+                // user linked again).
+                sqlx::query(
+                    "UPDATE authorization_codes SET used_at = $2 WHERE user_data_id = $1 AND used_at IS NULL",
                 )
                 .bind(user_data_id)
                 .bind(now)

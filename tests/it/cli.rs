@@ -77,6 +77,7 @@ async fn create_refuses_bad_callbacks_and_duplicates() {
         "http://acme.example/cb",
         "https://acme.example/cb#x",
         "not a url",
+        "https://acme.example:443/cb",
     ] {
         let res = consent_link::cli::run(
             store.as_ref(),

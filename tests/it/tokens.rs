@@ -412,6 +412,26 @@ async fn client_credentials_is_for_confidential_clients_within_their_scopes() {
         )
         .await;
     assert_token_error(&wider, StatusCode::BAD_REQUEST, "invalid_scope");
+    // A narrower scope is what the token reads (RFC 6749 §3.3).
+    let narrow = app
+        .post_form_with(
+            "/oauth/token",
+            &[("grant_type", "client_credentials"), ("scope", "info")],
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(narrow.status, StatusCode::OK, "{}", narrow.body);
+    assert_eq!(narrow.json()["scope"], "info");
+    let both = app.link_user(&client, "info,income", "kari").await;
+    let token = narrow.json()["access_token"].as_str().unwrap().to_owned();
+    let info = app
+        .api_get(&format!("/api/1.0/personal/{both}"), &token)
+        .await;
+    assert_eq!(info.status, StatusCode::OK, "{}", info.body);
+    let income = app
+        .api_get(&format!("/api/1.0/income/{both}"), &token)
+        .await;
+    assert_eq!(income.status, StatusCode::FORBIDDEN, "{}", income.body);
     let public = app
         .register(ClientSpec {
             confidential: false,
@@ -456,9 +476,50 @@ async fn product_auth_gives_a_client_token_that_expires_in_an_hour() {
     let wrong = app.send(auth("wrong")).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.json()["error"]["status"], "UNAUTHORIZED");
+    // A 401 says how to authenticate (RFC 9110 §15.5.2).
+    assert_eq!(
+        wrong.header("www-authenticate"),
+        Some("Secret-Key realm=\"consent-link\"")
+    );
     let missing = app.post_form("/api/1.0/auth", &[]).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(missing.json()["error"]["status"], "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn a_client_deleted_and_created_again_inherits_no_token() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let token = app.client_token(&client).await;
+    let row = app.store.get_client(&client).await.unwrap().unwrap();
+    assert!(app.store.delete_client(&client).await.unwrap());
+    app.store.insert_client(&row).await.unwrap();
+    let user = app.link_user(&client, "info", "kari").await;
+    let read = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await;
+    assert_eq!(read.status, StatusCode::UNAUTHORIZED, "{}", read.body);
+}
+
+#[tokio::test]
+async fn a_code_issued_before_a_withdrawal_is_not_redeemed_after_it() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    // The person links once (a user ID), then again: a fresh code.
+    let user = app.link_user(&client, "info", "kari").await;
+    let code = code_for(&app, &client, "").await;
+    let token = app.client_token(&client).await;
+    let withdraw = app
+        .send(
+            Request::delete(format!("/api/1.0/consents/{user}"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(withdraw.status, StatusCode::NO_CONTENT, "{}", withdraw.body);
+    let res = exchange(&app, &client, &code, &[]).await;
+    assert_token_error(&res, StatusCode::BAD_REQUEST, "invalid_grant");
 }
 
 #[tokio::test]
