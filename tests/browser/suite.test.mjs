@@ -224,6 +224,36 @@ test("iframe decline gives one USER_CANCELLED error", async () => {
   await page.context().close();
 });
 
+test("the SDK ignores messages from any window but its own Link frame", async () => {
+  const { page } = await openInHost(env.host, "container=1&state=st-own");
+  await page.waitForFunction(() => window.events.some((e) => e.kind === "status"));
+  // A forged result from the host's own origin...
+  await page.evaluate(() => window.postMessage(
+    JSON.stringify({ type: "code", code: "forged", state: "st-own" }), "*"));
+  // ...and real Link messages from another Link frame on the page (the
+  // right origin, the wrong window).
+  const other = new URLSearchParams({ client_id: "web", scope: "info", test: "true", iframe: "true",
+    state: "st-other", callback_uri: `${env.host}/cb` });
+  await page.evaluate((src) => {
+    const f = document.createElement("iframe");
+    f.src = src;
+    f.title = "another Link";
+    document.body.appendChild(f);
+  }, `${env.link}/link?${other}`);
+  const second = page.frameLocator("iframe[title='another Link']");
+  await second.locator("button[name=method][value=test_bankid]").click();
+  await second.locator("#person-kari").check();
+  await second.locator("form button.primary").click();
+  await second.locator("button[name=decision][value=accept]").click();
+  await second.locator("p[role=status]").waitFor();
+  await page.waitForTimeout(500);
+  const got = await events(page);
+  assert.equal(got.filter((e) => e.kind === "success").length, 0, JSON.stringify(got));
+  for (const e of got) assert.equal(e.value.state, "st-own", JSON.stringify(e));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test("Escape or the close button ends the overlay with one onExit; reopening leaks nothing", async () => {
   const { page, frameEl } = await openInHost(env.host);
   await page.waitForSelector("[role=dialog]");

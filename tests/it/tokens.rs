@@ -154,18 +154,42 @@ async fn concurrent_redemptions_of_one_code_issue_exactly_one_token() {
                 .header("authorization", basic(&client, "secret"))
                 .body(Body::from(body.clone()))
                 .unwrap();
-            tokio::spawn(async move { router.oneshot(req).await.unwrap().status() })
+            tokio::spawn(async move {
+                let res = router.oneshot(req).await.unwrap();
+                let status = res.status();
+                let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+                    .await
+                    .unwrap();
+                (
+                    status,
+                    serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+                )
+            })
         })
         .collect();
-    let mut statuses = Vec::new();
+    let mut results = Vec::new();
     for t in tasks {
-        statuses.push(t.await.unwrap());
+        results.push(t.await.unwrap());
     }
+    let statuses: Vec<StatusCode> = results.iter().map(|(s, _)| *s).collect();
     let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
     assert_eq!(ok, 1, "{statuses:?}");
     assert!(statuses
         .iter()
         .all(|s| *s == StatusCode::OK || *s == StatusCode::BAD_REQUEST));
+    // The others were replays, so the one token issued is revoked
+    // (RFC 6749 §4.1.2).
+    let (_, won) = results.iter().find(|(s, _)| *s == StatusCode::OK).unwrap();
+    let read = app
+        .api_get(
+            &format!(
+                "/api/1.0/personal/{}",
+                won["user_data_id"].as_str().unwrap()
+            ),
+            won["access_token"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::UNAUTHORIZED, "{}", read.body);
 }
 
 #[tokio::test]
