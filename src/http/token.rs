@@ -86,6 +86,7 @@ async fn exchange(
         &auth,
         row.as_ref().and_then(|r| r.secret_hash.as_deref()),
         row.is_some(),
+        row.as_ref().is_some_and(|r| r.confidential),
     ) {
         return Ok(Err(e));
     }
@@ -271,6 +272,7 @@ pub async fn product_auth(
     if authenticate(
         &auth,
         row.as_ref().and_then(|r| r.secret_hash.as_deref()),
+        known,
         known,
     )
     .is_err()

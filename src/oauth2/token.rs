@@ -145,14 +145,19 @@ pub fn client_auth(
 }
 
 /// Checks presented credentials against the registered client: a
-/// confidential client must present its secret; a public one presents none.
+/// confidential client must present its secret (and one without a stored
+/// secret cannot authenticate at all); a public one presents none.
 pub fn authenticate(
     auth: &ClientAuth,
     secret_hash: Option<&str>,
     known: bool,
+    confidential: bool,
 ) -> Result<(), TokenError> {
     if !known {
         return Err(TokenError::client("unknown client"));
+    }
+    if confidential && secret_hash.is_none() {
+        return Err(TokenError::client("the client has no secret"));
     }
     match (secret_hash, auth.secret.as_deref()) {
         (Some(stored), Some(given)) => {
@@ -325,11 +330,15 @@ mod tests {
             client_id: "a".into(),
             secret: s.map(str::to_owned),
         };
-        assert!(authenticate(&with(Some("right")), Some(&stored), true).is_ok());
-        assert!(authenticate(&with(Some("wrong")), Some(&stored), true).is_err());
-        assert!(authenticate(&with(None), Some(&stored), true).is_err());
-        assert!(authenticate(&with(None), None, true).is_ok());
-        assert!(authenticate(&with(Some("x")), None, true).is_err());
-        assert!(authenticate(&with(Some("right")), Some(&stored), false).is_err());
+        assert!(authenticate(&with(Some("right")), Some(&stored), true, true).is_ok());
+        assert!(authenticate(&with(Some("wrong")), Some(&stored), true, true).is_err());
+        assert!(authenticate(&with(None), Some(&stored), true, true).is_err());
+        assert!(authenticate(&with(None), None, true, false).is_ok());
+        assert!(authenticate(&with(Some("x")), None, true, false).is_err());
+        assert!(authenticate(&with(Some("right")), Some(&stored), false, true).is_err());
+        // A confidential client whose secret is missing from the store
+        // authenticates with nothing.
+        assert!(authenticate(&with(None), None, true, true).is_err());
+        assert!(authenticate(&with(Some("x")), None, true, true).is_err());
     }
 }
