@@ -487,6 +487,13 @@ async fn cancel_at_the_provider_gives_access_denied() {
     );
 }
 
+/// The provider's usual behaviour but for what `f` changes.
+fn defect(f: impl FnOnce(&mut Defects)) -> Defects {
+    let mut d = Defects::default();
+    f(&mut d);
+    d
+}
+
 /// A flow whose ID token has `defects`: what the integrator gets.
 async fn with_defects(op: &Op, app: &TestApp, defects: Defects) -> HashMap<String, String> {
     let client = app.client().await;
@@ -515,118 +522,34 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
     let logs = capture();
     let op = Op::start().await;
     let app = app_with(&op.issuer()).await;
-    let cases = [
+    let cases: Vec<(&str, Defects)> = vec![
         (
             "iss",
-            Defects {
-                issuer: Some("https://evil.example".into()),
-                ..Defects::default()
-            },
+            defect(|d| d.issuer = Some("https://evil.example".into())),
         ),
-        (
-            "aud",
-            Defects {
-                audience: Some("someone-else".into()),
-                ..Defects::default()
-            },
-        ),
-        (
-            "exp",
-            Defects {
-                expired: true,
-                ..Defects::default()
-            },
-        ),
-        (
-            "nonce",
-            Defects {
-                nonce: Some("not-the-nonce".into()),
-                ..Defects::default()
-            },
-        ),
+        ("aud", defect(|d| d.audience = Some("someone-else".into()))),
+        ("exp", defect(|d| d.expired = true)),
+        ("nonce", defect(|d| d.nonce = Some("not-the-nonce".into()))),
         (
             "acr",
-            Defects {
-                acr: Some("urn:grn:authn:no:bankid:substantial".into()),
-                ..Defects::default()
-            },
+            defect(|d| d.acr = Some("urn:grn:authn:no:bankid:substantial".into())),
         ),
-        (
-            "signature",
-            Defects {
-                sign_with: Some(1),
-                ..Defects::default()
-            },
-        ),
+        ("signature", defect(|d| d.sign_with = Some(1))),
         // Keyed with our own client secret: not the provider's signature.
-        (
-            "signature",
-            Defects {
-                hmac: true,
-                ..Defects::default()
-            },
-        ),
+        ("signature", defect(|d| d.hmac = true)),
         // The provider answered from a login session older than this
         // sign-in (someone earlier on a shared computer), or did not say.
-        (
-            "auth_time",
-            Defects {
-                stale_login: true,
-                ..Defects::default()
-            },
-        ),
-        (
-            "auth_time",
-            Defects {
-                no_auth_time: true,
-                ..Defects::default()
-            },
-        ),
+        ("auth_time", defect(|d| d.stale_login = true)),
+        ("auth_time", defect(|d| d.no_auth_time = true)),
         // Claims that must be there.
-        (
-            "nonce",
-            Defects {
-                no_nonce: true,
-                ..Defects::default()
-            },
-        ),
-        (
-            "acr",
-            Defects {
-                no_acr: true,
-                ..Defects::default()
-            },
-        ),
-        (
-            "identity_claim",
-            Defects {
-                no_pid: true,
-                ..Defects::default()
-            },
-        ),
-        (
-            "id_token",
-            Defects {
-                no_id_token: true,
-                ..Defects::default()
-            },
-        ),
-        (
-            "signature",
-            Defects {
-                unsigned: true,
-                ..Defects::default()
-            },
-        ),
+        ("nonce", defect(|d| d.no_nonce = true)),
+        ("acr", defect(|d| d.no_acr = true)),
+        ("identity_claim", defect(|d| d.no_pid = true)),
+        ("id_token", defect(|d| d.no_id_token = true)),
+        ("signature", defect(|d| d.unsigned = true)),
         // 01017012345 as a number is 1017012345: not the same person's
         // number, so not an identity.
-        (
-            "identity_claim",
-            Defects {
-                pid_as_number: true,
-                ..Defects::default()
-            },
-        ),
+        ("identity_claim", defect(|d| d.pid_as_number = true)),
     ];
     for (check, defects) in cases {
         let params = with_defects(&op, &app, defects).await;
@@ -651,10 +574,7 @@ async fn cancel_after_a_failed_sign_in_delivers_the_failure() {
     let query = format!("client_id={client}&scope=info&response_type=code&state=st-f");
     let leg = leave_for_provider(&app, "/oauth/authorize", &query).await;
     let code = op.sign_in(&leg.request, NIN);
-    op.misbehave(Defects {
-        nonce: Some("not-the-nonce".into()),
-        ..Defects::default()
-    });
+    op.misbehave(defect(|d| d.nonce = Some("not-the-nonce".into())));
     come_back(&app, &leg, &format!("code={code}")).await;
     op.misbehave(Defects::default());
     // The end user presses Cancel (say, in the frame, before it noticed).
@@ -701,15 +621,7 @@ async fn a_token_response_that_does_not_parse_is_logged_without_its_data() {
     let logs = capture();
     let op = Op::start().await;
     let app = app_with(&op.issuer()).await;
-    let params = with_defects(
-        &op,
-        &app,
-        Defects {
-            address_as_text: true,
-            ..Defects::default()
-        },
-    )
-    .await;
+    let params = with_defects(&op, &app, defect(|d| d.address_as_text = true)).await;
     assert_eq!(params["error"], "temporarily_unavailable", "{params:?}");
     let logged = logs.text();
     assert!(logged.contains("does not parse at"), "{logged}");
@@ -750,15 +662,7 @@ async fn a_provider_naming_a_plain_http_endpoint_is_not_used() {
 async fn a_misbehaving_token_endpoint_is_temporarily_unavailable() {
     let op = Op::start().await;
     let app = app_with(&op.issuer()).await;
-    let params = with_defects(
-        &op,
-        &app,
-        Defects {
-            token_endpoint_fails: true,
-            ..Defects::default()
-        },
-    )
-    .await;
+    let params = with_defects(&op, &app, defect(|d| d.token_endpoint_fails = true)).await;
     assert_eq!(params["error"], "temporarily_unavailable");
 }
 
