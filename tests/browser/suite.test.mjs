@@ -432,6 +432,31 @@ test("BankID in iframe mode opens the provider in a popup and the frame goes on"
   }
 });
 
+test("with window.open blocked, the sign-in still opens from the button and the frame goes on", async () => {
+  const page = await watchedPage(env.browser, DESKTOP);
+  // As a popup blocker would: window.open gives nothing, in every frame.
+  await page.context().addInitScript(() => { window.open = () => null; });
+  await page.goto(`${env.host}/host.html?container=1&state=st-b`);
+  await page.waitForFunction(() => window.ConsentLink);
+  await page.click("#open");
+  const frame = await (await page.waitForSelector("iframe")).contentFrame();
+  await frame.click("button[name=method][value=bankid]");
+  const [tab] = await Promise.all([
+    page.context().waitForEvent("page"),
+    frame.click("form.upstream button"),
+  ]);
+  await tab.waitForURL((u) => u.href.startsWith(env.op));
+  await loginAtProvider(tab, KARI);
+  await frame.waitForSelector("button[name=decision][value=accept]", { timeout: 10000 });
+  await frame.click("button[name=decision][value=accept]");
+  await page.waitForFunction(() => window.events.some((e) => e.kind === "success"));
+  const got = await events(page);
+  assert.match(got.find((e) => e.kind === "success").value.code, /^[0-9a-f-]{36}$/);
+  for (const e of got) assert.equal(e.value.state, "st-b", JSON.stringify(e));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test("an expired session says so, accessibly, in en and nb", async () => {
   for (const locale of ["en", "nb"]) {
     const page = await watchedPage(env.browser, PHONE);
