@@ -106,14 +106,21 @@ impl Tr {
     }
 
     pub fn t_args(&self, key: &str, args: &[(&'static str, &str)]) -> String {
+        self.lookup(
+            key,
+            args.iter()
+                .map(|(name, value)| (*name, FluentValue::from((*value).to_owned()))),
+        )
+    }
+
+    fn lookup(
+        &self,
+        key: &str,
+        args: impl IntoIterator<Item = (&'static str, FluentValue<'static>)>,
+    ) -> String {
         let args: std::collections::HashMap<_, _> = args
-            .iter()
-            .map(|(name, value)| {
-                (
-                    std::borrow::Cow::Borrowed(*name),
-                    FluentValue::from((*value).to_owned()),
-                )
-            })
+            .into_iter()
+            .map(|(name, value)| (std::borrow::Cow::Borrowed(name), value))
             .collect();
         LOCALES.lookup_with_args(&self.lang, key, &args)
     }
@@ -124,22 +131,15 @@ impl Tr {
     pub fn date(&self, iso: &str) -> Option<String> {
         use chrono::Datelike;
         let date = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
-        let args = std::collections::HashMap::from([
-            (
-                std::borrow::Cow::Borrowed("day"),
-                FluentValue::from(date.day().to_string()),
-            ),
-            // A number, so that the message can select the month's name.
-            (
-                std::borrow::Cow::Borrowed("month"),
-                FluentValue::from(date.month()),
-            ),
-            (
-                std::borrow::Cow::Borrowed("year"),
-                FluentValue::from(date.year().to_string()),
-            ),
-        ]);
-        Some(LOCALES.lookup_with_args(&self.lang, "format-date", &args))
+        Some(self.lookup(
+            "format-date",
+            [
+                ("day", FluentValue::from(date.day().to_string())),
+                // A number, so that the message can select the month's name.
+                ("month", FluentValue::from(date.month())),
+                ("year", FluentValue::from(date.year().to_string())),
+            ],
+        ))
     }
 
     /// An amount of Norwegian kroner as this language writes it: digits

@@ -84,6 +84,8 @@ struct Cached {
 /// The configured methods and what is known of their providers.
 pub struct Upstream {
     methods: Vec<Arc<Method>>,
+    /// See [`Upstream::form_sources`]; fixed by the configuration.
+    form_sources: Vec<String>,
     redirect_uri: RedirectUrl,
     http: openidconnect::reqwest::Client,
     cache: RwLock<HashMap<String, Cached>>,
@@ -106,17 +108,12 @@ impl Upstream {
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Upstream {
+            form_sources: form_sources(&methods),
             methods: methods.into_iter().map(Arc::new).collect(),
             redirect_uri,
             http,
             cache: RwLock::new(HashMap::new()),
         })
-    }
-
-    /// No configured methods.
-    pub fn none() -> Upstream {
-        #[allow(clippy::expect_used)] // a constant URL and a default client
-        Upstream::new(Vec::new(), "http://localhost").expect("a constant redirect URI")
     }
 
     pub fn methods(&self) -> &[Arc<Method>] {
@@ -128,27 +125,9 @@ impl Upstream {
     }
 
     /// Where a form that starts a sign-in may lead, as CSP `form-action`
-    /// sources. Browsers check `form-action` on every redirect after a
-    /// form is sent, and a provider's authorization endpoint need not be on
-    /// its issuer's origin (ID-porten: `idporten.no` signs in at
-    /// `login.idporten.no`), nor its login pages on either: so any https
-    /// origin, and for a provider on loopback over http (development) any
-    /// port of its host. Empty when no method is configured.
-    pub fn form_sources(&self) -> Vec<String> {
-        if self.methods.is_empty() {
-            return Vec::new();
-        }
-        let mut sources = vec!["https:".to_owned()];
-        for m in &self.methods {
-            if let Ok(issuer) = Url::parse(&m.provider.issuer) {
-                if let (Some(host), "http") = (issuer.host_str(), issuer.scheme()) {
-                    sources.push(format!("http://{host}:*"));
-                }
-            }
-        }
-        sources.sort();
-        sources.dedup();
-        sources
+    /// sources; empty when no method is configured.
+    pub fn form_sources(&self) -> &[String] {
+        &self.form_sources
     }
 
     pub fn redirect_uri(&self) -> &str {
@@ -392,6 +371,28 @@ impl Upstream {
         );
         metadata
     }
+}
+
+/// Browsers check `form-action` on every redirect after a form is sent,
+/// and a provider's authorization endpoint need not be on its issuer's
+/// origin (ID-porten: `idporten.no` signs in at `login.idporten.no`), nor
+/// its login pages on either: so any https origin, and for a provider on
+/// loopback over http (development) any port of its host.
+fn form_sources(methods: &[Method]) -> Vec<String> {
+    if methods.is_empty() {
+        return Vec::new();
+    }
+    let mut sources = vec!["https:".to_owned()];
+    for m in methods {
+        if let Ok(issuer) = Url::parse(&m.provider.issuer) {
+            if let (Some(host), "http") = (issuer.host_str(), issuer.scheme()) {
+                sources.push(format!("http://{host}:*"));
+            }
+        }
+    }
+    sources.sort();
+    sources.dedup();
+    sources
 }
 
 /// The signature algorithms accepted for ID tokens: the public-key ones the

@@ -539,7 +539,7 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
     let mut policy = PagePolicy::for_session(session);
     if matches!(session.step, Step::Started | Step::MethodSelected) {
         // The method and sign-in forms redirect to the provider.
-        policy.providers = app.upstream.form_sources();
+        policy.providers = app.upstream.form_sources().to_vec();
     }
     let cancel_action = format!("/s/{sid}/cancel");
     match session.step {

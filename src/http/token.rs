@@ -14,7 +14,7 @@ use super::api::ApiError;
 use super::{AppError, AppState};
 use crate::crypto;
 use crate::flow::TOKEN_TTL_SECS;
-use crate::oauth2::error::quoted;
+use crate::oauth2::error::repeated_description;
 use crate::oauth2::params::Params;
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::{Scope, Scopes};
@@ -60,10 +60,7 @@ async fn exchange(
     };
     let params = Params::parse(body);
     if let Some(name) = params.first_repeated() {
-        return Ok(invalid(&format!(
-            "parameter {} is given more than once",
-            quoted(name)
-        )));
+        return Ok(invalid(&repeated_description(name)));
     }
     // No parameter is repeated, so `get` cannot fail from here on.
     let get = |name: &str| params.get(name).ok().flatten();

@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::client::Client;
-use super::error::{quoted, ErrorCode, OAuthError};
+use super::error::{quoted, repeated_description, ErrorCode, OAuthError};
 use super::params::{parse_flag, Params, Repeated};
 use super::pkce::CodeChallenge;
 use super::scope::{ScopeError, Scopes};
@@ -252,10 +252,7 @@ fn evaluate_rest(
 }
 
 fn repeated(name: &str) -> OAuthError {
-    OAuthError::invalid_request(format!(
-        "parameter {} was given more than once",
-        quoted(name)
-    ))
+    OAuthError::invalid_request(repeated_description(name))
 }
 
 /// The callback to deliver to, and whether the request named it.

@@ -79,6 +79,12 @@ pub fn quoted(value: &str) -> String {
     }
 }
 
+/// The description of a parameter given more than once (RFC 6749 §3.1),
+/// on either endpoint.
+pub fn repeated_description(name: &str) -> String {
+    format!("parameter {} is given more than once", quoted(name))
+}
+
 /// `text` within the characters RFC 6749 §4.1.2.1 and §5.2 allow in
 /// `error_description` (printable ASCII but `"` and `\`).
 pub fn description_text(text: String) -> String {

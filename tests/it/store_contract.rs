@@ -179,23 +179,32 @@ async fn concurrent_advances_let_exactly_one_win() {
     store.insert_client(&client(&cid)).await.unwrap();
     let h = unique("sess");
     store.insert_link_session(&session(&cid, &h)).await.unwrap();
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let store = store.clone();
-        let h = h.clone();
-        tasks.push(tokio::spawn(async move {
+    let wins = race(8, move || {
+        let (store, h) = (store.clone(), h.clone());
+        async move {
             store
                 .advance_link_session(&advance(&h, Some(Step::Started), Step::MethodSelected, T0))
                 .await
                 .unwrap()
                 .is_some()
-        }));
-    }
+        }
+    })
+    .await;
+    assert_eq!(wins, 1);
+}
+
+/// Runs `n` of `attempt` at once; how many succeeded.
+async fn race<F, Fut>(n: usize, attempt: F) -> usize
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|_| tokio::spawn(attempt())).collect();
     let mut wins = 0;
     for t in tasks {
         wins += t.await.unwrap() as usize;
     }
-    assert_eq!(wins, 1);
+    wins
 }
 
 #[tokio::test]
@@ -426,20 +435,16 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
         .insert_upstream_auth(&row(&raced, T0 + 600))
         .await
         .unwrap();
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
+    let wins = race(8, move || {
         let (store, raced) = (store.clone(), raced.clone());
-        tasks.push(tokio::spawn(async move {
+        async move {
             store
                 .take_upstream_auth(&raced, "browser", T0 + 1)
                 .await
                 .unwrap()
                 .is_some()
-        }));
-    }
-    let mut wins = 0;
-    for t in tasks {
-        wins += t.await.unwrap() as usize;
-    }
+        }
+    })
+    .await;
     assert_eq!(wins, 1);
 }

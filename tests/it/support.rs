@@ -80,9 +80,15 @@ impl Default for ClientSpec {
     }
 }
 
+/// An app without configured authentication methods (only test mode's
+/// test BankID).
+pub fn no_methods() -> consent_link::upstream::Upstream {
+    consent_link::upstream::Upstream::new(Vec::new(), ISSUER).unwrap()
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
-        TestApp::with_upstream(consent_link::upstream::Upstream::none()).await
+        TestApp::with_upstream(no_methods()).await
     }
 
     /// An app whose authentication methods are `upstream`'s.

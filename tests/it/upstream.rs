@@ -494,6 +494,28 @@ fn defect(f: impl FnOnce(&mut Defects)) -> Defects {
     d
 }
 
+/// Starts Link with `state` and picks BankID, whose sign-in cannot start:
+/// the browser comes straight back to the session page. The session path
+/// and that page.
+async fn sign_in_that_cannot_start(app: &TestApp, client: &str, state: &str) -> (String, Page) {
+    let first = app
+        .start(
+            "/link",
+            &format!("client_id={client}&scope=info&state={state}"),
+        )
+        .await;
+    let sid = first.session_path();
+    let res = app
+        .post_form(
+            &format!("{sid}/method"),
+            &[("csrf", &first.csrf()), ("method", "bankid")],
+        )
+        .await;
+    assert_eq!(res.location(), Some(sid.as_str()), "{}", res.body);
+    let page = app.get(&sid).await;
+    (sid, page)
+}
+
 /// A flow whose ID token has `defects`: what the integrator gets.
 async fn with_defects(op: &Op, app: &TestApp, defects: Defects) -> HashMap<String, String> {
     let client = app.client().await;
@@ -597,7 +619,7 @@ async fn a_method_removed_while_the_end_user_signs_in_is_a_clear_page() {
     // A live (not test-mode) session that chose the configured BankID...
     let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
     // ...and a deploy without it before the end user comes back.
-    let after = app.redeployed(Upstream::none());
+    let after = app.redeployed(no_methods());
     let page = after.get(&leg.sid).await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.body.contains("no longer available"), "{}", page.body);
@@ -638,22 +660,8 @@ async fn a_provider_naming_a_plain_http_endpoint_is_not_used() {
     op.0.lock().unwrap().insecure_token_endpoint = true;
     let app = app_with(&op.issuer()).await;
     let client = app.client().await;
-    let first = app
-        .start(
-            "/link",
-            &format!("client_id={client}&scope=info&state=st-h"),
-        )
-        .await;
-    let sid = first.session_path();
     // The sign-in does not start: the client secret would travel in clear.
-    let res = app
-        .post_form(
-            &format!("{sid}/method"),
-            &[("csrf", &first.csrf()), ("method", "bankid")],
-        )
-        .await;
-    assert_eq!(res.location(), Some(sid.as_str()), "{}", res.body);
-    let page = app.get(&sid).await;
+    let (_, page) = sign_in_that_cannot_start(&app, &client, "st-h").await;
     assert!(page.body.contains("error=TEMPORARY_ERROR"), "{}", page.body);
     assert!(page.body.contains("state=st-h"), "{}", page.body);
 }
@@ -694,21 +702,7 @@ async fn an_unreachable_provider_is_a_clear_page_and_temporarily_unavailable() {
     drop(closed);
     let app = app_with(&issuer).await;
     let client = app.client().await;
-    let first = app
-        .start(
-            "/link",
-            &format!("client_id={client}&scope=info&state=st-2"),
-        )
-        .await;
-    let sid = first.session_path();
-    let res = app
-        .post_form(
-            &format!("{sid}/method"),
-            &[("csrf", &first.csrf()), ("method", "bankid")],
-        )
-        .await;
-    assert_eq!(res.location(), Some(sid.as_str()), "{}", res.body);
-    let page = app.get(&sid).await;
+    let (sid, page) = sign_in_that_cannot_start(&app, &client, "st-2").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains("not available right now"),
