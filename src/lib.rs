@@ -11,6 +11,7 @@ pub mod flow;
 pub mod http;
 pub mod i18n;
 pub mod methods;
+pub mod metrics;
 pub mod oauth2;
 pub mod store;
 pub mod test_persons;
@@ -48,6 +49,7 @@ pub async fn state(
     secret_key: Option<&str>,
     session_ttl_secs: i64,
     upstream: upstream::Upstream,
+    metrics: metrics::Metrics,
 ) -> Result<AppState, StoreError> {
     let key = server_key(store.as_ref(), secret_key).await?;
     Ok(AppState {
@@ -57,6 +59,7 @@ pub async fn state(
         session_ttl_secs,
         clock: Arc::new(SystemClock),
         upstream: Arc::new(upstream),
+        metrics: Arc::new(metrics),
     })
 }
 

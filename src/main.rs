@@ -65,6 +65,7 @@ async fn serve(
         args.secret_key.as_deref(),
         args.session_ttl,
         upstream,
+        consent_link::metrics::Metrics::new()?,
     )
     .await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;

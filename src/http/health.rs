@@ -1,12 +1,28 @@
-//! Liveness (the process answers) and readiness (the database answers).
+//! Liveness (the process answers), readiness (the database answers) and
+//! metrics.
 
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::{AppError, AppState};
 
 pub async fn healthz() -> &'static str {
     "ok"
+}
+
+/// The metrics in the Prometheus text format.
+pub async fn metrics(State(app): State<AppState>) -> Result<Response, AppError> {
+    let text = app
+        .metrics
+        .encode()
+        .map_err(|e| AppError::Internal(format!("metrics: {e}")))?;
+    Ok((
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
+        .into_response())
 }
 
 pub async fn readyz(State(app): State<AppState>) -> (StatusCode, &'static str) {

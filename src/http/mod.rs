@@ -12,6 +12,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::crypto::ServerKey;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::upstream::Upstream;
 
@@ -59,9 +60,49 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The configured authentication methods and their providers.
     pub upstream: Arc<Upstream>,
+    pub metrics: Arc<Metrics>,
 }
 
 const REQUEST_ID: &str = "x-request-id";
+
+/// The route template of a request, for logs and metrics; never its path:
+/// paths carry session IDs and queries carry codes and state.
+fn route_of(req: &Request) -> &str {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+        .unwrap_or("<unmatched>")
+}
+
+/// Counts and times every request by method, route template and status.
+async fn count_request(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // The method is the client's choice: only the standard ones get a
+    // series of their own.
+    let method: &'static str = match req.method().as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    };
+    let route = route_of(&req).to_owned();
+    let began = std::time::Instant::now();
+    let res = next.run(req).await;
+    app.metrics.request(
+        method,
+        &route,
+        res.status().as_u16(),
+        began.elapsed().as_secs_f64(),
+    );
+    res
+}
 
 pub fn router(state: AppState) -> Router {
     let x_request_id = axum::http::HeaderName::from_static(REQUEST_ID);
@@ -99,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(assets::file))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .fallback(error::not_found)
         // Every form and token request is small; a larger body is refused
         // (413) before it is read.
@@ -106,16 +148,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(error::render_internal_errors))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_request,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
-                    // The route template, never the path: paths carry
-                    // session IDs and queries carry codes and state.
-                    let route = req
-                        .extensions()
-                        .get::<MatchedPath>()
-                        .map(MatchedPath::as_str)
-                        .unwrap_or("<unmatched>");
+                    let route = route_of(req);
                     let request_id = req
                         .headers()
                         .get(REQUEST_ID)

@@ -381,6 +381,7 @@ async fn deliver_failure(
     if code == ErrorCode::AccessDenied {
         deliver(app, delivery, &outcome, name, locale, &policy)
     } else {
+        app.metrics.result(delivery.entry, &outcome);
         result_page(app, delivery, &outcome, name, locale, &policy)
     }
 }
@@ -671,6 +672,7 @@ pub fn deliver(
     locale: &str,
     policy: &PagePolicy,
 ) -> Result<Response, AppError> {
+    app.metrics.result(delivery.entry, outcome);
     if !delivery.iframe {
         let url = result::redirect_url(delivery, outcome, &app.issuer);
         return Ok(Redirect::to(url.as_str()).into_response());

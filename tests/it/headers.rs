@@ -1,6 +1,7 @@
 //! Security headers, health endpoints, request IDs, static files.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 
 use crate::support::*;
 
@@ -65,6 +66,54 @@ async fn health_and_readiness() {
     assert_eq!(live.status, StatusCode::OK);
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_results_by_route_never_by_id() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let user = app.link_user(&client, "info", "kari").await;
+    // Per cancels at the test BankID.
+    let first = app
+        .start(
+            "/oauth/authorize",
+            &format!("client_id={client}&scope=info&test=true&response_type=code"),
+        )
+        .await;
+    app.sign_in(&first, "per").await;
+    app.send(
+        Request::builder()
+            .method("BREW")
+            .uri("/nowhere/at/all")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = &res.body;
+    for line in [
+        "consent_link_http_requests_total{method=\"POST\",route=\"/s/{sid}/consent\",status=\"303\"} 1",
+        "consent_link_link_results_total{entry=\"link\",result=\"code\"} 1",
+        "consent_link_link_results_total{entry=\"oauth2\",result=\"access_denied\"} 1",
+        "consent_link_http_requests_total{method=\"other\",route=\"<unmatched>\",status=\"404\"} 1",
+    ] {
+        assert!(text.contains(line), "no {line} in\n{text}");
+    }
+    assert!(text.contains("consent_link_http_request_duration_seconds_bucket"));
+    // Labels name routes, never a session, user or client.
+    assert!(!text.contains(&user) && !text.contains(&client));
+    for route in text.split("route=\"").skip(1) {
+        let route = &route[..route.find('"').unwrap()];
+        assert!(
+            route == "<unmatched>" || route.split('/').all(|seg| seg.len() < 32),
+            "a path, not a template: {route}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -103,6 +103,7 @@ impl TestApp {
             session_ttl_secs: 1800,
             clock: clock.clone(),
             upstream: Arc::new(upstream),
+            metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
         };
         TestApp {
             router: consent_link::app(state),
@@ -122,6 +123,7 @@ impl TestApp {
             session_ttl_secs: 1800,
             clock: self.clock.clone(),
             upstream: Arc::new(upstream),
+            metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
         };
         TestApp {
             router: consent_link::app(state),
