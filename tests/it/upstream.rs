@@ -314,6 +314,11 @@ name = {{ en = "BankID", nb = "BankID på nett" }}
 }
 
 async fn app_with(issuer: &str) -> TestApp {
+    TestApp::with_upstream(upstream_for(issuer)).await
+}
+
+/// The methods of `methods_toml(issuer)`.
+fn upstream_for(issuer: &str) -> Upstream {
     let methods = consent_link::methods::parse(
         &methods_toml(issuer),
         std::path::Path::new("."),
@@ -321,7 +326,7 @@ async fn app_with(issuer: &str) -> TestApp {
         &consent_link::i18n::supported(),
     )
     .unwrap();
-    TestApp::with_upstream(Upstream::new(methods, ISSUER).unwrap()).await
+    Upstream::new(methods, ISSUER).unwrap()
 }
 
 /// One sign-in under way: where the provider was asked to, and the
@@ -609,6 +614,36 @@ async fn cancel_after_a_failed_sign_in_delivers_the_failure() {
     assert!(res.location().is_none(), "a page says what happened first");
     // Delivered once.
     assert_eq!(app.get(&leg.sid).await.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn every_step_may_land_on_another_instance() {
+    // Two instances behind a load balancer, one database (SPEC: no flow
+    // state in a process's memory), taking turns.
+    let op = Op::start().await;
+    let a = app_with(&op.issuer()).await;
+    let b = a.redeployed(upstream_for(&op.issuer()));
+    let client = a.client().await;
+    let leg = leave_for_provider(
+        &a,
+        "/link",
+        &format!("client_id={client}&scope=info&state=st-lb"),
+    )
+    .await;
+    let code = op.sign_in(&leg.request, NIN);
+    let back = come_back(&b, &leg, &format!("code={code}")).await;
+    assert_eq!(back.location(), Some(leg.sid.as_str()), "{}", back.body);
+    let consent = a.get(&leg.sid).await;
+    assert!(consent.body.contains("decision"), "{}", consent.body);
+    let done = b
+        .post_form(
+            &format!("{}/consent", leg.sid),
+            &[("csrf", &consent.csrf()), ("decision", "accept")],
+        )
+        .await;
+    let params = done.callback_params();
+    assert_eq!(params["state"], "st-lb");
+    assert_eq!(params["code"], link_as(&a, &op, &client, NIN).await["code"]);
 }
 
 #[tokio::test]
