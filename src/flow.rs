@@ -86,6 +86,9 @@ pub enum FlowError {
     OutOfOrder,
     /// The session already delivered its result.
     AlreadyCompleted,
+    /// The session got a new ID when the end user signed in; this one (the
+    /// ID it had before) reaches nothing any more.
+    Moved,
 }
 
 impl FlowError {
@@ -94,7 +97,7 @@ impl FlowError {
             FlowError::NotFound => 404,
             FlowError::Expired => 410,
             FlowError::BadCsrf => 403,
-            FlowError::OutOfOrder | FlowError::AlreadyCompleted => 409,
+            FlowError::OutOfOrder | FlowError::AlreadyCompleted | FlowError::Moved => 409,
         }
     }
 
@@ -105,6 +108,7 @@ impl FlowError {
             FlowError::BadCsrf => "error-csrf",
             FlowError::OutOfOrder => "error-out-of-order",
             FlowError::AlreadyCompleted => "error-already-completed",
+            FlowError::Moved => "error-session-moved",
         }
     }
 }

@@ -122,6 +122,9 @@ pub struct PopupPage {
     pub page: PageCtx,
     pub title: String,
     pub message: String,
+    /// After a sign-in: the session's new path, handed to the Link frame
+    /// that opened this window.
+    pub next: Option<String>,
 }
 
 #[derive(Template)]

@@ -29,8 +29,10 @@
 
 // Sign-in at a provider in iframe mode: providers refuse to be framed, so
 // the sign-in opens in a window of its own. Open it as a popup (a plain
-// target=_blank form does the same without script), and move on as soon
-// as the session has left this step, whichever window did it.
+// target=_blank form does the same without script). A successful sign-in
+// gives the session a new ID that only the sign-in window learns; it hands
+// the new path over by postMessage from Link's own origin. A failed one
+// leaves the session here, and polling notices.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-popup]");
@@ -45,11 +47,27 @@
   if (!wait) return;
   var url = wait.getAttribute("data-status");
   var step = wait.getAttribute("data-step");
+  var done = false;
+  window.addEventListener("message", function (event) {
+    if (event.origin !== window.location.origin || typeof event.data !== "string") return;
+    var msg;
+    try { msg = JSON.parse(event.data); } catch (e) { return; }
+    if (!msg || msg.type !== "cl-signed-in" || typeof msg.next !== "string") return;
+    if (!/^\/s\/[A-Za-z0-9_-]+$/.test(msg.next)) return;
+    done = true;
+    window.location.replace(msg.next);
+  });
   function poll() {
+    if (done) return;
     fetch(url, { cache: "no-store", credentials: "omit" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { return r.json().catch(function () { return null; }); })
       .then(function (body) {
-        if (body && body.step !== step) {
+        if (done) return;
+        if (body && body.moved) {
+          // Signed in, but the sign-in window could not hand over (it
+          // went on by itself): give its message a moment, then say so.
+          setTimeout(function () { if (!done) window.location.reload(); }, 3000);
+        } else if (body && body.step && body.step !== step) {
           window.location.reload();
         } else {
           setTimeout(poll, 1000);

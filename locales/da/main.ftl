@@ -122,3 +122,7 @@ demo-summary-invoices = Ubetalte e-fakturaer
 error-session-expired-title = Linket er udløbet
 error-already-completed-title = Allerede gennemført
 error-method-unavailable = Denne loginmetode er ikke længere tilgængelig. Start forfra hos den tjeneste, der sendte dig hertil.
+error-session-moved-title = Fortsætter i et andet vindue
+error-session-moved = Du loggede ind i et andet vindue, og sessionen fortsætter kun der. Af sikkerhedshensyn kan den ikke fortsættes fra denne side.
+popup-noscript = Uden JavaScript kan dette vindue ikke give login tilbage. Fortsæt her i stedet:
+popup-continue = Fortsæt her

@@ -122,3 +122,7 @@ demo-summary-invoices = Unpaid e-invoices
 error-session-expired-title = This link has expired
 error-already-completed-title = Already completed
 error-method-unavailable = This sign-in method is no longer available. Please start again from the service that sent you here.
+error-session-moved-title = Continued in another window
+error-session-moved = You signed in in another window, and this link session goes on only there. For your safety it cannot be continued from this page.
+popup-noscript = Without JavaScript this window cannot hand the sign-in back. Continue here instead:
+popup-continue = Continue here

@@ -122,3 +122,7 @@ demo-summary-invoices = Ubetalte eFakturaer
 error-session-expired-title = Lenken er utløpt
 error-already-completed-title = Allerede fullført
 error-method-unavailable = Denne innloggingsmetoden er ikke lenger tilgjengelig. Start på nytt fra tjenesten som sendte deg hit.
+error-session-moved-title = Fortsetter i et annet vindu
+error-session-moved = Du logget inn i et annet vindu, og økten fortsetter bare der. Av sikkerhetshensyn kan den ikke fortsettes fra denne siden.
+popup-noscript = Uten JavaScript kan ikke dette vinduet gi innloggingen tilbake. Fortsett her i stedet:
+popup-continue = Fortsett her

@@ -122,3 +122,7 @@ demo-summary-invoices = Obetalda e-fakturor
 error-session-expired-title = Länken har gått ut
 error-already-completed-title = Redan slutförd
 error-method-unavailable = Den här inloggningsmetoden är inte längre tillgänglig. Börja om från tjänsten som skickade dig hit.
+error-session-moved-title = Fortsätter i ett annat fönster
+error-session-moved = Du loggade in i ett annat fönster, och sessionen fortsätter bara där. Av säkerhetsskäl kan den inte fortsättas från den här sidan.
+popup-noscript = Utan JavaScript kan det här fönstret inte lämna tillbaka inloggningen. Fortsätt här i stället:
+popup-continue = Fortsätt här

@@ -21,7 +21,7 @@ use crate::i18n::{self, Tr};
 use crate::oauth2::authorize::{Delivery, Entry};
 use crate::oauth2::error::{ErrorCode, OAuthError};
 use crate::oauth2::result::{self, Outcome};
-use crate::store::{Advance, NewAuthorizationCode, NewConsent};
+use crate::store::{Advance, NewAuthorizationCode, NewConsent, Rekey};
 use crate::test_persons::{self, Behaviour, TEST_PERSONS};
 use crate::views::{
     ConsentPage, FrameMessages, MethodOption, MethodPage, PageCtx, PersonOption, ResultPage,
@@ -50,7 +50,7 @@ pub async fn show(
         return flow_error_page(&session, e);
     }
     if session.step == Step::Failed {
-        return deliver_failure(&app, &sid, &session).await;
+        return deliver_failure(&app, &session);
     }
     render_step(&app, &session, &sid)
 }
@@ -61,16 +61,18 @@ pub async fn step_status(
     State(app): State<AppState>,
     Path(sid): Path<String>,
 ) -> Result<Response, AppError> {
-    let row = app
-        .store
-        .get_link_session(&crypto::hash_token(&sid))
-        .await?;
-    let status = if row.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::NOT_FOUND
+    let id_hash = crypto::hash_token(&sid);
+    let row = app.store.get_link_session(&id_hash).await?;
+    let (status, body) = match row {
+        Some(r) => (StatusCode::OK, serde_json::json!({ "step": r.step })),
+        // Signed in: the session goes on under an ID only the browser
+        // that signed in knows. Say so, and nothing more.
+        None if app.store.get_moved_link_session(&id_hash).await?.is_some() => (
+            StatusCode::NOT_FOUND,
+            serde_json::json!({ "step": null, "moved": true }),
+        ),
+        None => (StatusCode::NOT_FOUND, serde_json::json!({ "step": null })),
     };
-    let body = serde_json::json!({ "step": row.map(|r| r.step) });
     Ok((
         status,
         [(axum::http::header::CACHE_CONTROL, "no-store")],
@@ -164,12 +166,50 @@ pub async fn authenticate_post(
         .await;
     }
     let subject_hash = app.key.subject_hash(person.national_id);
+    let next = NewSessionId::new(&app);
     let advance = Advance {
         subject_hash: Some(&subject_hash),
         test_person: Some(person.key),
+        rekey: Some(next.rekey()),
         ..c.advance(Some(Step::MethodSelected), Step::Authenticated)
     };
-    apply(&app, &sid, &form, advance).await
+    if app.store.advance_link_session(&advance).await?.is_none() {
+        return refused(&app, &sid, &form, advance.from).await;
+    }
+    Ok(Redirect::to(&next.path()).into_response())
+}
+
+/// The new ID a session gets when its end user signs in: only the browser
+/// that signed in learns it (in the answer to that step), so someone who
+/// sent that person the link, or saw it, cannot finish the flow in their
+/// own name. The ID it had before then reaches nothing.
+pub(super) struct NewSessionId {
+    sid: String,
+    id_hash: String,
+    csrf_hash: String,
+}
+
+impl NewSessionId {
+    pub(super) fn new(app: &AppState) -> NewSessionId {
+        let sid = crypto::random_token(&mut rand::thread_rng());
+        NewSessionId {
+            id_hash: crypto::hash_token(&sid),
+            csrf_hash: crypto::hash_token(&app.key.csrf_token(&sid)),
+            sid,
+        }
+    }
+
+    pub(super) fn rekey(&self) -> Rekey<'_> {
+        Rekey {
+            id_hash: &self.id_hash,
+            csrf_hash: &self.csrf_hash,
+        }
+    }
+
+    /// The session page under the new ID.
+    pub(super) fn path(&self) -> String {
+        format!("/s/{}", self.sid)
+    }
 }
 
 pub async fn consent_post(
@@ -216,7 +256,7 @@ pub async fn cancel_post(
     let session = &c.session;
     if session.step == Step::Failed {
         // The sign-in already failed: that is what the integrator hears.
-        return deliver_failure(&app, &sid, session).await;
+        return deliver_failure(&app, session);
     }
     let advance = c.advance(None, Step::Completed);
     finish(
@@ -343,38 +383,21 @@ impl Checked {
             subject_hash: None,
             test_person: None,
             error: None,
+            rekey: None,
         }
     }
 }
 
 /// Delivers the error that a failed sign-in left on the session: a
 /// cancellation straight away, anything else with a page that says what
-/// happened.
-async fn deliver_failure(
-    app: &AppState,
-    sid: &str,
-    session: &LinkSession,
-) -> Result<Response, AppError> {
+/// happened. A failed session is final, so this writes nothing: a `GET`
+/// never moves a session, and opening it again shows the same result.
+fn deliver_failure(app: &AppState, session: &LinkSession) -> Result<Response, AppError> {
     let code = session
         .error
         .as_deref()
         .and_then(ErrorCode::parse)
         .unwrap_or(ErrorCode::ServerError);
-    let csrf_hash = crypto::hash_token(&app.key.csrf_token(sid));
-    let advance = Advance {
-        id_hash: &session.id_hash,
-        csrf_hash: &csrf_hash,
-        from: Some(Step::Failed),
-        to: Step::Completed,
-        now: app.clock.now(),
-        method: None,
-        subject_hash: None,
-        test_person: None,
-        error: None,
-    };
-    if app.store.advance_link_session(&advance).await?.is_none() {
-        return flow_error_page(session, FlowError::AlreadyCompleted);
-    }
     let outcome = Outcome::Error(sign_in_error(code));
     let policy = PagePolicy::for_session(session);
     let (delivery, name, locale) = (&session.delivery, &session.client_name, &session.locale);
@@ -455,8 +478,13 @@ async fn load(
     sid: &str,
     headers: &HeaderMap,
 ) -> Result<Result<LinkSession, Response>, AppError> {
-    match app.store.get_link_session(&crypto::hash_token(sid)).await? {
+    let id_hash = crypto::hash_token(sid);
+    match app.store.get_link_session(&id_hash).await? {
         Some(row) => Ok(Ok(row.to_session()?)),
+        None if let Some(moved) = app.store.get_moved_link_session(&id_hash).await? => {
+            let session = moved.to_session()?;
+            Ok(Err(flow_error_page(&session, FlowError::Moved)?))
+        }
         None => {
             let locale = i18n::negotiate(
                 None,

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::error::error_page;
 use super::pages::{render, PagePolicy};
+use super::steps::NewSessionId;
 use super::{AppError, AppState};
 use crate::crypto;
 use crate::flow::{self, FlowError, LinkSession, Step};
@@ -213,7 +214,8 @@ pub async fn callback(
 }
 
 /// Records the signed-in person (only a keyed hash of the national
-/// identity number) and moves on to consent.
+/// identity number) and moves on to consent, under a new session ID that
+/// only this browser learns (see [`NewSessionId`]).
 async fn signed_in(
     app: &AppState,
     sid: &str,
@@ -223,14 +225,16 @@ async fn signed_in(
 ) -> Result<Response, AppError> {
     let subject_hash = app.key.subject_hash(national_id);
     let csrf_hash = crypto::hash_token(&app.key.csrf_token(sid));
+    let next = NewSessionId::new(app);
     let advance = Advance {
         subject_hash: Some(&subject_hash),
+        rekey: Some(next.rekey()),
         ..from_method_selected(session, &csrf_hash, Step::Authenticated, now)
     };
     if app.store.advance_link_session(&advance).await?.is_none() {
         return session_page(session, FlowError::OutOfOrder);
     }
-    after(sid, session, "popup-done")
+    after(&next.path(), session, "popup-done", true)
 }
 
 /// Records that sign-in ended with `code`; the session page delivers it.
@@ -254,7 +258,7 @@ async fn fail(
     } else {
         "popup-failed"
     };
-    after(sid, session, key)
+    after(&format!("/s/{sid}"), session, key, false)
 }
 
 fn from_method_selected<'a>(
@@ -273,18 +277,27 @@ fn from_method_selected<'a>(
         subject_hash: None,
         test_person: None,
         error: None,
+        rekey: None,
     }
 }
 
 /// Back from the provider: in a window of its own, the session page; in
-/// the window opened beside the iframe, a page that says where to go on
-/// (the iframe notices by itself).
-fn after(sid: &str, session: &LinkSession, message_key: &str) -> Result<Response, AppError> {
+/// the window opened beside the iframe, a page that says where to go on.
+/// After a sign-in (`hand_over`) that page hands the session's new path to
+/// the Link frame that opened it (by `postMessage` to our own origin), or
+/// goes there itself when nothing opened it; after a failure the frame
+/// notices by itself.
+fn after(
+    next: &str,
+    session: &LinkSession,
+    message_key: &str,
+    hand_over: bool,
+) -> Result<Response, AppError> {
     if !session.delivery.iframe {
-        return Ok(Redirect::to(&format!("/s/{sid}")).into_response());
+        return Ok(Redirect::to(next).into_response());
     }
     let tr = Tr::new(&session.locale);
-    let title = if message_key == "popup-done" {
+    let title = if hand_over {
         tr.t("popup-done-title")
     } else {
         tr.t("result-error-title")
@@ -292,6 +305,7 @@ fn after(sid: &str, session: &LinkSession, message_key: &str) -> Result<Response
     let view = PopupPage {
         title,
         message: tr.t1(message_key, "client", &session.client_name),
+        next: hand_over.then(|| next.to_owned()),
         page: PageCtx::plain(tr),
     };
     render(StatusCode::OK, &view, &PagePolicy::default())

@@ -56,6 +56,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn insert_link_session(&self, session: &LinkSessionRow) -> Result<(), StoreError>;
     async fn get_link_session(&self, id_hash: &str) -> Result<Option<LinkSessionRow>, StoreError>;
+    /// The session that was known by the ID hashing to `prior_hash` before
+    /// its sign-in gave it a new one.
+    async fn get_moved_link_session(
+        &self,
+        prior_hash: &str,
+    ) -> Result<Option<LinkSessionRow>, StoreError>;
     /// Moves a session one step forward if, atomically, it is at the
     /// expected step, the CSRF token matches and it has not expired.
     /// `None` when any of those did not hold.

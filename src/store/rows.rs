@@ -158,6 +158,16 @@ pub struct Advance<'a> {
     pub subject_hash: Option<&'a str>,
     pub test_person: Option<&'a str>,
     pub error: Option<&'a str>,
+    /// A new ID for the session (at sign-in): its old ID then reaches
+    /// nothing.
+    pub rekey: Option<Rekey<'a>>,
+}
+
+/// The hashes of a session's new ID and of its CSRF token.
+#[derive(Clone, Copy, Debug)]
+pub struct Rekey<'a> {
+    pub id_hash: &'a str,
+    pub csrf_hash: &'a str,
 }
 
 /// A consent to record. `user_data_id` is used only if this person has no

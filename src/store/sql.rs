@@ -149,6 +149,16 @@ macro_rules! impl_sql_store {
                     .await?)
             }
 
+            async fn get_moved_link_session(
+                &self,
+                prior_hash: &str,
+            ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM link_sessions WHERE prior_hash = $1")
+                    .bind(prior_hash)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
             async fn advance_link_session(
                 &self,
                 a: &$crate::store::Advance<'_>,
@@ -163,6 +173,8 @@ macro_rules! impl_sql_store {
                     .bind(a.subject_hash)
                     .bind(a.test_person)
                     .bind(a.error)
+                    .bind(a.rekey.map(|r| r.id_hash))
+                    .bind(a.rekey.map(|r| r.csrf_hash))
                     .fetch_optional(&self.pool)
                     .await?)
             }
@@ -373,6 +385,8 @@ macro_rules! impl_sql_store {
                     .bind(a.subject_hash)
                     .bind(a.test_person)
                     .bind(a.error)
+                    .bind(a.rekey.map(|r| r.id_hash))
+                    .bind(a.rekey.map(|r| r.csrf_hash))
                     .fetch_optional(&mut *tx)
                     .await?;
                 if advanced.is_none() {
@@ -421,10 +435,15 @@ macro_rules! impl_sql_store {
 }
 
 /// The guarded step forward, shared by `advance_link_session` and
-/// `complete_with_consent`. `$3` NULL means "from any open step" (not
+/// `complete_with_consent`. `$10`/`$11`, when given, are the session's new
+/// ID and CSRF hashes (a rekey at sign-in); the old ID's hash is kept in
+/// `prior_hash` (every right-hand side reads the row as it was). `$3` NULL means "from any open step" (not
 /// `failed`: a failed sign-in is delivered as what it was). The
 /// `CAST`s give PostgreSQL the parameter types SQLite does not need.
 pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
+     prior_hash = CASE WHEN CAST($10 AS TEXT) IS NULL THEN prior_hash ELSE id_hash END, \
+     id_hash = COALESCE(CAST($10 AS TEXT), id_hash), \
+     csrf_hash = COALESCE(CAST($11 AS TEXT), csrf_hash), \
      method = COALESCE(CAST($6 AS TEXT), method), \
      subject_hash = COALESCE(CAST($7 AS TEXT), subject_hash), \
      test_person = COALESCE(CAST($8 AS TEXT), test_person), \

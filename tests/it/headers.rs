@@ -80,7 +80,7 @@ async fn metrics_count_requests_and_results_by_route_never_by_id() {
             &format!("client_id={client}&scope=info&test=true&response_type=code"),
         )
         .await;
-    app.sign_in(&first, "per").await;
+    app.authenticate(&first, "per").await;
     app.send(
         Request::builder()
             .method("BREW")

@@ -7,6 +7,7 @@ mod support;
 mod api;
 mod authorize;
 mod cli;
+mod fixation;
 mod flow;
 mod headers;
 mod logs;

@@ -62,6 +62,7 @@ fn advance<'a>(id_hash: &'a str, from: Option<Step>, to: Step, now: i64) -> Adva
         subject_hash: None,
         test_person: None,
         error: None,
+        rekey: None,
     }
 }
 

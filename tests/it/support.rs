@@ -285,6 +285,14 @@ impl TestApp {
     /// Walks a started flow through method selection and the test BankID
     /// as `person`, returning the session path and its CSRF token.
     pub async fn sign_in(&self, first: &Page, person: &str) -> (String, String) {
+        let res = self.authenticate(first, person).await;
+        // Signed in: the session goes on under a new ID (issue 11).
+        self.follow_session(&res).await
+    }
+
+    /// Method selection and the test BankID as `person`: the answer to
+    /// the sign-in.
+    pub async fn authenticate(&self, first: &Page, person: &str) -> Page {
         let sid = first.session_path();
         let csrf = first.csrf();
         let res = self
@@ -301,7 +309,20 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-        (sid, csrf)
+        res
+    }
+
+    /// Follows a redirect to the session page under its (new) ID and
+    /// returns that path and its CSRF token.
+    pub async fn follow_session(&self, res: &Page) -> (String, String) {
+        let next = res
+            .location()
+            .expect("a redirect to the session")
+            .to_owned();
+        assert!(next.starts_with("/s/"), "not a session page: {next}");
+        let page = self.get(&next).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        (next, page.csrf())
     }
 
     /// A whole flow that consents; returns the callback's query parameters.

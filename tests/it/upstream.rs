@@ -393,12 +393,14 @@ async fn link_as(app: &TestApp, op: &Op, client: &str, nin: &str) -> HashMap<Str
     // With RFC 9207's `iss`, naming the right provider.
     let back = come_back(app, &leg, &format!("code={code}&iss={}", enc(&op.issuer()))).await;
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
-    assert_eq!(back.location(), Some(leg.sid.as_str()));
-    let consent = app.get(&leg.sid).await;
+    // Signed in: the session goes on under a new ID (issue 11).
+    let next = back.location().unwrap().to_owned();
+    assert!(next.starts_with("/s/") && next != leg.sid, "{next}");
+    let consent = app.get(&next).await;
     assert!(consent.body.contains("decision"), "{}", consent.body);
     let done = app
         .post_form(
-            &format!("{}/consent", leg.sid),
+            &format!("{next}/consent"),
             &[("csrf", &consent.csrf()), ("decision", "accept")],
         )
         .await;
@@ -612,8 +614,19 @@ async fn cancel_after_a_failed_sign_in_delivers_the_failure() {
     assert!(body.contains("error=server_error"), "{body}");
     assert!(!body.contains("access_denied"), "{body}");
     assert!(res.location().is_none(), "a page says what happened first");
-    // Delivered once.
-    assert_eq!(app.get(&leg.sid).await.status, StatusCode::CONFLICT);
+    // A failed session is final: opening it again shows the same failure
+    // and changes nothing (a GET never moves a session).
+    let again = html_unescape(&app.get(&leg.sid).await.body);
+    assert!(again.contains("error=server_error"), "{again}");
+    let row = app
+        .store
+        .get_link_session(&consent_link::crypto::hash_token(
+            leg.sid.trim_start_matches("/s/"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.step, "failed");
 }
 
 #[tokio::test]
@@ -632,12 +645,13 @@ async fn every_step_may_land_on_another_instance() {
     .await;
     let code = op.sign_in(&leg.request, NIN);
     let back = come_back(&b, &leg, &format!("code={code}")).await;
-    assert_eq!(back.location(), Some(leg.sid.as_str()), "{}", back.body);
-    let consent = a.get(&leg.sid).await;
+    let next = back.location().unwrap().to_owned();
+    assert!(next.starts_with("/s/") && next != leg.sid, "{}", back.body);
+    let consent = a.get(&next).await;
     assert!(consent.body.contains("decision"), "{}", consent.body);
     let done = b
         .post_form(
-            &format!("{}/consent", leg.sid),
+            &format!("{next}/consent"),
             &[("csrf", &consent.csrf()), ("decision", "accept")],
         )
         .await;
@@ -746,8 +760,13 @@ async fn an_unreachable_provider_is_a_clear_page_and_temporarily_unavailable() {
     );
     assert!(page.body.contains("error=TEMPORARY_ERROR"), "{}", page.body);
     assert!(page.body.contains("state=st-2"), "{}", page.body);
-    // Delivered once: the session is completed.
-    assert_eq!(app.get(&sid).await.status, StatusCode::CONFLICT);
+    // A failed session is final: opening it again shows the same failure.
+    let again = app.get(&sid).await;
+    assert!(
+        again.body.contains("error=TEMPORARY_ERROR"),
+        "{}",
+        again.body
+    );
 
     // In iframe mode the same error reaches the embedding page.
     let first = app
@@ -810,8 +829,9 @@ async fn a_replayed_or_foreign_state_is_refused() {
             StatusCode::BAD_REQUEST
         );
     }
-    // The session went on once, to consent.
-    assert!(app.get(&leg.sid).await.body.contains("decision"));
+    // The session went on once, to consent, under its new ID.
+    let next = back.location().unwrap();
+    assert!(app.get(next).await.body.contains("decision"));
 }
 
 #[tokio::test]
@@ -889,12 +909,19 @@ async fn iframe_mode_signs_in_in_another_window_and_the_frame_goes_on() {
         .unwrap()
         .contains("frame-ancestors 'none'"));
 
-    // The frame notices and shows consent.
+    // The sign-in window hands the session's new path to the frame (by
+    // postMessage to Link's own origin, in popup.js); the old path now
+    // only says that the session moved.
+    let next = attr(&back.body, "data-next=\"");
+    assert!(next.starts_with("/s/") && next != sid, "{next}");
+    let old = app.get(&format!("{sid}/status")).await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
+    assert_eq!(old.json()["moved"], true);
     assert_eq!(
-        app.get(&format!("{sid}/status")).await.json()["step"],
+        app.get(&format!("{next}/status")).await.json()["step"],
         "authenticated"
     );
-    let consent = app.get(&sid).await;
+    let consent = app.get(&next).await;
     let (_, messages) = consent.frame_messages();
     let statuses: Vec<_> = messages.iter().map(|m| m["status"].clone()).collect();
     assert_eq!(statuses, ["authenticated", "consent_shown"]);
@@ -976,4 +1003,93 @@ fn serve_stops_at_a_config_error_naming_the_field() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("issuer"), "{stderr}");
     assert!(stderr.contains("methods.toml"), "{stderr}");
+}
+
+/// The value of the attribute whose text starts after `marker`.
+fn attr(body: &str, marker: &str) -> String {
+    let start = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {body}"))
+        + marker.len();
+    html_unescape(&body[start..start + body[start..].find('"').unwrap()])
+}
+
+/// Consent fixation through a real provider (issue 11): the attacker starts
+/// a flow, sends the victim the link; the victim signs in at the provider
+/// in its own browser. The attacker (another client, no cookies) then
+/// tries everything with the old link and gets nothing; the victim's flow
+/// completes.
+#[tokio::test]
+async fn fixation_a_stranger_cannot_finish_a_sign_in_at_a_provider_issue_11() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    for entry in ["/link", "/oauth/authorize"] {
+        for iframe in [false, true] {
+            let mut query = format!("client_id={client}&scope=info&state=attackers-state");
+            if entry != "/link" {
+                query.push_str("&response_type=code");
+            }
+            if iframe {
+                query.push_str("&iframe=true");
+            }
+            let attackers = app.start(entry, &query).await;
+            let (sid, csrf) = (attackers.session_path(), attackers.csrf());
+            // The victim opens the link and goes to the provider.
+            let victims = app.get(&sid).await;
+            let res = app
+                .post_form(
+                    &format!("{sid}/method"),
+                    &[("csrf", &victims.csrf()), ("method", "bankid")],
+                )
+                .await;
+            let res = if iframe {
+                // The frame stays; the sign-in window posts on.
+                assert_eq!(res.location(), Some(sid.as_str()));
+                app.post_form(&format!("{sid}/upstream"), &[("csrf", &victims.csrf())])
+                    .await
+            } else {
+                res
+            };
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+            let leg = Leg {
+                sid: sid.clone(),
+                csrf: victims.csrf(),
+                request: url::Url::parse(res.location().unwrap()).unwrap(),
+                cookie: res
+                    .header("set-cookie")
+                    .unwrap()
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            };
+            let code = op.sign_in(&leg.request, NIN);
+            let back = come_back(&app, &leg, &format!("code={code}")).await;
+            let next = if iframe {
+                assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+                attr(&back.body, "data-next=\"")
+            } else {
+                assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+                back.location().unwrap().to_owned()
+            };
+            assert_ne!(next, sid);
+            crate::fixation::attacker_gets_nothing(&app, &sid, &csrf).await;
+            // The victim's own flow completes.
+            let consent = app.get(&next).await;
+            let done = app
+                .post_form(
+                    &format!("{next}/consent"),
+                    &[("csrf", &consent.csrf()), ("decision", "accept")],
+                )
+                .await;
+            if iframe {
+                let (_, messages) = done.frame_messages();
+                assert!(messages.iter().any(|m| m["type"] == "code"), "{messages:?}");
+            } else {
+                assert!(done.callback_params().contains_key("code"));
+            }
+            crate::fixation::attacker_gets_nothing(&app, &sid, &csrf).await;
+        }
+    }
 }
