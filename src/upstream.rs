@@ -1,13 +1,19 @@
 //! consent-link as an OpenID Connect relying party of the configured
 //! providers (BankID directly or through a broker), with the `openidconnect`
 //! crate: authorization code flow with PKCE, `state` and `nonce`; the ID
-//! token checked for signature (the provider's JWKS), `iss`, `aud`, `exp`,
-//! `nonce` and, where the method asks for a level, `acr`.
+//! token checked for signature (the provider's JWKS), `iss`, `aud`, `azp`,
+//! `exp`, `iat`, `nonce`, `auth_time` and, where the method asks for a
+//! level, `acr`.
 //!
 //! Provider metadata and keys are cached per process (they are not flow
-//! state) for [`METADATA_TTL_SECS`]; a token signed by a key ID the cache
-//! does not know makes one fresh JWKS fetch before it is refused, so a
-//! provider's key rotation needs no restart.
+//! state) for [`METADATA_TTL_SECS`]; a token whose signature the cached
+//! keys do not verify (an unknown key ID, or a key changed under the same
+//! ID) makes one fresh JWKS fetch before it is refused, at most once per
+//! [`KEYS_REFETCH_INTERVAL_SECS`] per provider, so a provider's key
+//! rotation needs no restart and bad tokens cannot make us hammer it.
+
+mod checks;
+mod discovery;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -16,17 +22,22 @@ use std::time::Duration;
 
 use openidconnect::core::{
     CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreGenderClaim,
-    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
-    CsrfToken, IdToken, IssuerUrl, JsonWebKeySet, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    CsrfToken, IdToken, IdTokenClaims, JsonWebKeySet, Nonce, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::methods::{Method, Provider};
+use checks::{
+    check_authorized_party, check_issued_at, check_name, keys_may_be_stale, response_issuer,
+    signing_algs,
+};
+use discovery::Metadata;
 
 /// How long a provider's metadata and keys are trusted before they are
 /// fetched again.
@@ -37,6 +48,12 @@ pub const SIGN_IN_TTL_SECS: i64 = 10 * 60;
 /// How far a provider's clock may be behind ours when it says when the
 /// end user signed in.
 const AUTH_TIME_SKEW_SECS: i64 = 2 * 60;
+/// How far ahead of our clock a provider's clock may be when it says
+/// when it issued an ID token.
+pub const IAT_SKEW_SECS: i64 = 2 * 60;
+/// A provider's keys are fetched again, after a token the cached keys do
+/// not verify, at most this often.
+pub const KEYS_REFETCH_INTERVAL_SECS: i64 = 60;
 /// How long one call to a provider may take.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -76,9 +93,14 @@ type ProviderIdToken = IdToken<
     CoreJwsSigningAlgorithm,
 >;
 
+type Claims = IdTokenClaims<OtherClaims, CoreGenderClaim>;
+
 struct Cached {
-    metadata: Arc<CoreProviderMetadata>,
+    metadata: Arc<Metadata>,
     fetched_at: i64,
+    /// When the keys were last fetched again after a token they did not
+    /// verify; outlives a fresh discovery.
+    keys_refetched_at: Option<i64>,
 }
 
 /// The configured methods and what is known of their providers.
@@ -202,17 +224,17 @@ impl Upstream {
             .map_err(|_| rejected("id_token", "the ID token could not be parsed"))?;
         let nonce = Nonce::new(secrets.nonce.clone());
         let metadata = match self.verify(&token, method, &metadata, &nonce, began, now) {
-            Err(ClaimsVerificationError::SignatureVerification(
-                SignatureVerificationError::NoMatchingKey,
-            )) => {
-                tracing::info!(provider = %provider.id, "unknown signing key: fetching the provider's keys again");
-                self.refresh_keys(provider, &metadata, now).await?
+            Err(e) if keys_may_be_stale(&e) && self.claim_key_refetch(&provider.id, now) => {
+                tracing::info!(provider = %provider.id, error = %e, "the cached keys do not verify the ID token: fetching the provider's keys again");
+                self.refresh_keys(provider, &metadata).await?
             }
             _ => metadata,
         };
         let claims = self
             .verify(&token, method, &metadata, &nonce, began, now)
             .map_err(|e| rejected(check_name(&e), e.to_string()))?;
+        check_issued_at(claims, now)?;
+        check_authorized_party(claims, &provider.client_id)?;
         let identity = if method.identity_claim == "sub" {
             Some(claims.subject().as_str().to_owned())
         } else {
@@ -239,14 +261,11 @@ impl Upstream {
         &self,
         token: &'t ProviderIdToken,
         method: &Method,
-        metadata: &CoreProviderMetadata,
+        metadata: &Metadata,
         nonce: &Nonce,
         began: i64,
         now: i64,
-    ) -> Result<
-        &'t openidconnect::IdTokenClaims<OtherClaims, CoreGenderClaim>,
-        ClaimsVerificationError,
-    > {
+    ) -> Result<&'t Claims, ClaimsVerificationError> {
         let client = self.client(&method.provider, metadata);
         let wanted: Vec<String> = method
             .acr_values
@@ -280,7 +299,7 @@ impl Upstream {
     fn client(
         &self,
         provider: &Provider,
-        metadata: &CoreProviderMetadata,
+        metadata: &Metadata,
     ) -> openidconnect::core::CoreClient<
         openidconnect::EndpointSet,
         openidconnect::EndpointNotSet,
@@ -297,79 +316,94 @@ impl Upstream {
         .set_redirect_uri(self.redirect_uri.clone())
     }
 
+    /// Checks the callback's RFC 9207 `iss` for `method`'s provider:
+    /// where given, it must name the provider; where the provider's
+    /// metadata says it always sends it, it must be given.
+    pub async fn check_response_issuer(
+        &self,
+        method: &Method,
+        iss: Option<&str>,
+        now: i64,
+    ) -> Result<(), UpstreamError> {
+        let promised = match iss {
+            Some(_) => false,
+            None => self
+                .metadata(&method.provider, now)
+                .await?
+                .additional_metadata()
+                .authorization_response_iss_parameter_supported
+                .unwrap_or(false),
+        };
+        response_issuer(&method.provider.issuer, iss, promised)
+    }
+
     /// The provider's metadata and keys, from the cache while fresh.
     async fn metadata(
         &self,
         provider: &Provider,
         now: i64,
-    ) -> Result<Arc<CoreProviderMetadata>, UpstreamError> {
+    ) -> Result<Arc<Metadata>, UpstreamError> {
         if let Some(c) = self.cached(&provider.id) {
             if now - c.1 < METADATA_TTL_SECS {
                 return Ok(c.0);
             }
         }
-        let issuer = IssuerUrl::new(provider.issuer.clone())
-            .map_err(|e| UpstreamError::Unavailable(format!("issuer: {e}")))?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
-            .await
-            .map_err(|e| UpstreamError::Unavailable(format!("discovery: {}", describe(&e))))?;
-        // The client secret goes to the token endpoint and the keys come
-        // from jwks_uri: never over plain http off this machine.
-        let endpoints = [
-            (
-                "authorization_endpoint",
-                Some(metadata.authorization_endpoint().url()),
-            ),
-            ("token_endpoint", metadata.token_endpoint().map(|u| u.url())),
-            ("jwks_uri", Some(metadata.jwks_uri().url())),
-        ];
-        for (name, url) in endpoints {
-            if let Some(url) = url.filter(|u| !crate::methods::secure_or_loopback(u)) {
-                return Err(UpstreamError::Unavailable(format!(
-                    "discovery: {name} {url} is not https"
-                )));
-            }
-        }
-        Ok(self.remember(&provider.id, metadata, now))
+        let metadata = discovery::discover(&self.http, &provider.issuer).await?;
+        let metadata = Arc::new(metadata);
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        let keys_refetched_at = cache.get(&provider.id).and_then(|c| c.keys_refetched_at);
+        cache.insert(
+            provider.id.clone(),
+            Cached {
+                metadata: metadata.clone(),
+                fetched_at: now,
+                keys_refetched_at,
+            },
+        );
+        Ok(metadata)
     }
 
-    /// Fetches the provider's keys again (after a token named a key ID we
-    /// did not know).
+    /// Whether the provider's keys may be fetched again now; if so, the
+    /// next [`KEYS_REFETCH_INTERVAL_SECS`] are taken (decided under the
+    /// lock, so concurrent sign-ins fetch once).
+    fn claim_key_refetch(&self, provider_id: &str, now: i64) -> bool {
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        let Some(c) = cache.get_mut(provider_id) else {
+            return false;
+        };
+        if c.keys_refetched_at
+            .is_some_and(|t| now - t < KEYS_REFETCH_INTERVAL_SECS)
+        {
+            tracing::warn!(provider = %provider_id, "the cached keys do not verify the ID token; fetched again less than a minute ago");
+            return false;
+        }
+        c.keys_refetched_at = Some(now);
+        true
+    }
+
+    /// Fetches the provider's keys again (after a token the cached keys
+    /// did not verify); the metadata keeps its age.
     async fn refresh_keys(
         &self,
         provider: &Provider,
-        metadata: &CoreProviderMetadata,
-        now: i64,
-    ) -> Result<Arc<CoreProviderMetadata>, UpstreamError> {
+        metadata: &Metadata,
+    ) -> Result<Arc<Metadata>, UpstreamError> {
         let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
             .await
             .map_err(|e| UpstreamError::Unavailable(format!("keys: {}", describe(&e))))?;
-        Ok(self.remember(&provider.id, metadata.clone().set_jwks(jwks), now))
+        let metadata = Arc::new(metadata.clone().set_jwks(jwks));
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache.get_mut(&provider.id) {
+            c.metadata = metadata.clone();
+        }
+        Ok(metadata)
     }
 
-    fn cached(&self, provider_id: &str) -> Option<(Arc<CoreProviderMetadata>, i64)> {
+    fn cached(&self, provider_id: &str) -> Option<(Arc<Metadata>, i64)> {
         let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
         cache
             .get(provider_id)
             .map(|c| (c.metadata.clone(), c.fetched_at))
-    }
-
-    fn remember(
-        &self,
-        provider_id: &str,
-        metadata: CoreProviderMetadata,
-        now: i64,
-    ) -> Arc<CoreProviderMetadata> {
-        let metadata = Arc::new(metadata);
-        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-        cache.insert(
-            provider_id.to_owned(),
-            Cached {
-                metadata: metadata.clone(),
-                fetched_at: now,
-            },
-        );
-        metadata
     }
 }
 
@@ -395,58 +429,10 @@ fn form_sources(methods: &[Method]) -> Vec<String> {
     sources
 }
 
-/// The signature algorithms accepted for ID tokens: the public-key ones the
-/// provider names (RS256 when it names none). Never `none`, and never an
-/// HMAC keyed with our client secret: a token must be the provider's own
-/// signature, checkable by its published keys.
-fn signing_algs(metadata: &CoreProviderMetadata) -> Vec<CoreJwsSigningAlgorithm> {
-    use CoreJwsSigningAlgorithm as A;
-    let algs: Vec<CoreJwsSigningAlgorithm> = metadata
-        .id_token_signing_alg_values_supported()
-        .iter()
-        .filter(|a| {
-            matches!(
-                a,
-                A::RsaSsaPkcs1V15Sha256
-                    | A::RsaSsaPkcs1V15Sha384
-                    | A::RsaSsaPkcs1V15Sha512
-                    | A::RsaSsaPssSha256
-                    | A::RsaSsaPssSha384
-                    | A::RsaSsaPssSha512
-                    | A::EcdsaP256Sha256
-                    | A::EcdsaP384Sha384
-                    | A::EcdsaP521Sha512
-                    | A::EdDsa
-            )
-        })
-        .cloned()
-        .collect();
-    if algs.is_empty() {
-        vec![A::RsaSsaPkcs1V15Sha256]
-    } else {
-        algs
-    }
-}
-
 fn rejected(check: &'static str, detail: impl Into<String>) -> UpstreamError {
     UpstreamError::Rejected {
         check,
         detail: detail.into(),
-    }
-}
-
-/// The name of the ID-token check that failed, for the log line.
-fn check_name(e: &ClaimsVerificationError) -> &'static str {
-    match e {
-        ClaimsVerificationError::Expired(_) => "exp",
-        ClaimsVerificationError::InvalidAudience(_) => "aud",
-        ClaimsVerificationError::InvalidIssuer(_) => "iss",
-        ClaimsVerificationError::InvalidNonce(_) => "nonce",
-        ClaimsVerificationError::InvalidAuthContext(_) => "acr",
-        ClaimsVerificationError::InvalidAuthTime(_) => "auth_time",
-        ClaimsVerificationError::InvalidSubject(_) => "sub",
-        ClaimsVerificationError::SignatureVerification(_) => "signature",
-        _ => "claims",
     }
 }
 

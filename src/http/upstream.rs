@@ -96,7 +96,8 @@ pub struct CallbackQuery {
     state: Option<String>,
     code: Option<String>,
     error: Option<String>,
-    /// RFC 9207: the provider that answered, checked where given.
+    /// RFC 9207: the provider that answered, checked where given, and
+    /// required where the provider's metadata promises it.
     iss: Option<String>,
 }
 
@@ -158,11 +159,23 @@ pub async fn callback(
         return session_page(&session, FlowError::OutOfOrder);
     }
     let method = app.upstream.method(&row.method);
-    if let (Some(m), Some(iss)) = (method, &q.iss) {
-        if *iss != m.provider.issuer {
-            // A mix-up: another provider's answer (RFC 9207).
-            tracing::error!(method = %m.id, check = "iss", "the callback names another issuer");
-            return fail(&app, &sid, &session, ErrorCode::ServerError, now).await;
+    if let Some(m) = method {
+        // A mix-up: another provider's answer, or none where the provider
+        // always names itself (RFC 9207).
+        match app
+            .upstream
+            .check_response_issuer(m, q.iss.as_deref(), now)
+            .await
+        {
+            Ok(()) => {}
+            Err(UpstreamError::Rejected { check, detail }) => {
+                tracing::error!(method = %m.id, check, detail, "the callback is not the provider's answer");
+                return fail(&app, &sid, &session, ErrorCode::ServerError, now).await;
+            }
+            Err(e @ UpstreamError::Unavailable(_)) => {
+                tracing::warn!(method = %m.id, error = %e, "sign-in failed at the provider");
+                return fail(&app, &sid, &session, ErrorCode::TemporarilyUnavailable, now).await;
+            }
         }
     }
     let outcome = match (method, &q.code, &q.error) {

@@ -27,6 +27,9 @@ use sha2::{Digest, Sha256};
 use crate::logs::capture;
 use crate::support::*;
 
+/// Issue 11: the relying party's hardening.
+mod hardening;
+
 const OP_CLIENT: &str = "consent-link";
 const OP_SECRET: &str = "op-secret";
 const ACR: &str = "urn:grn:authn:no:bankid:high";
@@ -48,7 +51,13 @@ impl AdditionalClaims for Pid {}
 struct Defects {
     issuer: Option<String>,
     audience: Option<String>,
+    /// A second audience besides consent-link.
+    extra_audience: Option<String>,
+    /// Issued to another party (`azp`).
+    azp: Option<String>,
     expired: bool,
+    /// `iat` this many seconds ahead of the clock (and `exp` after it).
+    issued_ahead: Option<i64>,
     nonce: Option<String>,
     acr: Option<String>,
     /// Sign with this key (an index into the keys), published or not.
@@ -92,6 +101,13 @@ struct OpState {
     jwks_fetches: usize,
     /// Name a token endpoint over plain http off this machine.
     insecure_token_endpoint: bool,
+    /// Say in the metadata that every authorization response carries
+    /// `iss` (RFC 9207).
+    sends_iss: bool,
+    /// More metadata fields, or fields replaced.
+    extra_metadata: serde_json::Map<String, serde_json::Value>,
+    /// The provider's clock (the app's, moved along with it).
+    now: i64,
 }
 
 #[derive(Clone)]
@@ -109,6 +125,9 @@ impl Op {
             keys: vec![
                 key(include_str!("fixtures/op-key-a.pem"), "key-a"),
                 key(include_str!("fixtures/op-key-b.pem"), "key-b"),
+                // Key b's material under key a's ID: a key changed
+                // without a new ID.
+                key(include_str!("fixtures/op-key-b.pem"), "key-a"),
             ],
             published: vec![0],
             signing: 0,
@@ -116,6 +135,9 @@ impl Op {
             grants: HashMap::new(),
             jwks_fetches: 0,
             insecure_token_endpoint: false,
+            sends_iss: false,
+            extra_metadata: serde_json::Map::new(),
+            now: T0,
         })));
         let router = axum::Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -153,12 +175,16 @@ impl Op {
 
 async fn discovery(State(op): State<Op>) -> Json<serde_json::Value> {
     let issuer = op.issuer();
+    let (sends_iss, extra) = {
+        let s = op.0.lock().unwrap();
+        (s.sends_iss, s.extra_metadata.clone())
+    };
     let token_endpoint = if op.0.lock().unwrap().insecure_token_endpoint {
         "http://op.example/token".to_owned()
     } else {
         format!("{issuer}/token")
     };
-    Json(serde_json::json!({
+    let mut metadata = serde_json::json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/auth"),
         "token_endpoint": token_endpoint,
@@ -166,7 +192,14 @@ async fn discovery(State(op): State<Op>) -> Json<serde_json::Value> {
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "HS256"],
-    }))
+    });
+    if sends_iss {
+        metadata["authorization_response_iss_parameter_supported"] = true.into();
+    }
+    for (k, v) in extra {
+        metadata[k] = v;
+    }
+    Json(metadata)
 }
 
 async fn jwks(State(op): State<Op>) -> Json<serde_json::Value> {
@@ -217,19 +250,25 @@ async fn token(
     }
     let d = &s.defects;
     // The app's clock, not the machine's.
-    let now = chrono::DateTime::from_timestamp(T0, 0).unwrap();
+    let now = chrono::DateTime::from_timestamp(s.now, 0).unwrap();
     let exp = if d.expired {
         now - chrono::Duration::minutes(5)
     } else {
-        now + chrono::Duration::minutes(5)
+        now + chrono::Duration::minutes(5) + chrono::Duration::seconds(d.issued_ahead.unwrap_or(0))
     };
+    let iat = match d.issued_ahead {
+        Some(ahead) => now + chrono::Duration::seconds(ahead),
+        None => now - chrono::Duration::minutes(6),
+    };
+    let mut audiences = vec![Audience::new(
+        d.audience.clone().unwrap_or_else(|| OP_CLIENT.into()),
+    )];
+    audiences.extend(d.extra_audience.clone().map(Audience::new));
     let claims = IdTokenClaims::new(
         IssuerUrl::new(d.issuer.clone().unwrap_or_else(|| s.issuer.clone())).unwrap(),
-        vec![Audience::new(
-            d.audience.clone().unwrap_or_else(|| OP_CLIENT.into()),
-        )],
+        audiences,
         exp,
-        now - chrono::Duration::minutes(6),
+        iat,
         StandardClaims::new(SubjectIdentifier::new(format!("sub-{}", grant.nin))),
         Pid {
             pid: if d.no_pid {
@@ -242,6 +281,7 @@ async fn token(
             address: d.address_as_text.then(|| ADDRESS.to_owned()),
         },
     )
+    .set_authorized_party(d.azp.clone().map(openidconnect::ClientId::new))
     .set_nonce(
         (!d.no_nonce).then(|| Nonce::new(d.nonce.clone().unwrap_or_else(|| grant.nonce.clone()))),
     )
@@ -533,8 +573,12 @@ async fn with_defects(op: &Op, app: &TestApp, defects: Defects) -> HashMap<Strin
     let back = come_back(app, &leg, &format!("code={code}")).await;
     op.misbehave(Defects::default());
     assert_eq!(back.location(), Some(leg.sid.as_str()), "{}", back.body);
-    let page = app.get(&leg.sid).await;
-    // A page says what happened, with a link that takes the result back.
+    result_params(&app.get(&leg.sid).await)
+}
+
+/// What a session page after a failed sign-in delivers: a page that says
+/// what happened, with a link that takes the result back.
+fn result_params(page: &Page) -> HashMap<String, String> {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let href =
         html_unescape(&page.body[page.body.find("href=\"https://acme.example/cb").unwrap() + 6..]);
@@ -557,6 +601,15 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
             defect(|d| d.issuer = Some("https://evil.example".into())),
         ),
         ("aud", defect(|d| d.audience = Some("someone-else".into()))),
+        // Also for us, but for someone else too (an audience we do not
+        // trust), even naming us as the authorized party.
+        (
+            "aud",
+            defect(|d| {
+                d.extra_audience = Some("someone-else".into());
+                d.azp = Some(OP_CLIENT.into());
+            }),
+        ),
         ("exp", defect(|d| d.expired = true)),
         ("nonce", defect(|d| d.nonce = Some("not-the-nonce".into()))),
         (
