@@ -183,7 +183,11 @@ async fn read(
         Err(message) => return Ok(ApiError::bad_request(message).into()),
     };
     let (status, person) = data::collect(access.consent.test_person.as_deref());
-    let body = data::body(endpoint, &id, status, person, &scopes, page);
+    let mut body = data::body(endpoint, &id, status, person, &scopes, page);
+    if access.consent.test {
+        // Test data never passes for a real person's.
+        body["test"] = serde_json::Value::Bool(true);
+    }
     let mut res = Json(body).into_response();
     res.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -95,7 +95,6 @@ async fn entry(
         delivery: request.delivery,
         scopes: request.scopes,
         locale: request.locale.unwrap_or(locale),
-        test: request.test,
         styles_uri: request.styles_uri,
         code_challenge: request.code_challenge,
         step: Step::Started,

@@ -291,6 +291,7 @@ async fn accept(
         client_id: &session.client_id,
         subject_hash,
         test_person: session.test_person.as_deref(),
+        test: session.delivery.test,
         scopes: &scopes,
         now: advance.now,
     };
@@ -525,7 +526,7 @@ fn session_error_page(
 /// The methods this session offers: the configured ones, after the test
 /// BankID in test mode.
 fn available_methods(app: &AppState, session: &LinkSession) -> Vec<String> {
-    let test = session.test.then(|| TEST_BANKID.to_owned());
+    let test = session.delivery.test.then(|| TEST_BANKID.to_owned());
     test.into_iter()
         .chain(app.upstream.methods().iter().map(|m| m.id.clone()))
         .collect()
@@ -638,7 +639,7 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
         // The method was configured when chosen and is not any more (a
         // deploy in between): no sign-in can finish here.
         Step::MethodSelected
-            if !(session.test && session.method.as_deref() == Some(TEST_BANKID)) =>
+            if !(session.delivery.test && session.method.as_deref() == Some(TEST_BANKID)) =>
         {
             session_error_page(
                 session,
@@ -723,7 +724,7 @@ pub fn result_page(
     let tr = Tr::new(locale);
     let messages = vec![
         result::status_message(delivery, "completed"),
-        result::message(delivery, outcome),
+        result::message(delivery, outcome, &app.issuer),
     ];
     let (title, message) = match outcome {
         Outcome::Code(_) => (

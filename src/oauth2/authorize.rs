@@ -50,6 +50,8 @@ pub struct Delivery {
     pub callback_given: bool,
     pub iframe: bool,
     pub state: Option<String>,
+    /// A test flow (the client is a test client): results say so.
+    pub test: bool,
 }
 
 /// Errors shown to the end user on a page, never redirected.
@@ -90,7 +92,6 @@ pub struct AuthorizationRequest {
     pub scopes: Scopes,
     /// The `locale` parameter, when it names a supported language.
     pub locale: Option<String>,
-    pub test: bool,
     pub styles_uri: Option<Url>,
     pub code_challenge: Option<CodeChallenge>,
 }
@@ -148,6 +149,9 @@ pub fn evaluate(
         callback_given,
         iframe,
         state,
+        // A client is a test client or a production client; the request
+        // cannot turn one into the other.
+        test: client.test_allowed,
     };
     if let Some(error) = problem {
         return Err(Rejection::Deliver(Box::new(delivery), error));
@@ -157,7 +161,6 @@ pub fn evaluate(
             delivery,
             scopes: rest.scopes,
             locale: rest.locale,
-            test: rest.test,
             styles_uri: rest.styles_uri,
             code_challenge: rest.code_challenge,
         }),
@@ -168,7 +171,6 @@ pub fn evaluate(
 struct Rest {
     scopes: Scopes,
     locale: Option<String>,
-    test: bool,
     styles_uri: Option<Url>,
     code_challenge: Option<CodeChallenge>,
 }
@@ -216,7 +218,7 @@ fn evaluate_rest(
     if test && !client.test_allowed {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
-            "test mode is not enabled for this client",
+            "test mode is only for test clients; this is a production client",
         ));
     }
 
@@ -245,7 +247,6 @@ fn evaluate_rest(
     Ok(Rest {
         scopes,
         locale,
-        test,
         styles_uri,
         code_challenge,
     })

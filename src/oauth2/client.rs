@@ -12,6 +12,9 @@ pub struct Client {
     pub allowed_scopes: Scopes,
     /// Origins (`scheme://host[:port]`) that `styles_uri` may come from.
     pub styles_origins: Vec<String>,
+    /// A test client: every flow is a test flow (the test BankID, static
+    /// data, results and data marked `test`). A production client never
+    /// runs one, whatever the request says.
     pub test_allowed: bool,
     /// Confidential clients hold a secret; public ones must use PKCE.
     pub confidential: bool,

@@ -39,12 +39,16 @@ pub fn redirect_url(delivery: &Delivery, outcome: &Outcome, issuer: &str) -> Url
         if delivery.entry == Entry::OAuth2 {
             q.append_pair("iss", issuer);
         }
+        if delivery.test {
+            q.append_pair("test", "true");
+        }
     }
     url
 }
 
-/// The iframe message for `outcome`, before stringification.
-pub fn message(delivery: &Delivery, outcome: &Outcome) -> Value {
+/// The iframe message for `outcome`, before stringification. On the
+/// OAuth2 entry it names the issuer (RFC 9207), as the redirect does.
+pub fn message(delivery: &Delivery, outcome: &Outcome, issuer: &str) -> Value {
     let mut msg = match outcome {
         Outcome::Code(code) => json!({"type": "code", "code": code}),
         Outcome::Error(e) => {
@@ -55,20 +59,28 @@ pub fn message(delivery: &Delivery, outcome: &Outcome) -> Value {
             json!({"type": "error", "error": error})
         }
     };
-    add_state(&mut msg, delivery);
+    if delivery.entry == Entry::OAuth2 {
+        msg["iss"] = json!(issuer);
+    }
+    add_common(&mut msg, delivery);
     msg
 }
 
 /// A `status` message marking a step.
 pub fn status_message(delivery: &Delivery, status: &str) -> Value {
     let mut msg = json!({"type": "status", "status": status});
-    add_state(&mut msg, delivery);
+    add_common(&mut msg, delivery);
     msg
 }
 
-fn add_state(msg: &mut Value, delivery: &Delivery) {
+/// What every message carries: `state` when given, and `test: true` in
+/// a test flow.
+fn add_common(msg: &mut Value, delivery: &Delivery) {
     if let Some(state) = &delivery.state {
         msg["state"] = json!(state);
+    }
+    if delivery.test {
+        msg["test"] = json!(true);
     }
 }
 
@@ -89,6 +101,7 @@ mod tests {
             callback_given: true,
             iframe: false,
             state: state.map(str::to_owned),
+            test: false,
         }
     }
 
@@ -129,12 +142,69 @@ mod tests {
     #[test]
     fn messages_carry_state() {
         let d = delivery(Entry::Link, Some("xyz"));
-        assert_eq!(message(&d, &Outcome::Code("u".into()))["state"], "xyz");
+        assert_eq!(
+            message(&d, &Outcome::Code("u".into()), "https://i")["state"],
+            "xyz"
+        );
         assert_eq!(
             status_message(&d, "loaded"),
             json!({"type":"status","status":"loaded","state":"xyz"})
         );
-        let err = message(&d, &Outcome::Error(OAuthError::cancelled()));
+        let err = message(&d, &Outcome::Error(OAuthError::cancelled()), "https://i");
         assert_eq!(err["error"]["status"], "USER_CANCELLED");
+    }
+}
+
+#[cfg(test)]
+mod test_flow_tests {
+    use super::*;
+
+    fn delivery(entry: Entry, test: bool) -> Delivery {
+        Delivery {
+            entry,
+            callback: Url::parse("https://acme.example/cb").unwrap(),
+            callback_given: false,
+            iframe: true,
+            state: None,
+            test,
+        }
+    }
+
+    #[test]
+    fn a_test_flow_says_so_in_every_result() {
+        let d = delivery(Entry::Link, true);
+        let url = redirect_url(&d, &Outcome::Code("u".into()), "https://i");
+        assert_eq!(url.query(), Some("code=u&test=true"));
+        assert_eq!(
+            message(&d, &Outcome::Code("u".into()), "https://i")["test"],
+            true
+        );
+        assert_eq!(status_message(&d, "loaded")["test"], true);
+        let prod = delivery(Entry::Link, false);
+        assert_eq!(
+            redirect_url(&prod, &Outcome::Code("u".into()), "https://i").query(),
+            Some("code=u")
+        );
+        assert!(message(&prod, &Outcome::Code("u".into()), "https://i")
+            .get("test")
+            .is_none());
+    }
+
+    #[test]
+    fn oauth2_messages_name_the_issuer_rfc_9207() {
+        let d = delivery(Entry::OAuth2, false);
+        for out in [
+            Outcome::Code("c".into()),
+            Outcome::Error(OAuthError::cancelled()),
+        ] {
+            assert_eq!(
+                message(&d, &out, "https://issuer.example")["iss"],
+                "https://issuer.example"
+            );
+        }
+        let link = delivery(Entry::Link, false);
+        assert!(message(&link, &Outcome::Code("u".into()), "https://i")
+            .get("iss")
+            .is_none());
     }
 }

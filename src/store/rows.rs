@@ -98,7 +98,7 @@ impl LinkSessionRow {
             state: s.delivery.state.clone(),
             scopes: s.scopes.to_product_string(),
             locale: s.locale.clone(),
-            test: s.test,
+            test: s.delivery.test,
             styles_uri: s.styles_uri.as_ref().map(Url::to_string),
             code_challenge: s.code_challenge.as_ref().map(|c| c.as_str().to_owned()),
             step: s.step.as_str().to_owned(),
@@ -124,10 +124,10 @@ impl LinkSessionRow {
                 callback_given: self.callback_given,
                 iframe: self.iframe,
                 state: self.state.clone(),
+                test: self.test,
             },
             scopes: Scopes::parse(&self.scopes).map_err(|_| corrupt("scopes"))?,
             locale: self.locale.clone(),
-            test: self.test,
             styles_uri: self
                 .styles_uri
                 .as_deref()
@@ -178,6 +178,8 @@ pub struct NewConsent<'a> {
     pub client_id: &'a str,
     pub subject_hash: &'a str,
     pub test_person: Option<&'a str>,
+    /// Given in a test flow.
+    pub test: bool,
     pub scopes: &'a str,
     pub now: i64,
 }
@@ -233,6 +235,8 @@ pub struct ConsentRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub withdrawn_at: Option<i64>,
+    /// Given in a test flow (a test client's): its data says so.
+    pub test: bool,
 }
 
 /// One sign-in at an upstream provider, bound to one link session. Keyed

@@ -395,9 +395,11 @@ macro_rules! impl_sql_store {
                 }
                 let (user_data_id,): (String,) = sqlx::query_as(
                     "INSERT INTO consents (user_data_id, client_id, subject_hash, test_person, scopes, \
-                     created_at, updated_at, withdrawn_at) VALUES ($1, $2, $3, $4, $5, $6, $6, NULL) \
+                     created_at, updated_at, withdrawn_at, test) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, NULL, $7) \
                      ON CONFLICT (client_id, subject_hash) DO UPDATE SET scopes = excluded.scopes, \
                      test_person = excluded.test_person, updated_at = excluded.updated_at, \
+                     test = excluded.test, \
                      withdrawn_at = NULL \
                      RETURNING user_data_id",
                 )
@@ -407,6 +409,7 @@ macro_rules! impl_sql_store {
                 .bind(consent.test_person)
                 .bind(consent.scopes)
                 .bind(consent.now)
+                .bind(consent.test)
                 .fetch_one(&mut *tx)
                 .await?;
                 if let Some(c) = code {

@@ -101,6 +101,7 @@ async fn a_client_token_reads_every_endpoint_in_the_products_field_names() {
             "personal",
             "status",
             "student_loan",
+            "test",
             "user_data_id",
             "vehicles"
         ]
@@ -134,7 +135,7 @@ async fn only_consented_scopes_are_returned_and_others_are_403() {
         .json();
     assert_eq!(
         keys(&combined),
-        ["personal", "status", "student_loan", "user_data_id"]
+        ["personal", "status", "student_loan", "test", "user_data_id"]
     );
 }
 

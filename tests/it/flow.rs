@@ -303,7 +303,12 @@ async fn unknown_session_is_404_page() {
 #[tokio::test]
 async fn method_not_offered_is_refused() {
     let app = TestApp::new().await;
-    let client = app.client().await;
+    let client = app
+        .register(ClientSpec {
+            test_allowed: false,
+            ..ClientSpec::default()
+        })
+        .await;
     let live = app
         .start("/link", &format!("client_id={client}&scope=info"))
         .await;

@@ -13,5 +13,6 @@ mod headers;
 mod logs;
 mod oauth2_client;
 mod store_contract;
+mod test_mode;
 mod tokens;
 mod upstream;

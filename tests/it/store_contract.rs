@@ -235,6 +235,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             client_id: cid,
             subject_hash: &subject,
             test_person: Some("kari"),
+            test: false,
             scopes: "info",
             now: T0,
         };
@@ -313,6 +314,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         client_id: &cid,
         subject_hash: &subject,
         test_person: Some("kari"),
+        test: false,
         scopes: "info",
         now: past,
     };

@@ -462,6 +462,14 @@ async fn sign_in_through_the_provider_gives_one_pairwise_id_per_client() {
     let first = link_as(&app, &op, &a, NIN).await;
     let user = first["code"].clone();
     assert!(uuid::Uuid::parse_str(&user).is_ok(), "{first:?}");
+    // A production client's results and data are not marked test.
+    assert!(!first.contains_key("test"), "{first:?}");
+    let token = app.client_token(&a).await;
+    let body = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await
+        .json();
+    assert!(body.get("test").is_none(), "{body}");
     assert_eq!(link_as(&app, &op, &a, NIN).await["code"], user);
     assert_ne!(link_as(&app, &op, &b, NIN).await["code"], user);
     assert_ne!(link_as(&app, &op, &a, "02028012345").await["code"], user);
