@@ -16,6 +16,7 @@ pub mod oauth2;
 pub mod store;
 pub mod test_persons;
 pub mod testdata;
+pub mod theme;
 pub mod upstream;
 pub mod views;
 
