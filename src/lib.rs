@@ -61,6 +61,7 @@ pub async fn state(
         clock: Arc::new(SystemClock),
         upstream: Arc::new(upstream),
         metrics: Arc::new(metrics),
+        themes: Arc::new(theme::Themes::new(theme::ThemeLimits::default())),
     })
 }
 

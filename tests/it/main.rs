@@ -12,5 +12,6 @@ mod headers;
 mod logs;
 mod oauth2_client;
 mod store_contract;
+mod theme;
 mod tokens;
 mod upstream;
