@@ -16,6 +16,7 @@ pub mod oauth2;
 pub mod store;
 pub mod test_persons;
 pub mod testdata;
+pub mod theme;
 pub mod upstream;
 pub mod views;
 
@@ -60,6 +61,7 @@ pub async fn state(
         clock: Arc::new(SystemClock),
         upstream: Arc::new(upstream),
         metrics: Arc::new(metrics),
+        themes: Arc::new(theme::Themes::new(theme::ThemeLimits::default())),
     })
 }
 

@@ -9,8 +9,9 @@ use crate::oauth2::scope::Scope;
 /// What every page shares.
 pub struct PageCtx {
     pub tr: Tr,
-    /// The integrator's stylesheet, loaded after ours.
-    pub styles_uri: Option<String>,
+    /// The integrator's theme as we serve it (`/s/<sid>/theme.css`: the
+    /// checked custom properties of its `styles_uri`), loaded after ours.
+    pub theme_css: Option<String>,
     /// In iframe mode: the messages the external script posts to the parent.
     pub frame: Option<FrameMessages>,
     /// The progress line's locale key.
@@ -28,7 +29,7 @@ impl PageCtx {
     pub fn plain(tr: Tr) -> PageCtx {
         PageCtx {
             tr,
-            styles_uri: None,
+            theme_css: None,
             frame: None,
             progress: None,
         }

@@ -11,7 +11,8 @@ export interface ConsentLinkOptions {
   locale?: string;
   /** Test mode: test BankID and static data. */
   test?: boolean;
-  /** Your stylesheet, loaded after Link's own (an allowed origin). */
+  /** Your theme sheet (a registered styles origin): Link's server reads its
+   *  `--cl-*` custom properties and serves them itself (README: Theming). */
   stylesUri?: string;
   /** Echoed back in every callback. */
   state?: string;

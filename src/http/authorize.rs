@@ -70,7 +70,6 @@ async fn entry(
                     .iframe
                     .then(|| delivery.callback.origin().ascii_serialization()),
                 form_target: Some(delivery.callback.origin().ascii_serialization()),
-                style_origin: None,
                 frame_src: None,
                 providers: Vec::new(),
             };

@@ -14,6 +14,7 @@ use tracing::Span;
 use crate::crypto::ServerKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::theme::Themes;
 use crate::upstream::Upstream;
 
 /// The largest request body read, in bytes.
@@ -27,6 +28,7 @@ mod error;
 mod health;
 mod pages;
 mod steps;
+mod theme;
 mod token;
 mod upstream;
 
@@ -61,6 +63,8 @@ pub struct AppState {
     /// The configured authentication methods and their providers.
     pub upstream: Arc<Upstream>,
     pub metrics: Arc<Metrics>,
+    /// Integrators' `styles_uri` sheets, fetched and checked.
+    pub themes: Arc<Themes>,
 }
 
 const REQUEST_ID: &str = "x-request-id";
@@ -117,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/s/{sid}/cancel", post(steps::cancel_post))
         .route("/s/{sid}/upstream", post(steps::upstream_post))
         .route("/s/{sid}/status", get(steps::step_status))
+        .route("/s/{sid}/theme.css", get(theme::theme_css))
         .route("/oidc/callback", get(upstream::callback))
         .route("/methods/{id}/logo", get(assets::method_logo))
         .route("/oauth/token", post(token::oauth_token))

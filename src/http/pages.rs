@@ -19,8 +19,6 @@ pub struct PagePolicy {
     pub frame_ancestor: Option<String>,
     /// The callback's origin, so a form may redirect there.
     pub form_target: Option<String>,
-    /// The origin of the integrator's `styles_uri`.
-    pub style_origin: Option<String>,
     /// Origins this page may frame (only the demo integrator page frames).
     pub frame_src: Option<String>,
     /// Identity providers a form on this page redirects to.
@@ -33,10 +31,6 @@ impl PagePolicy {
         PagePolicy {
             frame_ancestor: s.delivery.iframe.then(|| callback_origin.clone()),
             form_target: Some(callback_origin),
-            style_origin: s
-                .styles_uri
-                .as_ref()
-                .map(|u| u.origin().ascii_serialization()),
             frame_src: None,
             providers: Vec::new(),
         }
@@ -51,10 +45,9 @@ impl PagePolicy {
             .unwrap_or_default();
         let providers: String = self.providers.iter().map(|o| format!(" {o}")).collect();
         format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'{}; img-src 'self'; \
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
              connect-src 'self'; form-action 'self'{}{providers}; frame-ancestors {}; \
              base-uri 'none'{}",
-            extra(&self.style_origin),
             extra(&self.form_target),
             self.frame_ancestor.as_deref().unwrap_or("'none'"),
             frame_src,
@@ -116,7 +109,6 @@ mod tests {
         let framed = PagePolicy {
             frame_ancestor: Some("https://acme.example".into()),
             form_target: Some("https://acme.example".into()),
-            style_origin: None,
             frame_src: None,
             providers: vec!["https:".into()],
         }

@@ -561,7 +561,10 @@ pub fn render_step(app: &AppState, session: &LinkSession, sid: &str) -> Result<R
         _ => "step-3",
     };
     let page = PageCtx {
-        styles_uri: session.styles_uri.as_ref().map(|u| u.to_string()),
+        theme_css: session
+            .styles_uri
+            .as_ref()
+            .map(|_| format!("/s/{sid}/theme.css")),
         frame: frame_messages(&session.delivery, messages),
         progress: Some(progress),
         tr: tr.clone(),
@@ -752,7 +755,7 @@ pub fn result_page(
         message,
         page: PageCtx {
             tr,
-            styles_uri: None,
+            theme_css: None,
             frame: frame_messages(delivery, messages),
             progress: None,
         },

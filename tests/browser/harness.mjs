@@ -68,6 +68,16 @@ document.getElementById("open").addEventListener("click", function () {
     "/cb": ["text/html", `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Callback</title></head>
 <body><main><h1>Callback</h1></main></body></html>`],
     "/theme.css": ["text/css", ":root { --cl-primary: rgb(120, 20, 90); }"],
+    // Issue 11: a sheet that tries to hide the scope list, relabel and move
+    // the buttons, and make text invisible through the custom properties.
+    "/hostile.css": ["text/css", `@import url("/theme.css");
+.scopes, .scopes li { display: none !important; visibility: hidden; opacity: 0; }
+button[value=accept] { font-size: 0 !important; color: transparent; }
+button[value=accept]::after { content: "Decline"; font-size: 1rem; }
+button[value=decline] { position: absolute; left: -9999px; }
+:root { --cl-primary: rgb(120, 20, 90); --cl-text: #ffffff; --cl-surface: #1b1f24;
+  --cl-muted: #fefefe; --cl-font: Webdings, "Wingdings"; }
+:root { --cl-primary-text: #fff; } } .scopes { display: none }`],
     "/authorize": ["text/html", `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head>
 <body><main><h1>A provider's sign-in page</h1></main></body></html>`],
   };

@@ -300,17 +300,103 @@ test("a host that is not the registered callback's origin gets no message and ca
   await page.context().close();
 });
 
-test("a styles_uri stylesheet changes the computed primary colour", async () => {
+/// The URLs a page requests, to show what the browser itself fetched.
+function recordRequests(page) {
+  const urls = [];
+  page.on("request", (r) => urls.push(r.url()));
+  return urls;
+}
+
+test("a styles_uri sheet themes Link through its custom properties, served from Link's own origin", async () => {
   const page = await watchedPage(env.browser, DESKTOP);
   await page.goto(linkUrl({}));
   await page.click("button[name=method][value=test_bankid]");
   const plain = await page.$eval("form button.primary", (b) => getComputedStyle(b).backgroundColor);
+  const requests = recordRequests(page);
   await page.goto(linkUrl({ styles_uri: `${env.host}/theme.css` }));
+  const sheets = await page.$$eval("link[rel=stylesheet]", (ls) => ls.map((l) => l.href));
+  assert.equal(sheets.length, 2, `${sheets}`);
+  assert.ok(sheets.every((h) => h.startsWith(`${env.link}/`)), `only Link's own sheets: ${sheets}`);
+  assert.match(sheets[1], /\/s\/[^/]+\/theme\.css$/);
   await page.click("button[name=method][value=test_bankid]");
   const themed = await page.$eval("form button.primary", (b) => getComputedStyle(b).backgroundColor);
   assert.notEqual(themed, plain);
   assert.equal(themed, "rgb(120, 20, 90)");
+  assert.deepEqual(requests.filter((u) => u.startsWith(env.host)), [], "the browser never fetches the integrator's sheet");
   assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+/// The WCAG contrast ratio of two computed `rgb(…)` colours.
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/[0-9.]+/g).slice(0, 3).map((v) => {
+      const s = Number(v) / 255;
+      return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+test("a hostile styles_uri sheet cannot hide or relabel the scopes and buttons on the consent page", async () => {
+  const page = await watchedPage(env.browser, DESKTOP);
+  const requests = recordRequests(page);
+  await page.goto(linkUrl({ styles_uri: `${env.host}/hostile.css` }));
+  await page.click("button[name=method][value=test_bankid]");
+  await page.check("#person-kari");
+  await page.click("form button.primary");
+  await page.waitForSelector("button[name=decision][value=accept]");
+  const accept = page.locator("button[name=decision][value=accept]");
+  const decline = page.locator("button[name=decision][value=decline]");
+
+  // The scope list: both lines shown, in a readable colour and font.
+  const lines = page.locator(".scopes li");
+  assert.equal(await lines.count(), 2);
+  for (const line of await lines.all()) assert.ok(await line.isVisible(), "a scope line is visible");
+  assert.match(await page.locator(".scopes").innerText(), /Personal information[\s\S]*Income/);
+  const scopes = await page.$eval(".scopes li", (li) => {
+    const s = getComputedStyle(li);
+    const card = getComputedStyle(li.closest(".card"));
+    return { display: s.display, visibility: s.visibility, opacity: s.opacity, color: s.color,
+      font: s.fontFamily, card: card.backgroundColor };
+  });
+  assert.equal(scopes.display, "list-item");
+  assert.equal(scopes.visibility, "visible");
+  assert.equal(scopes.opacity, "1");
+  assert.doesNotMatch(scopes.font, /dings/i, "no symbol font on what is consented to");
+  for (const sel of [".progress", "h1", ".footer"]) {
+    assert.doesNotMatch(await page.$eval(sel, (e) => getComputedStyle(e).fontFamily), /dings/i, sel);
+  }
+  assert.ok(contrast(scopes.color, scopes.card) >= 4.5, `scope text ${scopes.color} on ${scopes.card}`);
+
+  // The buttons: visible, in place, labelled as ours, readable.
+  for (const [button, label] of [[accept, "Share my information"], [decline, "Decline"]]) {
+    assert.ok(await button.isVisible(), `${label} is visible`);
+    assert.equal((await button.innerText()).trim(), label);
+    const box = await button.boundingBox();
+    assert.ok(box && box.x >= 0 && box.y >= 0 && box.width > 100 && box.height >= 40, `${label} in place: ${JSON.stringify(box)}`);
+    const s = await button.evaluate((b) => {
+      const c = getComputedStyle(b);
+      const card = getComputedStyle(b.closest(".card"));
+      return { color: c.color, bg: c.backgroundColor, card: card.backgroundColor, size: parseFloat(c.fontSize),
+        after: getComputedStyle(b, "::after").content, before: getComputedStyle(b, "::before").content };
+    });
+    assert.ok(s.size >= 14, `${label} font size ${s.size}`);
+    assert.equal(s.after, "none", `${label} has no ::after content`);
+    assert.equal(s.before, "none", `${label} has no ::before content`);
+    const behind = s.bg === "rgba(0, 0, 0, 0)" ? s.card : s.bg;
+    assert.ok(contrast(s.color, behind) >= 4.5, `${label}: ${s.color} on ${behind}`);
+  }
+  // What survived of the sheet applies: its primary colour.
+  assert.equal(await accept.evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(120, 20, 90)");
+  assert.deepEqual(requests.filter((u) => u.startsWith(env.host)), [], "the browser never fetches the integrator's sheet");
+  await checkPage(page, page, "hostile-theme-consent", "en");
+  assert.deepEqual(page.problems, []);
+  // And the end user's choice still goes through.
+  await Promise.all([page.waitForURL((u) => u.href.startsWith(`${env.host}/cb`)), accept.click()]);
+  assert.ok(new URL(page.url()).searchParams.get("code"));
   await page.context().close();
 });
 

@@ -14,5 +14,6 @@ mod logs;
 mod oauth2_client;
 mod store_contract;
 mod test_mode;
+mod theme;
 mod tokens;
 mod upstream;

@@ -86,6 +86,15 @@ pub fn no_methods() -> consent_link::upstream::Upstream {
     consent_link::upstream::Upstream::new(Vec::new(), ISSUER).unwrap()
 }
 
+/// Themes as in production, with a 1-second fetch timeout so that a test
+/// of a slow sheet does not wait the full 5 seconds.
+pub fn test_themes() -> consent_link::theme::Themes {
+    consent_link::theme::Themes::new(consent_link::theme::ThemeLimits {
+        timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    })
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
         TestApp::with_upstream(no_methods()).await
@@ -104,6 +113,7 @@ impl TestApp {
             clock: clock.clone(),
             upstream: Arc::new(upstream),
             metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
+            themes: Arc::new(test_themes()),
         };
         TestApp {
             router: consent_link::app(state),
@@ -124,6 +134,7 @@ impl TestApp {
             clock: self.clock.clone(),
             upstream: Arc::new(upstream),
             metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
+            themes: Arc::new(test_themes()),
         };
         TestApp {
             router: consent_link::app(state),

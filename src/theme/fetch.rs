@@ -1,0 +1,315 @@
+//! Getting an integrator's sheet: only from its client's registered
+//! origins, size and time limited, no redirects, cached per process.
+//!
+//! A per-process cache is enough: a theme is not flow state, and another
+//! instance that has not seen the sheet fetches it once itself.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use url::Url;
+
+use super::{sanitize, MAX_SHEET_BYTES};
+use crate::oauth2::authorize::is_loopback_host;
+
+/// How sheets are fetched and kept.
+#[derive(Clone, Debug)]
+pub struct ThemeLimits {
+    /// The largest sheet read, in bytes.
+    pub max_bytes: usize,
+    /// The whole fetch: connecting, the answer and its body.
+    pub timeout: Duration,
+    /// How long a fetched theme is kept, in seconds.
+    pub ttl_secs: i64,
+    /// How long a failure is kept (so a down sheet does not slow every
+    /// page), in seconds.
+    pub failure_ttl_secs: i64,
+    /// The most sheets kept at once.
+    pub max_entries: usize,
+}
+
+impl Default for ThemeLimits {
+    fn default() -> Self {
+        ThemeLimits {
+            max_bytes: MAX_SHEET_BYTES,
+            timeout: Duration::from_secs(5),
+            ttl_secs: 300,
+            failure_ttl_secs: 60,
+            max_entries: 256,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Cached {
+    /// The theme's stylesheet; `None` for the default theme.
+    css: Option<Arc<str>>,
+    expires_at: i64,
+}
+
+/// Why a sheet gave no theme (logged with the URL's origin only).
+#[derive(Debug, thiserror::Error, PartialEq)]
+enum Refused {
+    #[error("not https (http only on loopback), or carries credentials")]
+    Insecure,
+    #[error("origin not registered for the client")]
+    Unregistered,
+    #[error("no HTTP client")]
+    NoClient,
+    #[error("timed out")]
+    Timeout,
+    #[error("could not connect")]
+    Connect,
+    #[error("request failed")]
+    Request,
+    #[error("answered HTTP {0}, not 200 (redirects are not followed)")]
+    Status(u16),
+    #[error("larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("not UTF-8")]
+    NotUtf8,
+}
+
+impl From<reqwest::Error> for Refused {
+    /// Only the kind: reqwest's message names the whole URL.
+    fn from(e: reqwest::Error) -> Refused {
+        if e.is_timeout() {
+            Refused::Timeout
+        } else if e.is_connect() {
+            Refused::Connect
+        } else {
+            Refused::Request
+        }
+    }
+}
+
+/// The themes of `styles_uri` sheets, fetched on first use.
+pub struct Themes {
+    http: Option<reqwest::Client>,
+    limits: ThemeLimits,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+impl Themes {
+    pub fn new(limits: ThemeLimits) -> Themes {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(limits.timeout)
+            .connect_timeout(limits.timeout)
+            .user_agent("consent-link")
+            .build();
+        let http = match http {
+            Ok(c) => Some(c),
+            Err(e) => {
+                // Pages still work, with the default theme.
+                tracing::error!(error = %e, "no HTTP client for styles_uri; default theme only");
+                None
+            }
+        };
+        Themes {
+            http,
+            limits,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The theme stylesheet for `url`, `None` for the default theme. Never
+    /// an error: a sheet that cannot be used is logged and left out.
+    pub async fn css(&self, url: &Url, allowed_origins: &[String], now: i64) -> Option<Arc<str>> {
+        let origin = url.origin().ascii_serialization();
+        if let Err(why) = allowed(url, &origin, allowed_origins) {
+            tracing::warn!(%origin, reason = %why, "styles_uri not fetched; default theme");
+            return None;
+        }
+        if let Some(hit) = self.cached(url.as_str(), now) {
+            return hit.css;
+        }
+        let css = match self.fetch(url).await {
+            Ok(sheet) => {
+                let theme = sanitize(&sheet);
+                if theme.dropped > 0 || theme.is_empty() {
+                    tracing::warn!(
+                        %origin,
+                        kept = theme.props().len(),
+                        dropped = theme.dropped,
+                        "styles_uri: declarations left out (README: Theming)"
+                    );
+                }
+                (!theme.is_empty()).then(|| Arc::from(theme.css()))
+            }
+            Err(why) => {
+                tracing::warn!(%origin, reason = %why, "styles_uri not used; default theme");
+                None
+            }
+        };
+        let ttl = if css.is_some() {
+            self.limits.ttl_secs
+        } else {
+            self.limits.failure_ttl_secs
+        };
+        self.keep(
+            url.as_str(),
+            Cached {
+                css: css.clone(),
+                expires_at: now.saturating_add(ttl),
+            },
+            now,
+        );
+        css
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Cached>> {
+        // A poisoned cache is still a valid map.
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cached(&self, key: &str, now: i64) -> Option<Cached> {
+        self.lock().get(key).filter(|c| c.expires_at > now).cloned()
+    }
+
+    /// Keeps `entry`, first making room: expired entries go, then the one
+    /// that expires soonest.
+    fn keep(&self, key: &str, entry: Cached, now: i64) {
+        let mut cache = self.lock();
+        if cache.len() >= self.limits.max_entries && !cache.contains_key(key) {
+            cache.retain(|_, c| c.expires_at > now);
+            while cache.len() >= self.limits.max_entries.max(1) {
+                let soonest = cache
+                    .iter()
+                    .min_by_key(|(_, c)| c.expires_at)
+                    .map(|(k, _)| k.clone());
+                match soonest {
+                    Some(k) => cache.remove(&k),
+                    None => break,
+                };
+            }
+        }
+        if self.limits.max_entries > 0 {
+            cache.insert(key.to_owned(), entry);
+        }
+    }
+
+    async fn fetch(&self, url: &Url) -> Result<String, Refused> {
+        let http = self.http.as_ref().ok_or(Refused::NoClient)?;
+        let max = self.limits.max_bytes;
+        let read = async {
+            let mut res = http
+                .get(url.clone())
+                .header(reqwest::header::ACCEPT, "text/css")
+                .send()
+                .await?;
+            if res.status() != reqwest::StatusCode::OK {
+                return Err(Refused::Status(res.status().as_u16()));
+            }
+            if res.content_length().is_some_and(|n| n > max as u64) {
+                return Err(Refused::TooLarge(max));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = res.chunk().await? {
+                if body.len() + chunk.len() > max {
+                    return Err(Refused::TooLarge(max));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        };
+        // reqwest's timeout covers the body too; this one is the promise.
+        let body = tokio::time::timeout(self.limits.timeout, read)
+            .await
+            .map_err(|_| Refused::Timeout)??;
+        let text = String::from_utf8(body).map_err(|_| Refused::NotUtf8)?;
+        Ok(text.trim_start_matches('\u{feff}').to_owned())
+    }
+}
+
+/// The rule `styles_uri` was accepted by (oauth2::authorize), checked again
+/// against the client as it is now.
+fn allowed(url: &Url, origin: &str, allowed_origins: &[String]) -> Result<(), Refused> {
+    let secure = url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url));
+    if !secure || !url.username().is_empty() || url.password().is_some() {
+        return Err(Refused::Insecure);
+    }
+    if !allowed_origins.iter().any(|o| o == origin) {
+        return Err(Refused::Unregistered);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_defaults_are_the_documented_limits() {
+        let d = ThemeLimits::default();
+        assert_eq!(d.max_bytes, 64 * 1024);
+        assert_eq!(d.timeout, Duration::from_secs(5));
+        assert!(d.max_entries > 0 && d.max_entries <= 1024);
+    }
+
+    #[test]
+    fn only_registered_secure_origins_are_fetched() {
+        let reg = vec![
+            "https://cdn.acme.example".to_owned(),
+            "http://127.0.0.1:8080".to_owned(),
+            "http://cdn.acme.example".to_owned(),
+        ];
+        let check = |u: &str| {
+            let u = url(u);
+            allowed(&u, &u.origin().ascii_serialization(), &reg)
+        };
+        assert_eq!(check("https://cdn.acme.example/a.css"), Ok(()));
+        assert_eq!(check("http://127.0.0.1:8080/a.css"), Ok(()));
+        assert_eq!(
+            check("https://evil.example/a.css"),
+            Err(Refused::Unregistered)
+        );
+        assert_eq!(
+            check("https://cdn.acme.example:444/a.css"),
+            Err(Refused::Unregistered)
+        );
+        // Registered, but plain http off loopback: refused all the same.
+        assert_eq!(
+            check("http://cdn.acme.example/a.css"),
+            Err(Refused::Insecure)
+        );
+        assert_eq!(
+            check("https://u:p@cdn.acme.example/a.css"),
+            Err(Refused::Insecure)
+        );
+        assert_eq!(check("file:///etc/passwd"), Err(Refused::Insecure));
+    }
+
+    #[tokio::test]
+    async fn a_refused_origin_is_never_fetched_nor_cached() {
+        let themes = Themes::new(ThemeLimits::default());
+        let css = themes.css(&url("https://evil.example/a.css"), &[], 0).await;
+        assert!(css.is_none());
+        assert!(themes.lock().is_empty());
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_bound() {
+        let themes = Themes::new(ThemeLimits {
+            max_entries: 3,
+            ..ThemeLimits::default()
+        });
+        for i in 0..50 {
+            let entry = Cached {
+                css: None,
+                expires_at: 100 + i,
+            };
+            themes.keep(&format!("https://a.example/{i}.css"), entry, 0);
+            assert!(themes.lock().len() <= 3);
+        }
+        // The newest stay; an expired entry is not served.
+        assert!(themes.cached("https://a.example/49.css", 0).is_some());
+        assert!(themes.cached("https://a.example/0.css", 0).is_none());
+        assert!(themes.cached("https://a.example/49.css", 149).is_none());
+    }
+}
