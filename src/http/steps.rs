@@ -66,9 +66,10 @@ pub async fn step_status(
     let (status, body) = match row {
         Some(r) => (StatusCode::OK, serde_json::json!({ "step": r.step })),
         // Signed in: the session goes on under an ID only the browser
-        // that signed in knows. Say so, and nothing more.
+        // that signed in knows. Say so, and nothing more (a 200, so that
+        // the waiting frame's poll is no console error).
         None if app.store.get_moved_link_session(&id_hash).await?.is_some() => (
-            StatusCode::NOT_FOUND,
+            StatusCode::OK,
             serde_json::json!({ "step": null, "moved": true }),
         ),
         None => (StatusCode::NOT_FOUND, serde_json::json!({ "step": null })),

@@ -36,6 +36,18 @@ pub async fn oauth_token(
     })
 }
 
+/// The parameters the token endpoint reads; any other is ignored, repeated
+/// or not (RFC 6749 §3.2).
+const TOKEN_PARAMETERS: &[&str] = &[
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "client_id",
+    "client_secret",
+    "scope",
+];
+
 async fn exchange(
     app: &AppState,
     headers: &HeaderMap,
@@ -59,10 +71,10 @@ async fn exchange(
         return Ok(invalid("the body is not UTF-8"));
     };
     let params = Params::parse(body);
-    if let Some(name) = params.first_repeated() {
+    if let Some(name) = params.first_repeated(TOKEN_PARAMETERS) {
         return Ok(invalid(&repeated_description(name)));
     }
-    // No parameter is repeated, so `get` cannot fail from here on.
+    // No parameter read here is repeated, so `get` cannot fail from here on.
     let get = |name: &str| params.get(name).ok().flatten();
     let Some(grant_type) = get("grant_type") else {
         return Ok(invalid("grant_type is required"));

@@ -85,6 +85,23 @@ pub enum Rejection {
     Deliver(Box<Delivery>, OAuthError),
 }
 
+/// The parameters the entries read; any other is ignored, repeated or not
+/// (RFC 6749 §3.1).
+pub const AUTHORIZE_PARAMETERS: &[&str] = &[
+    "client_id",
+    "scope",
+    "callback_uri",
+    "redirect_uri",
+    "state",
+    "locale",
+    "iframe",
+    "test",
+    "styles_uri",
+    "response_type",
+    "code_challenge",
+    "code_challenge_method",
+];
+
 /// A valid authorization request, ready to become a link session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationRequest {
@@ -181,7 +198,7 @@ fn evaluate_rest(
     client: &Client,
     supported_locales: &[&str],
 ) -> Result<Rest, OAuthError> {
-    if let Some(name) = params.first_repeated() {
+    if let Some(name) = params.first_repeated(AUTHORIZE_PARAMETERS) {
         return Err(repeated(name));
     }
     let get = |name: &str| params.get(name).map_err(|Repeated(name)| repeated(&name));

@@ -37,13 +37,16 @@ impl Params {
         self.0
     }
 
-    /// The first parameter, by name, that was given more than once.
-    pub fn first_repeated(&self) -> Option<&str> {
+    /// The first of the `known` parameters that was given more than once.
+    /// Others are not looked at: RFC 6749 §3.1 has a request's parameters
+    /// that the server does not recognise ignored, repeated or not.
+    pub fn first_repeated(&self, known: &[&str]) -> Option<&str> {
         // Linear: a body may hold a great many parameters.
-        let mut seen = std::collections::HashSet::with_capacity(self.0.len());
+        let mut seen = std::collections::HashSet::with_capacity(known.len());
         self.0
             .iter()
             .map(|(k, _)| k.as_str())
+            .filter(|k| known.contains(k))
             .find(|k| !seen.insert(*k))
     }
 }
@@ -66,8 +69,8 @@ mod tests {
         let p = Params::parse("a=1&b=2&a=3");
         assert_eq!(p.get("a"), Err(Repeated("a".into())));
         assert_eq!(p.get("b"), Ok(Some("2")));
-        assert_eq!(p.first_repeated(), Some("a"));
-        assert_eq!(Params::parse("a=1&b=2").first_repeated(), None);
+        assert_eq!(p.first_repeated(&["a", "b"]), Some("a"));
+        assert_eq!(Params::parse("a=1&b=2").first_repeated(&["a", "b"]), None);
     }
 
     #[test]
@@ -80,5 +83,17 @@ mod tests {
         assert_eq!(parse_flag(Some("1")), Some(true));
         assert_eq!(parse_flag(None), Some(false));
         assert_eq!(parse_flag(Some("yes")), None);
+    }
+}
+
+#[cfg(test)]
+mod unknown_tests {
+    use super::Params;
+
+    #[test]
+    fn repeated_unknown_parameters_are_ignored() {
+        let p = Params::parse("utm=1&utm=2&a=1&x=&x=");
+        assert_eq!(p.first_repeated(&["a", "b"]), None);
+        assert_eq!(p.first_repeated(&["a", "utm"]), Some("utm"));
     }
 }

@@ -114,13 +114,15 @@ pub fn client_auth(
             let (id, secret) = decoded
                 .split_once(':')
                 .ok_or_else(|| TokenError::client("malformed Basic credentials"))?;
-            let decode = |s: &str| -> String {
-                form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .map(|(_, v)| v.into_owned())
-                    .next()
-                    .unwrap_or_default()
+            // Each part is form-urlencoded as a whole: `&` and `=` in it
+            // are data, never separators.
+            let decode = |s: &str| -> Result<String, TokenError> {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8()
+                    .map(|d| d.into_owned())
+                    .map_err(|_| TokenError::client("malformed Basic credentials"))
             };
-            let id = decode(id);
+            let id = decode(id)?;
             if form_client_id.is_some_and(|f| f != id) {
                 return Err(TokenError::new(
                     TokenErrorCode::InvalidRequest,
@@ -128,7 +130,7 @@ pub fn client_auth(
                 ));
             }
             // A public client may send Basic with an empty password.
-            let secret = Some(decode(secret)).filter(|s| !s.is_empty());
+            let secret = Some(decode(secret)?).filter(|s| !s.is_empty());
             Ok(ClientAuth {
                 client_id: id,
                 secret,
@@ -320,6 +322,23 @@ mod tests {
         assert!(
             !format!("{auth:?}").contains("s:cret"),
             "secrets never in Debug"
+        );
+    }
+
+    #[test]
+    fn basic_parts_are_decoded_as_a_whole_rfc_6749_2_3_1_issue_11() {
+        // `&` and `=` are data: this is client `acme&x=y`, not `acme`.
+        let header = format!("Basic {}", STANDARD.encode("acme&x=y:secret"));
+        let auth = client_auth(Some(&header), None, None).unwrap();
+        assert_eq!(auth.client_id, "acme&x=y");
+        let header = format!("Basic {}", STANDARD.encode("acme%26x%3Dy:a+b%2B"));
+        let auth = client_auth(Some(&header), None, None).unwrap();
+        assert_eq!(auth.client_id, "acme&x=y");
+        assert_eq!(auth.secret.as_deref(), Some("a b+"));
+        let header = format!("Basic {}", STANDARD.encode("acme%FF:s"));
+        assert_eq!(
+            client_auth(Some(&header), None, None).unwrap_err().code,
+            TokenErrorCode::InvalidClient
         );
     }
 

@@ -310,9 +310,11 @@ async fn a_crafted_link_cannot_put_its_own_text_in_the_error() {
             "error_description",
         ),
         ("/link", format!("&scope=info,{frozen}"), "message"),
+        // A repeated parameter we do not know is ignored (RFC 6749
+        // §3.1); a repeated known one names only itself.
         (
             "/oauth/authorize",
-            format!("&{frozen}=1&{frozen}=2"),
+            format!("&{frozen}=1&{frozen}=2&iframe=0&iframe=0"),
             "error_description",
         ),
     ] {

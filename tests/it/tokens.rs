@@ -394,7 +394,7 @@ async fn a_huge_token_request_is_refused_before_it_is_read() {
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("authorization", basic(&client, "secret"))
                 .body(Body::from(format!(
-                    "{body}grant_type=client_credentials&0=x"
+                    "{body}grant_type=client_credentials&scope=info&scope=info"
                 )))
                 .unwrap(),
         )
@@ -571,4 +571,76 @@ async fn metadata_names_the_issuer_sent_in_results() {
         serde_json::json!(["S256"])
     );
     assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
+}
+
+/// RFC 6749 §2.3.1: Basic credentials are form-urlencoded as a whole, so
+/// `acme&x=y` is a client ID of its own, never `acme` (issue 11).
+#[tokio::test]
+async fn basic_credentials_with_ampersand_do_not_authenticate_as_a_prefix_issue_11() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let auth = format!("Basic {}", STANDARD.encode(format!("{client}&x=y:secret")));
+    let res = app
+        .post_form_with(
+            "/oauth/token",
+            &[("grant_type", "client_credentials")],
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+    assert_eq!(res.json()["error"], "invalid_client");
+    // The same client, written right, does authenticate.
+    let auth = format!("Basic {}", STANDARD.encode(format!("{client}:secret")));
+    let res = app
+        .post_form_with(
+            "/oauth/token",
+            &[("grant_type", "client_credentials")],
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}
+
+/// RFC 6749 §3.1/§3.2: parameters the server does not recognise are
+/// ignored, even repeated; a repeated known one is still refused.
+#[tokio::test]
+async fn repeated_unknown_parameters_are_ignored_issue_11() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let res = app
+        .post_form(
+            "/oauth/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client),
+                ("client_secret", "secret"),
+                ("utm", "1"),
+                ("utm", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = app
+        .post_form(
+            "/oauth/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client),
+                ("client_secret", "secret"),
+                ("scope", "info"),
+                ("scope", "info"),
+            ],
+        )
+        .await;
+    assert_eq!(res.json()["error"], "invalid_request");
+    let page = app
+        .get(&format!("/link?client_id={client}&scope=info&utm=1&utm=2"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let res = app
+        .get(&format!(
+            "/link?client_id={client}&scope=info&locale=en&locale=nb"
+        ))
+        .await;
+    assert_eq!(res.callback_params()["error"], "BAD_REQUEST");
 }
