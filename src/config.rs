@@ -100,7 +100,9 @@ pub struct ClientCreateArgs {
     /// An origin `styles_uri` may come from (repeat for several).
     #[arg(long = "styles-origin")]
     pub styles_origins: Vec<String>,
-    /// Allow test mode (static data).
+    /// A test client: every flow is a test flow (test BankID, static
+    /// data, results marked test). Without it, a production client, which
+    /// never runs one.
     #[arg(long)]
     pub test: bool,
     /// A public client: no secret, must use PKCE.

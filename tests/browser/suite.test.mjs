@@ -604,3 +604,61 @@ test("a provider that is down: a clear page, then TEMPORARY_ERROR with state", a
     await page.context().close();
   }
 });
+
+/// Consent fixation (issue 11), as an attacker would try it: the attacker
+/// starts a flow in its own browser and sends the victim the link; the
+/// victim signs in in its browser (a separate context: no shared
+/// cookies). The attacker then opens the link again: it must see no
+/// consent form and get nothing, while the victim's flow completes.
+async function attackerTriesTheOldLink(link) {
+  const attacker = await watchedPage(env.browser, DESKTOP);
+  const res = await attacker.goto(link);
+  assert.equal(res.status(), 409);
+  assert.equal(await attacker.locator("button[name=decision]").count(), 0, "no consent form for the attacker");
+  assert.equal(await attacker.locator("input[name=csrf]").count(), 0);
+  assert.match(await attacker.textContent("main"), /another window/);
+  await checkPage(attacker, attacker, "session-moved", "en");
+  const status = await (await fetch(`${link}/status`)).json();
+  assert.deepEqual(status, { step: null, moved: true });
+  await attacker.context().close();
+}
+
+for (const method of ["test_bankid", "bankid"]) {
+  test(`fixation: a stranger's link signed in with ${method} cannot be finished by the stranger`, async () => {
+    // The attacker starts the flow at the lender, in its own name.
+    const attacker = await watchedPage(env.browser, DESKTOP);
+    await attacker.goto(linkUrl({ state: "attackers-state" }));
+    const link = attacker.url();
+    assert.match(link, /\/s\/[A-Za-z0-9_-]+$/);
+    await attacker.context().close();
+
+    // The victim opens the link it was sent and signs in.
+    const victim = await watchedPage(env.browser, DESKTOP);
+    await victim.goto(link);
+    if (method === "bankid") {
+      await Promise.all([
+        victim.waitForURL((u) => u.href.startsWith(env.op)),
+        victim.click("button[name=method][value=bankid]"),
+      ]);
+      await loginAtProvider(victim, KARI);
+    } else {
+      await victim.click("button[name=method][value=test_bankid]");
+      await victim.check("#person-kari");
+      await victim.click("form button.primary");
+    }
+    await victim.waitForSelector("button[name=decision][value=accept]");
+    assert.notEqual(victim.url(), link, "the session has a new ID only the victim knows");
+
+    await attackerTriesTheOldLink(link);
+
+    // The victim's own flow still completes.
+    await Promise.all([
+      victim.waitForURL((u) => u.href.startsWith(`${env.host}/cb`)),
+      victim.click("button[name=decision][value=accept]"),
+    ]);
+    assert.match(new URL(victim.url()).searchParams.get("code"), /^[0-9a-f-]{36}$/);
+    assert.deepEqual(victim.problems, []);
+    await victim.context().close();
+    await attackerTriesTheOldLink(link);
+  });
+}
