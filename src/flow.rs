@@ -51,6 +51,46 @@ impl Step {
     }
 }
 
+/// A move of a link session: the only way a session changes step, each
+/// applied by one guarded write that checks [`Transition::from`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    /// The end user picked an authentication method.
+    SelectMethod,
+    /// The end user signed in (at the test BankID, or at a provider, whose
+    /// callback the server takes).
+    Authenticate,
+    /// The sign-in at a provider failed or was cancelled there: a move the
+    /// server makes on its own.
+    FailSignIn,
+    /// The end user decided at consent (accepted or declined).
+    Complete,
+    /// The end user cancelled, at any open step.
+    Cancel,
+}
+
+impl Transition {
+    /// The step the session must be at; `None`: any open step (not
+    /// `failed`, whose failure is delivered as what it was).
+    pub fn from(self) -> Option<Step> {
+        match self {
+            Transition::SelectMethod => Some(Step::Started),
+            Transition::Authenticate | Transition::FailSignIn => Some(Step::MethodSelected),
+            Transition::Complete => Some(Step::Authenticated),
+            Transition::Cancel => None,
+        }
+    }
+
+    pub fn to(self) -> Step {
+        match self {
+            Transition::SelectMethod => Step::MethodSelected,
+            Transition::Authenticate => Step::Authenticated,
+            Transition::FailSignIn => Step::Failed,
+            Transition::Complete | Transition::Cancel => Step::Completed,
+        }
+    }
+}
+
 /// The built-in test method; the others are configured ([`crate::methods`]).
 pub const TEST_BANKID: &str = "test_bankid";
 
@@ -196,6 +236,19 @@ mod tests {
             diagnose(&session(Step::Completed), "c", None, NOW + 10),
             Err(FlowError::AlreadyCompleted)
         );
+    }
+
+    #[test]
+    fn transitions_move_only_forward_and_end_in_a_final_step() {
+        use Transition::*;
+        for t in [SelectMethod, Authenticate, FailSignIn, Complete, Cancel] {
+            let from = t.from();
+            assert_ne!(from, Some(Step::Completed), "{t:?}");
+            assert_ne!(from, Some(Step::Failed), "{t:?}: failed is final");
+            assert_ne!(from, Some(t.to()), "{t:?} stays put");
+        }
+        assert_eq!(Cancel.from(), None);
+        assert_eq!(FailSignIn.to(), Step::Failed);
     }
 
     #[test]

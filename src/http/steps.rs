@@ -16,12 +16,12 @@ use super::error::error_page;
 use super::pages::{render, PagePolicy};
 use super::{AppError, AppState};
 use crate::crypto;
-use crate::flow::{self, FlowError, LinkSession, Step, CODE_TTL_SECS, TEST_BANKID};
+use crate::flow::{self, FlowError, LinkSession, Step, Transition, CODE_TTL_SECS, TEST_BANKID};
 use crate::i18n::{self, Tr};
 use crate::oauth2::authorize::{Delivery, Entry};
 use crate::oauth2::error::{ErrorCode, OAuthError};
 use crate::oauth2::result::{self, Outcome};
-use crate::store::{Advance, NewAuthorizationCode, NewConsent, Rekey};
+use crate::store::{Advance, Mover, NewAuthorizationCode, NewConsent, Rekey};
 use crate::test_persons::{self, Behaviour, TEST_PERSONS};
 use crate::views::{
     ConsentPage, FrameMessages, MethodOption, MethodPage, PageCtx, PersonOption, ResultPage,
@@ -89,7 +89,7 @@ pub async fn method_post(
     form: Result<Form<StepForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let c = match checked(&app, &sid, &headers, &form, Some(Step::Started)).await? {
+    let c = match checked(&app, &sid, &headers, &form, Transition::SelectMethod.from()).await? {
         Ok(c) => c,
         Err(page) => return Ok(page),
     };
@@ -100,14 +100,14 @@ pub async fn method_post(
     }
     let advance = Advance {
         method: Some(method),
-        ..c.advance(Some(Step::Started), Step::MethodSelected)
+        ..c.advance(Transition::SelectMethod)
     };
     match app.upstream.method(method) {
         // In a window of its own the end user goes straight to the
         // provider; in iframe mode the next page opens it in a new window.
         Some(m) if !session.delivery.iframe => {
             if app.store.advance_link_session(&advance).await?.is_none() {
-                return refused(&app, &sid, &form, advance.from).await;
+                return refused(&app, &sid, &form, advance.transition).await;
             }
             super::upstream::begin(&app, &sid, session, m, c.now).await
         }
@@ -145,7 +145,7 @@ pub async fn authenticate_post(
     form: Result<Form<StepForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let c = match checked(&app, &sid, &headers, &form, Some(Step::MethodSelected)).await? {
+    let c = match checked(&app, &sid, &headers, &form, Transition::Authenticate.from()).await? {
         Ok(c) => c,
         Err(page) => return Ok(page),
     };
@@ -155,7 +155,8 @@ pub async fn authenticate_post(
         return session_error_page(session, StatusCode::BAD_REQUEST, "error-invalid-form");
     };
     if person.behaviour == Behaviour::CancelsAtBankId {
-        let advance = c.advance(Some(Step::MethodSelected), Step::Completed);
+        // This test person cancels at the BankID.
+        let advance = c.advance(Transition::Cancel);
         return finish(
             &app,
             &sid,
@@ -172,10 +173,10 @@ pub async fn authenticate_post(
         subject_hash: Some(&subject_hash),
         test_person: Some(person.key),
         rekey: Some(next.rekey()),
-        ..c.advance(Some(Step::MethodSelected), Step::Authenticated)
+        ..c.advance(Transition::Authenticate)
     };
     if app.store.advance_link_session(&advance).await?.is_none() {
-        return refused(&app, &sid, &form, advance.from).await;
+        return refused(&app, &sid, &form, advance.transition).await;
     }
     Ok(Redirect::to(&next.path()).into_response())
 }
@@ -220,12 +221,12 @@ pub async fn consent_post(
     form: Result<Form<StepForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let c = match checked(&app, &sid, &headers, &form, Some(Step::Authenticated)).await? {
+    let c = match checked(&app, &sid, &headers, &form, Transition::Complete.from()).await? {
         Ok(c) => c,
         Err(page) => return Ok(page),
     };
     let session = &c.session;
-    let advance = c.advance(Some(Step::Authenticated), Step::Completed);
+    let advance = c.advance(Transition::Complete);
     match form.decision.as_deref() {
         Some("decline") => {
             finish(
@@ -250,7 +251,7 @@ pub async fn cancel_post(
     form: Result<Form<StepForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let c = match checked(&app, &sid, &headers, &form, None).await? {
+    let c = match checked(&app, &sid, &headers, &form, Transition::Cancel.from()).await? {
         Ok(c) => c,
         Err(page) => return Ok(page),
     };
@@ -259,7 +260,7 @@ pub async fn cancel_post(
         // The sign-in already failed: that is what the integrator hears.
         return deliver_failure(&app, session);
     }
-    let advance = c.advance(None, Step::Completed);
+    let advance = c.advance(Transition::Cancel);
     finish(
         &app,
         &sid,
@@ -317,7 +318,7 @@ async fn accept(
         .complete_with_consent(&advance, &consent, new_code.as_ref())
         .await?
     else {
-        return refused(app, sid, form, Some(Step::Authenticated)).await;
+        return refused(app, sid, form, Transition::Complete).await;
     };
     let outcome = Outcome::Code(code.unwrap_or(user_data_id));
     deliver(
@@ -340,7 +341,7 @@ async fn finish(
     outcome: Outcome,
 ) -> Result<Response, AppError> {
     if app.store.advance_link_session(&advance).await?.is_none() {
-        return refused(app, sid, form, advance.from).await;
+        return refused(app, sid, form, advance.transition).await;
     }
     deliver(
         app,
@@ -360,7 +361,7 @@ async fn apply(
     advance: Advance<'_>,
 ) -> Result<Response, AppError> {
     if app.store.advance_link_session(&advance).await?.is_none() {
-        return refused(app, sid, form, advance.from).await;
+        return refused(app, sid, form, advance.transition).await;
     }
     Ok(Redirect::to(&format!("/s/{sid}")).into_response())
 }
@@ -374,12 +375,13 @@ struct Checked {
 }
 
 impl Checked {
-    fn advance(&self, from: Option<Step>, to: Step) -> Advance<'_> {
+    fn advance(&self, transition: Transition) -> Advance<'_> {
         Advance {
             id_hash: &self.session.id_hash,
-            csrf_hash: &self.csrf_hash,
-            from,
-            to,
+            mover: Mover::EndUser {
+                csrf_hash: &self.csrf_hash,
+            },
+            transition,
             now: self.now,
             method: None,
             subject_hash: None,
@@ -457,19 +459,14 @@ async fn refused(
     app: &AppState,
     sid: &str,
     form: &StepForm,
-    expected: Option<Step>,
+    transition: Transition,
 ) -> Result<Response, AppError> {
-    let row = app.store.get_link_session(&crypto::hash_token(sid)).await?;
-    let Some(session) = row.map(|r| r.to_session()).transpose()? else {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            i18n::DEFAULT_LOCALE,
-            FlowError::NotFound.message_key(),
-            &PagePolicy::default(),
-        );
+    let session = match load(app, sid, &HeaderMap::new()).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
     };
     let csrf_hash = crypto::hash_token(form.csrf.as_deref().unwrap_or(""));
-    let e = flow::diagnose(&session, &csrf_hash, expected, app.clock.now())
+    let e = flow::diagnose(&session, &csrf_hash, transition.from(), app.clock.now())
         .err()
         .unwrap_or(FlowError::OutOfOrder);
     flow_error_page(&session, e)

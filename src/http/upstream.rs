@@ -19,11 +19,11 @@ use super::pages::{render, PagePolicy};
 use super::steps::NewSessionId;
 use super::{AppError, AppState};
 use crate::crypto;
-use crate::flow::{self, FlowError, LinkSession, Step};
+use crate::flow::{self, FlowError, LinkSession, Step, Transition};
 use crate::i18n::{self, Tr};
 use crate::methods::Method;
 use crate::oauth2::error::ErrorCode;
-use crate::store::{Advance, UpstreamAuthRow};
+use crate::store::{Advance, Mover, UpstreamAuthRow};
 use crate::upstream::{UpstreamError, SIGN_IN_TTL_SECS};
 use crate::views::{PageCtx, PopupPage};
 
@@ -212,7 +212,7 @@ pub async fn callback(
         }
     };
     let mut res = match outcome {
-        Ok(national_id) => signed_in(&app, &sid, &session, &national_id, now).await?,
+        Ok(national_id) => signed_in(&app, &session, &national_id, now).await?,
         Err(code) => fail(&app, &sid, &session, code, now).await?,
     };
     // The cookie has done its work.
@@ -231,18 +231,16 @@ pub async fn callback(
 /// only this browser learns (see [`NewSessionId`]).
 async fn signed_in(
     app: &AppState,
-    sid: &str,
     session: &LinkSession,
     national_id: &str,
     now: i64,
 ) -> Result<Response, AppError> {
     let subject_hash = app.key.subject_hash(national_id);
-    let csrf_hash = crypto::hash_token(&app.key.csrf_token(sid));
     let next = NewSessionId::new(app);
     let advance = Advance {
         subject_hash: Some(&subject_hash),
         rekey: Some(next.rekey()),
-        ..from_method_selected(session, &csrf_hash, Step::Authenticated, now)
+        ..server_move(session, Transition::Authenticate, now)
     };
     if app.store.advance_link_session(&advance).await?.is_none() {
         return session_page(session, FlowError::OutOfOrder);
@@ -258,10 +256,9 @@ async fn fail(
     code: ErrorCode,
     now: i64,
 ) -> Result<Response, AppError> {
-    let csrf_hash = crypto::hash_token(&app.key.csrf_token(sid));
     let advance = Advance {
         error: Some(code.as_str()),
-        ..from_method_selected(session, &csrf_hash, Step::Failed, now)
+        ..server_move(session, Transition::FailSignIn, now)
     };
     if app.store.advance_link_session(&advance).await?.is_none() {
         return session_page(session, FlowError::OutOfOrder);
@@ -274,17 +271,13 @@ async fn fail(
     after(&format!("/s/{sid}"), session, key, false)
 }
 
-fn from_method_selected<'a>(
-    session: &'a LinkSession,
-    csrf_hash: &'a str,
-    to: Step,
-    now: i64,
-) -> Advance<'a> {
+/// A move the server makes on its own, on the proof of the provider's
+/// callback (a single-use state bound to this browser): no CSRF token.
+fn server_move(session: &LinkSession, transition: Transition, now: i64) -> Advance<'_> {
     Advance {
         id_hash: &session.id_hash,
-        csrf_hash,
-        from: Some(Step::MethodSelected),
-        to,
+        mover: Mover::Server,
+        transition,
         now,
         method: None,
         subject_hash: None,

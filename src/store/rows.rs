@@ -4,7 +4,7 @@
 use url::Url;
 
 use super::StoreError;
-use crate::flow::{LinkSession, Step};
+use crate::flow::{LinkSession, Step, Transition};
 use crate::oauth2::authorize::{Delivery, Entry};
 use crate::oauth2::client::Client;
 use crate::oauth2::pkce::CodeChallenge;
@@ -145,14 +145,14 @@ impl LinkSessionRow {
     }
 }
 
-/// A guarded step forward: applied only if the session is at `from` (or at
-/// any open step when `None`), `csrf_hash` matches and `now < expires_at`.
+/// A guarded [`Transition`]: applied only if the session is at its `from`
+/// (or at any open step when `None`), the mover may move it and
+/// `now < expires_at`.
 #[derive(Debug)]
 pub struct Advance<'a> {
     pub id_hash: &'a str,
-    pub csrf_hash: &'a str,
-    pub from: Option<Step>,
-    pub to: Step,
+    pub mover: Mover<'a>,
+    pub transition: Transition,
     pub now: i64,
     pub method: Option<&'a str>,
     pub subject_hash: Option<&'a str>,
@@ -161,6 +161,26 @@ pub struct Advance<'a> {
     /// A new ID for the session (at sign-in): its old ID then reaches
     /// nothing.
     pub rekey: Option<Rekey<'a>>,
+}
+
+/// Who moves a session.
+#[derive(Clone, Copy, Debug)]
+pub enum Mover<'a> {
+    /// The end user's form, whose anti-CSRF token hashes to this.
+    EndUser { csrf_hash: &'a str },
+    /// The server on its own, on proof of its own (a provider's callback
+    /// that took a single-use state bound to this browser).
+    Server,
+}
+
+impl<'a> Mover<'a> {
+    /// The CSRF hash the guarded write must match; `None` for the server.
+    pub fn csrf_hash(self) -> Option<&'a str> {
+        match self {
+            Mover::EndUser { csrf_hash } => Some(csrf_hash),
+            Mover::Server => None,
+        }
+    }
 }
 
 /// The hashes of a session's new ID and of its CSRF token.

@@ -165,9 +165,9 @@ macro_rules! impl_sql_store {
             ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
                 Ok(sqlx::query_as(ADVANCE_SQL)
                     .bind(a.id_hash)
-                    .bind(a.csrf_hash)
-                    .bind(a.from.map($crate::flow::Step::as_str))
-                    .bind(a.to.as_str())
+                    .bind(a.mover.csrf_hash())
+                    .bind(a.transition.from().map($crate::flow::Step::as_str))
+                    .bind(a.transition.to().as_str())
                     .bind(a.now)
                     .bind(a.method)
                     .bind(a.subject_hash)
@@ -377,9 +377,9 @@ macro_rules! impl_sql_store {
                 let mut tx = self.pool.begin().await?;
                 let advanced: Option<$crate::store::LinkSessionRow> = sqlx::query_as(ADVANCE_SQL)
                     .bind(a.id_hash)
-                    .bind(a.csrf_hash)
-                    .bind(a.from.map($crate::flow::Step::as_str))
-                    .bind(a.to.as_str())
+                    .bind(a.mover.csrf_hash())
+                    .bind(a.transition.from().map($crate::flow::Step::as_str))
+                    .bind(a.transition.to().as_str())
                     .bind(a.now)
                     .bind(a.method)
                     .bind(a.subject_hash)
@@ -438,7 +438,8 @@ macro_rules! impl_sql_store {
 }
 
 /// The guarded step forward, shared by `advance_link_session` and
-/// `complete_with_consent`. `$10`/`$11`, when given, are the session's new
+/// `complete_with_consent`. `$2` is the end user's CSRF hash, NULL for a
+/// move the server makes on its own ([`Mover::Server`](super::Mover)). `$10`/`$11`, when given, are the session's new
 /// ID and CSRF hashes (a rekey at sign-in); the old ID's hash is kept in
 /// `prior_hash` (every right-hand side reads the row as it was). `$3` NULL means "from any open step" (not
 /// `failed`: a failed sign-in is delivered as what it was). The
@@ -451,7 +452,7 @@ pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
      subject_hash = COALESCE(CAST($7 AS TEXT), subject_hash), \
      test_person = COALESCE(CAST($8 AS TEXT), test_person), \
      error = COALESCE(CAST($9 AS TEXT), error) \
-     WHERE id_hash = $1 AND csrf_hash = $2 AND expires_at > $5 \
+     WHERE id_hash = $1 AND (CAST($2 AS TEXT) IS NULL OR csrf_hash = $2) AND expires_at > $5 \
      AND step <> 'completed' \
      AND ((CAST($3 AS TEXT) IS NULL AND step <> 'failed') OR step = $3) \
      RETURNING *";

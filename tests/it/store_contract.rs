@@ -2,11 +2,11 @@
 //! it on SQLite; `.ci/run` runs it again on PostgreSQL.
 
 use consent_link::crypto;
-use consent_link::flow::Step;
+use consent_link::flow::{Step, Transition};
 use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
 use consent_link::store::{
-    Advance, ClientRow, LinkSessionRow, NewAuthorizationCode, NewConsent, StoreError,
+    Advance, ClientRow, LinkSessionRow, Mover, NewAuthorizationCode, NewConsent, StoreError,
     UpstreamAuthRow,
 };
 
@@ -51,12 +51,11 @@ fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
     }
 }
 
-fn advance<'a>(id_hash: &'a str, from: Option<Step>, to: Step, now: i64) -> Advance<'a> {
+fn advance<'a>(id_hash: &'a str, transition: Transition, now: i64) -> Advance<'a> {
     Advance {
         id_hash,
-        csrf_hash: "csrf",
-        from,
-        to,
+        mover: Mover::EndUser { csrf_hash: "csrf" },
+        transition,
         now,
         method: None,
         subject_hash: None,
@@ -114,6 +113,42 @@ async fn settings_are_written_once() {
 }
 
 #[tokio::test]
+async fn a_server_move_needs_no_csrf_token_but_still_its_step() {
+    let store = store().await;
+    let cid = unique("client");
+    store.insert_client(&client(&cid)).await.unwrap();
+    let h = unique("sess");
+    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    let server = |transition| Advance {
+        mover: Mover::Server,
+        ..advance(&h, transition, T0)
+    };
+    // At `started`, a failed sign-in cannot be recorded: wrong step.
+    assert!(store
+        .advance_link_session(&server(Transition::FailSignIn))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .advance_link_session(&advance(&h, Transition::SelectMethod, T0))
+        .await
+        .unwrap()
+        .is_some());
+    let failed = store
+        .advance_link_session(&server(Transition::FailSignIn))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(failed.step, "failed");
+    // Failed is final: not even a cancel moves it.
+    assert!(store
+        .advance_link_session(&advance(&h, Transition::Cancel, T0))
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
 async fn advance_is_guarded_by_step_csrf_and_expiry() {
     let store = store().await;
     let cid = unique("client");
@@ -121,8 +156,8 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
     let h = unique("sess");
     store.insert_link_session(&session(&cid, &h)).await.unwrap();
     let wrong_csrf = Advance {
-        csrf_hash: "other",
-        ..advance(&h, Some(Step::Started), Step::MethodSelected, T0)
+        mover: Mover::EndUser { csrf_hash: "other" },
+        ..advance(&h, Transition::SelectMethod, T0)
     };
     assert!(store
         .advance_link_session(&wrong_csrf)
@@ -130,23 +165,18 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
         .unwrap()
         .is_none());
     assert!(store
-        .advance_link_session(&advance(&h, Some(Step::Authenticated), Step::Completed, T0))
+        .advance_link_session(&advance(&h, Transition::Complete, T0))
         .await
         .unwrap()
         .is_none());
     assert!(store
-        .advance_link_session(&advance(
-            &h,
-            Some(Step::Started),
-            Step::MethodSelected,
-            T0 + 100
-        ))
+        .advance_link_session(&advance(&h, Transition::SelectMethod, T0 + 100))
         .await
         .unwrap()
         .is_none());
     let moved = Advance {
         method: Some("test_bankid"),
-        ..advance(&h, Some(Step::Started), Step::MethodSelected, T0 + 99)
+        ..advance(&h, Transition::SelectMethod, T0 + 99)
     };
     let row = store.advance_link_session(&moved).await.unwrap().unwrap();
     assert_eq!(row.step, "method_selected");
@@ -154,12 +184,12 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
     assert_eq!(row.state.as_deref(), Some("s"));
     // Completed sessions never move again, not even by "any open step".
     assert!(store
-        .advance_link_session(&advance(&h, None, Step::Completed, T0))
+        .advance_link_session(&advance(&h, Transition::Cancel, T0))
         .await
         .unwrap()
         .is_some());
     assert!(store
-        .advance_link_session(&advance(&h, None, Step::Completed, T0))
+        .advance_link_session(&advance(&h, Transition::Cancel, T0))
         .await
         .unwrap()
         .is_none());
@@ -184,7 +214,7 @@ async fn concurrent_advances_let_exactly_one_win() {
         let (store, h) = (store.clone(), h.clone());
         async move {
             store
-                .advance_link_session(&advance(&h, Some(Step::Started), Step::MethodSelected, T0))
+                .advance_link_session(&advance(&h, Transition::SelectMethod, T0))
                 .await
                 .unwrap()
                 .is_some()
@@ -250,7 +280,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             created_at: T0,
             expires_at: T0 + 300,
         };
-        let adv = advance(&h, Some(Step::Authenticated), Step::Completed, T0);
+        let adv = advance(&h, Transition::Complete, T0);
         let id = store
             .complete_with_consent(&adv, &consent, Some(&code))
             .await
@@ -329,7 +359,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         created_at: past,
         expires_at: past + 300,
     };
-    let adv = advance(&sid, Some(Step::Authenticated), Step::Completed, past);
+    let adv = advance(&sid, Transition::Complete, past);
     store
         .complete_with_consent(&adv, &consent, Some(&code))
         .await
