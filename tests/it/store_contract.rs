@@ -481,3 +481,37 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     .await;
     assert_eq!(wins, 1);
 }
+
+/// The purge and a withdrawal find their rows by index, not by scanning
+/// whole tables (issue 12): the indexes exist on either backend.
+#[tokio::test]
+async fn purge_and_withdrawal_have_their_indexes() {
+    let url = database_url();
+    let _ = store().await; // migrated
+    let wanted = [
+        "authorization_codes_expires_at",
+        "authorization_codes_user_data_id",
+        "access_tokens_expires_at",
+        "link_sessions_expires_at",
+        "upstream_auth_expires_at",
+    ];
+    let names: Vec<String> = if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::query_scalar("SELECT indexname::text FROM pg_indexes")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    } else {
+        // A fresh file of our own: the store above migrated another.
+        let store = consent_link::store::connect(&url).await.unwrap();
+        drop(store);
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index'")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    for index in wanted {
+        assert!(names.iter().any(|n| n == index), "no index {index}");
+    }
+}
