@@ -44,10 +44,44 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        unix_seconds(std::time::SystemTime::now())
+    }
+}
+
+/// A time far in the future, still far from overflow when durations are
+/// added to it.
+const CLOCK_BROKEN: i64 = 1 << 40;
+
+/// Seconds since the Unix epoch. A clock before 1970 is broken: rather
+/// than 0 (when every token and ID token would look unexpired), it reads
+/// as the far future, when everything has expired. It fails closed.
+fn unix_seconds(t: std::time::SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs())
+            .unwrap_or(CLOCK_BROKEN)
+            .min(CLOCK_BROKEN),
+        Err(_) => {
+            tracing::error!("the system clock is before 1970; everything reads as expired");
+            CLOCK_BROKEN
+        }
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::{unix_seconds, CLOCK_BROKEN};
+
+    #[test]
+    fn a_clock_before_1970_fails_closed() {
+        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_secs(5)), 5);
+        assert_eq!(
+            unix_seconds(UNIX_EPOCH - Duration::from_secs(5)),
+            CLOCK_BROKEN
+        );
+        // Expiry times built on it do not overflow.
+        assert!(CLOCK_BROKEN.checked_add(86_400 * 365 * 100).is_some());
     }
 }
 
