@@ -20,6 +20,14 @@ pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// The secrets of one upstream sign-in, all derived from its `state`
+/// ([`ServerKey::upstream_secrets`]).
+pub struct UpstreamSecrets<'a> {
+    pub state: &'a str,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
@@ -54,8 +62,8 @@ impl ServerKey {
 
     /// The `nonce` and PKCE verifier of one upstream sign-in, derived from
     /// its `state`: never stored, and unknowable without the server key.
-    pub fn upstream_secrets<'a>(&self, state: &'a str) -> crate::upstream::Secrets<'a> {
-        crate::upstream::Secrets {
+    pub fn upstream_secrets<'a>(&self, state: &'a str) -> UpstreamSecrets<'a> {
+        UpstreamSecrets {
             state,
             nonce: URL_SAFE_NO_PAD.encode(self.mac(b"oidc-nonce:", state)),
             // 43 base64url characters: a valid RFC 7636 verifier.

@@ -12,6 +12,7 @@ pub mod http;
 pub mod i18n;
 pub mod methods;
 pub mod metrics;
+pub mod net;
 pub mod oauth2;
 pub mod store;
 pub mod test_persons;

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::flow::TEST_BANKID;
+use crate::net::secure_or_loopback;
 
 /// One OpenID Connect provider as consent-link's client there.
 #[derive(Clone)]
@@ -280,20 +281,6 @@ fn check_id(id: &str) -> Result<(), String> {
         Err(format!(
             "id: {id:?} must be 1 to 64 of a-z, 0-9, '_' and '-'"
         ))
-    }
-}
-
-/// https anywhere; http only where the traffic never leaves the machine.
-pub fn secure_or_loopback(url: &Url) -> bool {
-    match url.scheme() {
-        "https" => url.host().is_some(),
-        "http" => match url.host() {
-            Some(url::Host::Domain(d)) => d == "localhost",
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        },
-        _ => false,
     }
 }
 

@@ -69,12 +69,9 @@ pub enum UpstreamError {
     Rejected { check: &'static str, detail: String },
 }
 
-/// The per-sign-in secrets, all derived from the upstream `state`.
-pub struct Secrets<'a> {
-    pub state: &'a str,
-    pub nonce: String,
-    pub pkce_verifier: String,
-}
+/// The per-sign-in secrets, all derived from the upstream `state` (kept in
+/// the leaf `crypto`, which derives them).
+pub use crate::crypto::UpstreamSecrets as Secrets;
 
 /// Claims beyond the standard ones, kept as they came, so that any claim
 /// can carry the national identity number.

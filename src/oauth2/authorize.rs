@@ -306,21 +306,10 @@ fn validate_callback(
     Ok((url, given.is_some()))
 }
 
-/// Whether a host is a loopback address or `localhost`.
-pub fn is_loopback_host(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 fn validate_styles_uri(s: &str, client: &Client) -> Result<Url, OAuthError> {
     let bad = |why: &str| OAuthError::invalid_request(format!("styles_uri {why}"));
     let url = Url::parse(s).map_err(|_| bad("is not an absolute URL"))?;
-    let secure = url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(&url));
-    if !secure {
+    if !crate::net::secure_or_loopback(&url) {
         return Err(bad("must use https (http only on loopback hosts)"));
     }
     if !url.username().is_empty() || url.password().is_some() {

@@ -31,9 +31,7 @@ pub fn validate_callback_uri(s: &str) -> Result<String, String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(format!("callback URI '{s}' must not carry credentials"));
     }
-    let secure = url.scheme() == "https"
-        || (url.scheme() == "http" && super::authorize::is_loopback_host(&url));
-    if !secure {
+    if !crate::net::secure_or_loopback(&url) {
         return Err(format!(
             "callback URI '{s}' must use https (http only on loopback hosts)"
         ));

@@ -11,7 +11,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::{sanitize, MAX_SHEET_BYTES};
-use crate::oauth2::authorize::is_loopback_host;
+use crate::net::secure_or_loopback;
 
 /// How sheets are fetched and kept.
 #[derive(Clone, Debug)]
@@ -226,8 +226,7 @@ impl Themes {
 /// The rule `styles_uri` was accepted by (oauth2::authorize), checked again
 /// against the client as it is now.
 fn allowed(url: &Url, origin: &str, allowed_origins: &[String]) -> Result<(), Refused> {
-    let secure = url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url));
-    if !secure || !url.username().is_empty() || url.password().is_some() {
+    if !secure_or_loopback(url) || !url.username().is_empty() || url.password().is_some() {
         return Err(Refused::Insecure);
     }
     if !allowed_origins.iter().any(|o| o == origin) {

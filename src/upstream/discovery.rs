@@ -115,7 +115,7 @@ pub(super) fn check_endpoints<'u>(
 ) -> Result<(), String> {
     let local_issuer = issuer.host().is_some_and(|h| is_loopback(&h));
     for (name, url) in endpoints {
-        if !crate::methods::secure_or_loopback(url) {
+        if !crate::net::secure_or_loopback(url) {
             return Err(format!("{name} {url} is not https"));
         }
         let Some(host) = url.host() else {
