@@ -54,6 +54,8 @@ pub async fn store() -> Arc<dyn Store> {
 
 pub struct TestApp {
     pub router: Router,
+    /// `GET /metrics`, on the operators' listener.
+    pub metrics_router: Router,
     pub store: Arc<dyn Store>,
     pub clock: Arc<TestClock>,
     pub key: ServerKey,
@@ -106,6 +108,7 @@ impl TestApp {
             metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
         };
         TestApp {
+            metrics_router: consent_link::metrics_router(state.clone()),
             router: consent_link::app(state),
             store,
             clock,
@@ -126,11 +129,41 @@ impl TestApp {
             metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
         };
         TestApp {
+            metrics_router: consent_link::metrics_router(state.clone()),
             router: consent_link::app(state),
             store: self.store.clone(),
             clock: self.clock.clone(),
             key: self.key.clone(),
         }
+    }
+
+    /// The same deployment served with other router options (the demo,
+    /// rate limits, timeouts).
+    pub fn with_options(&self, options: &consent_link::http::Options) -> TestApp {
+        let state = AppState {
+            store: self.store.clone(),
+            key: self.key.clone(),
+            issuer: ISSUER.into(),
+            session_ttl_secs: 1800,
+            clock: self.clock.clone(),
+            upstream: Arc::new(no_methods()),
+            metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
+        };
+        TestApp {
+            metrics_router: consent_link::metrics_router(state.clone()),
+            router: consent_link::app_with(state, options),
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            key: self.key.clone(),
+        }
+    }
+
+    /// [`Self::with_options`] with the demo on.
+    pub fn with_demo(&self) -> TestApp {
+        self.with_options(&consent_link::http::Options {
+            demo: true,
+            ..Default::default()
+        })
     }
 
     /// Registers a client with a unique ID and returns the ID.
@@ -155,6 +188,20 @@ impl TestApp {
 
     pub async fn client(&self) -> String {
         self.register(ClientSpec::default()).await
+    }
+
+    /// `GET /metrics` on the operators' listener.
+    pub async fn metrics(&self) -> Page {
+        let req = Request::get("/metrics").body(Body::empty()).unwrap();
+        let res = self.metrics_router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Page {
