@@ -45,8 +45,8 @@ async fn serve(
     }
     if args.demo && !args.bind.ip().is_loopback() {
         return Err(format!(
-            "--demo serves a test-mode client with a known purpose to anyone who reaches it: \
-             only on a loopback address (e.g. --bind 127.0.0.1:3000), not on {}",
+            "--demo is for trying consent-link on this machine (a test-mode client anyone \
+             can use): only on a loopback address (e.g. --bind 127.0.0.1:3000), not on {}",
             args.bind
         )
         .into());
