@@ -17,7 +17,10 @@ RUN apt-get update \
 COPY --from=build /src/target/release/consent-link /usr/local/bin/consent-link
 USER consent-link
 WORKDIR /var/lib/consent-link
+# Metrics listen on the container's network for a scraper beside it; only
+# port 3000 is for the public (do not publish 9100).
 ENV CONSENT_LINK_BIND=0.0.0.0:3000 \
+    CONSENT_LINK_METRICS_BIND=0.0.0.0:9100 \
     DATABASE_URL=sqlite:///var/lib/consent-link/consent-link.db
 EXPOSE 3000
 ENTRYPOINT ["consent-link"]

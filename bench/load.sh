@@ -22,10 +22,15 @@ cargo build --locked --profile "$PROFILE" --bin consent-link --example load
 dir="$(mktemp -d)"
 export DATABASE_URL="${DATABASE_URL:-sqlite://$dir/load.db}"
 export RUST_LOG="${RUST_LOG:-warn}"
+# PostgreSQL needs a configured server key; a fresh one per run will do.
+export CONSENT_LINK_SECRET_KEY="${CONSENT_LINK_SECRET_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 secret="$("$out/consent-link" client create --id "load-$$" --name "Load run" \
   --callback http://127.0.0.1:9/cb --test --json \
   | sed -n 's/.*"client_secret":"\([^"]*\)".*/\1/p')"
-"$out/consent-link" serve --bind "127.0.0.1:$PORT" --no-demo >"$dir/serve.log" 2>&1 &
+# One address drives every flow: the per-address rate limits are off, and
+# the metrics listener takes any free port.
+"$out/consent-link" serve --bind "127.0.0.1:$PORT" --metrics-bind 127.0.0.1:0 \
+  --rate-limit-link 0 --rate-limit-token 0 >"$dir/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; "$out/consent-link" client delete "load-$$" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 # Whether /readyz on the port answers consent-link's "ready" (so that

@@ -1,6 +1,7 @@
 //! Command line and environment, with clap.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -45,8 +46,8 @@ pub struct ServeArgs {
     pub public_url: Option<url::Url>,
 
     /// Server secret keying subject hashes and anti-CSRF tokens (at least 32
-    /// characters). Default: one generated once and kept in the database,
-    /// shared by every instance.
+    /// characters), the same on every instance. Required on PostgreSQL; on
+    /// SQLite, default: one generated once and kept in the database.
     #[arg(long, env = "CONSENT_LINK_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
 
@@ -61,9 +62,111 @@ pub struct ServeArgs {
     #[arg(long, env = "CONSENT_LINK_METHODS")]
     pub methods: Option<std::path::PathBuf>,
 
-    /// Do not create the test-mode `demo` client.
-    #[arg(long, env = "CONSENT_LINK_NO_DEMO")]
-    pub no_demo: bool,
+    /// Serve the demo integrator at /demo, with the test-mode `demo`
+    /// client. Only on a loopback bind address.
+    #[arg(long, env = "CONSENT_LINK_DEMO")]
+    pub demo: bool,
+
+    /// Where GET /metrics is served, apart from the public port.
+    #[arg(
+        long,
+        env = "CONSENT_LINK_METRICS_BIND",
+        default_value = "127.0.0.1:9100"
+    )]
+    pub metrics_bind: SocketAddr,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Timeouts, the connection cap and the rate limits (README: Limits).
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Seconds for a request's headers to arrive, from when the connection
+    /// is ready for them (opened, or the previous answer sent).
+    #[arg(long, env = "CONSENT_LINK_HEADER_READ_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+
+    /// Seconds a request may take in all (then 503).
+    #[arg(long, env = "CONSENT_LINK_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+
+    /// Seconds a request body may pause between two pieces (then 408).
+    #[arg(long, env = "CONSENT_LINK_BODY_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+
+    /// Seconds an answered connection may wait for its next request; 0:
+    /// one request per connection. At most the header-read timeout.
+    #[arg(long, env = "CONSENT_LINK_KEEP_ALIVE_TIMEOUT", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub keep_alive_timeout: u64,
+
+    /// Connections open at once; more wait in the listen backlog. Keep it
+    /// below the open-file limit.
+    #[arg(long, env = "CONSENT_LINK_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+
+    /// Link sessions started per second per client address (GET /, /link,
+    /// /oauth/authorize); 0: no limit.
+    #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_LINK", default_value_t = 20)]
+    pub rate_limit_link: u32,
+
+    /// How many link starts an address may make at once.
+    #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_LINK_BURST", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_link_burst: u32,
+
+    /// Token requests per second per client address (POST /oauth/token and
+    /// /api/1.0/auth together); 0: no limit.
+    #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_TOKEN", default_value_t = 50)]
+    pub rate_limit_token: u32,
+
+    /// How many token requests an address may make at once.
+    #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_TOKEN_BURST", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_token_burst: u32,
+
+    /// A header that a trusted load balancer sets to the client's address
+    /// (e.g. X-Forwarded-For; its right-most entry counts). Without it the
+    /// socket peer's address is used and such headers are ignored.
+    #[arg(long, env = "CONSENT_LINK_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<axum::http::HeaderName>,
+}
+
+impl LimitArgs {
+    /// The router's part of these settings.
+    pub fn router_options(&self, demo: bool) -> crate::http::Options {
+        crate::http::Options {
+            demo,
+            rate_limits: crate::http::RateLimits {
+                link_start: crate::http::Rate::new(
+                    self.rate_limit_link,
+                    self.rate_limit_link_burst,
+                ),
+                token: crate::http::Rate::new(self.rate_limit_token, self.rate_limit_token_burst),
+            },
+            client_ip: match &self.client_ip_header {
+                Some(name) => crate::http::ClientIp::Header(name.clone()),
+                None => crate::http::ClientIp::Peer,
+            },
+            request_timeout: Duration::from_secs(self.request_timeout),
+            body_timeout: Duration::from_secs(self.body_timeout),
+        }
+    }
+
+    /// The accept loop's part.
+    pub fn conn_limits(&self) -> crate::serve::ConnLimits {
+        crate::serve::ConnLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout),
+            max_connections: self.max_connections as usize,
+            shutdown_grace: Duration::from_secs(self.request_timeout),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +228,47 @@ mod tests {
             Command::Serve(args) => Ok(args.session_ttl),
             Command::Client(_) => unreachable!("parsed serve"),
         }
+    }
+
+    #[test]
+    fn limits_default_to_the_readme_and_zero_turns_a_rate_limit_off() {
+        let cli = Cli::try_parse_from(["consent-link", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            unreachable!("parsed serve")
+        };
+        assert!(!args.demo, "the demo is opt-in");
+        assert_eq!(args.metrics_bind.to_string(), "127.0.0.1:9100");
+        let options = args.limits.router_options(false);
+        assert_eq!(
+            options.rate_limits.link_start,
+            crate::http::Rate::new(20, 100)
+        );
+        assert!(options.rate_limits.token.is_some());
+        assert!(matches!(options.client_ip, crate::http::ClientIp::Peer));
+        let conn = args.limits.conn_limits();
+        assert_eq!(conn.header_read_timeout, std::time::Duration::from_secs(10));
+        assert_eq!(conn.max_connections, 512);
+
+        let off = Cli::try_parse_from([
+            "consent-link",
+            "serve",
+            "--rate-limit-link",
+            "0",
+            "--rate-limit-token",
+            "0",
+            "--client-ip-header",
+            "X-Forwarded-For",
+        ])
+        .unwrap();
+        let Command::Serve(args) = off.command else {
+            unreachable!("parsed serve")
+        };
+        let options = args.limits.router_options(false);
+        assert_eq!(options.rate_limits.link_start, None);
+        assert_eq!(options.rate_limits.token, None);
+        assert!(
+            matches!(options.client_ip, crate::http::ClientIp::Header(ref h) if h == "x-forwarded-for")
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod methods;
 pub mod metrics;
 pub mod net;
 pub mod oauth2;
+pub mod serve;
 pub mod store;
 pub mod test_persons;
 pub mod testdata;
@@ -23,21 +24,42 @@ pub mod views;
 
 use std::sync::Arc;
 
-pub use http::{router as app, AppState, Clock, SystemClock};
+pub use http::{
+    metrics_router, router as app, router_with as app_with, AppState, Clock, SystemClock,
+};
 
 use crate::crypto::ServerKey;
 use crate::oauth2::client::Client;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::store::{ClientRow, Store, StoreError};
 
-/// The server key: the configured one, else one generated once and kept in
-/// the database so that every instance shares it.
+/// Why `serve` cannot get a server key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// PostgreSQL is the production store: a key kept beside the hashes it
+    /// keys would let whoever reads the database reverse them.
+    #[error(
+        "on PostgreSQL, serve needs --secret-key or CONSENT_LINK_SECRET_KEY (at least 32 \
+         random characters, the same on every instance); it is never generated into the database"
+    )]
+    Required,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The server key: the configured one; else, on SQLite only (the embedded
+/// default), one generated once and kept in the database so that every
+/// instance shares it. On PostgreSQL a key must be configured.
 pub async fn server_key(
     store: &dyn Store,
     configured: Option<&str>,
-) -> Result<ServerKey, StoreError> {
+    database_url: &str,
+) -> Result<ServerKey, KeyError> {
     if let Some(k) = configured {
         return Ok(ServerKey::new(k.as_bytes()));
+    }
+    if !database_url.starts_with("sqlite:") {
+        return Err(KeyError::Required);
     }
     let fresh = crypto::random_token(&mut rand::thread_rng());
     let key = store.setting_get_or_insert("server_key", &fresh).await?;
@@ -47,13 +69,14 @@ pub async fn server_key(
 /// Builds the state the router serves.
 pub async fn state(
     store: Arc<dyn Store>,
+    database_url: &str,
     issuer: &str,
     secret_key: Option<&str>,
     session_ttl_secs: i64,
     upstream: upstream::Upstream,
     metrics: metrics::Metrics,
-) -> Result<AppState, StoreError> {
-    let key = server_key(store.as_ref(), secret_key).await?;
+) -> Result<AppState, KeyError> {
+    let key = server_key(store.as_ref(), secret_key, database_url).await?;
     Ok(AppState {
         store,
         key,

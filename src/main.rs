@@ -43,6 +43,14 @@ async fn serve(
     if args.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
         return Err("CONSENT_LINK_SECRET_KEY must be at least 32 characters".into());
     }
+    if args.demo && !args.bind.ip().is_loopback() {
+        return Err(format!(
+            "--demo is for trying consent-link on this machine (a test-mode client anyone \
+             can use): only on a loopback address (e.g. --bind 127.0.0.1:3000), not on {}",
+            args.bind
+        )
+        .into());
+    }
     let issuer = match &args.public_url {
         Some(url) => url.as_str().trim_end_matches('/').to_owned(),
         None => format!("http://{}", args.bind),
@@ -61,6 +69,7 @@ async fn serve(
     }
     let state = consent_link::state(
         store.clone(),
+        database_url,
         &issuer,
         args.secret_key.as_deref(),
         args.session_ttl,
@@ -69,23 +78,42 @@ async fn serve(
     )
     .await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
-    let demo = !args.no_demo && database_url.starts_with("sqlite:");
-    if demo {
+    let metrics_listener = tokio::net::TcpListener::bind(args.metrics_bind)
+        .await
+        .map_err(|e| format!("--metrics-bind {}: {e}", args.metrics_bind))?;
+    let metrics_addr = metrics_listener.local_addr()?;
+    if args.demo {
         consent_link::ensure_demo_client(store.as_ref(), &state.key, &issuer, SystemClock.now())
             .await?;
     }
     tokio::spawn(purge_expired(store.clone()));
-    tracing::info!(bind = %args.bind, issuer = %issuer, "consent-link listening");
-    if demo {
+    tracing::info!(bind = %args.bind, metrics = %metrics_addr, issuer = %issuer, "consent-link listening");
+    if args.demo {
         println!("consent-link is running. Open {issuer}/demo to try it (test mode, demo client).");
     } else {
         println!("consent-link is running at {issuer}");
     }
-    axum::serve(listener, consent_link::app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let conn_limits = args.limits.conn_limits();
+    let app = consent_link::app_with(state.clone(), &args.limits.router_options(args.demo));
+    // The operators' listener stops with the public one.
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics = tokio::spawn(consent_link::serve::run(
+        metrics_listener,
+        consent_link::metrics_router(state),
+        conn_limits.clone(),
+        async {
+            let _ = metrics_stopped.await;
+        },
+    ));
+    consent_link::serve::run(
+        listener,
+        app,
+        conn_limits,
+        consent_link::serve::shutdown_signal(),
+    )
+    .await;
+    let _ = stop_metrics.send(());
+    let _ = metrics.await;
     Ok(())
 }
 
@@ -98,7 +126,7 @@ async fn purge_expired(store: std::sync::Arc<dyn consent_link::store::Store>) {
         match store.purge_expired(SystemClock.now() - 3600).await {
             Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired sessions and codes"),
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+            Err(e) => tracing::warn!(error = ?e.to_string(), "purging expired rows failed"),
         }
     }
 }

@@ -173,12 +173,17 @@ pub struct DemoPage {
     pub client_id: &'static str,
     pub scope: &'static str,
     pub callback_uri: String,
+    /// The iframe flow's `state`: ties its result to this browser.
+    pub state: String,
 }
 
 #[derive(Template)]
 #[template(path = "demo_callback.html")]
 pub struct DemoCallbackPage {
     pub page: PageCtx,
+    /// The `state` is not one this browser's demo page gave out: no data
+    /// is read.
+    pub not_this_browser: bool,
     pub params: Vec<(String, String)>,
     /// The demo server's calls to the API: method and path, and status.
     pub calls: Vec<(String, u16)>,

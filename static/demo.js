@@ -8,7 +8,8 @@
   function show(what) { log.textContent += JSON.stringify(what) + "\n"; }
   button.addEventListener("click", function () {
     log.textContent = "";
-    var state = "demo-iframe-" + Date.now();
+    // The page's state ties the result to this browser (see src/http/demo.rs).
+    var state = button.getAttribute("data-state");
     ConsentLink.open({
       clientId: button.getAttribute("data-client-id"),
       scope: button.getAttribute("data-scope"),

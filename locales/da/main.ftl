@@ -57,6 +57,8 @@ error-out-of-order = Dette trin er ikke tilgængeligt endnu. Følg trinnene i de
 error-already-completed = Denne session er allerede gennemført. Der blev ikke gjort mere.
 error-invalid-form = Formularen var ufuldstændig. Gå tilbage og prøv igen.
 error-not-found = Denne side findes ikke.
+error-too-many-requests = Der blev startet for mange sessioner fra dit netværk lige nu. Vent et øjeblik, og prøv igen.
+error-too-many-requests-title = Vent et øjeblik
 error-internal = Der opstod en uventet fejl hos os. Prøv igen senere.
 error-request-id = Reference: { $id }
 
@@ -76,6 +78,7 @@ demo-back = Tilbage til demoen
 demo-server-title = Hvad långiverens server gjorde derefter
 demo-server-intro = Med resultatet kaldte demoens serverside consent-link med demoklientens hemmelighed (som aldrig når browseren):
 demo-server-none = Der var ingen kode, så der var intet at læse.
+demo-not-this-browser = Dette resultat hører ikke til et forløb, som denne browser startede fra demosiden, så demoen læste ingen data. Start forfra fra demosiden.
 demo-data-title = Læste data
 
 method-hint = Log ind med { $method }. Du sendes til login-siden og tilbage hertil.

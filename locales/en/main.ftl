@@ -57,6 +57,8 @@ error-out-of-order = This step is not available yet. Please follow the steps in 
 error-already-completed = This link session has already been completed. Nothing more was done.
 error-invalid-form = The form was incomplete. Please go back and try again.
 error-not-found = This page does not exist.
+error-too-many-requests = Too many link sessions were started from your network just now. Please wait a moment and try again.
+error-too-many-requests-title = Please wait a moment
 error-internal = An unexpected error occurred on our side. Please try again later.
 error-request-id = Reference: { $id }
 
@@ -76,6 +78,7 @@ demo-back = Back to the demo
 demo-server-title = What the lender's server did next
 demo-server-intro = With the result, the demo's server side called consent-link with the demo client's secret (which never reaches the browser):
 demo-server-none = There was no code, so there was nothing to read.
+demo-not-this-browser = This result does not belong to a flow this browser started from the demo page, so the demo read no data. Start again from the demo page.
 demo-data-title = Data read
 
 method-hint = Sign in with { $method }. You are sent to its sign-in page and then back here.

@@ -57,6 +57,8 @@ error-out-of-order = Dette steget er ikke tilgjengelig ennå. Følg stegene i ri
 error-already-completed = Denne økten er allerede fullført. Ingenting mer ble gjort.
 error-invalid-form = Skjemaet var ufullstendig. Gå tilbake og prøv igjen.
 error-not-found = Denne siden finnes ikke.
+error-too-many-requests = Det ble startet for mange økter fra nettverket ditt akkurat nå. Vent litt og prøv igjen.
+error-too-many-requests-title = Vent litt
 error-internal = Det oppstod en uventet feil hos oss. Prøv igjen senere.
 error-request-id = Referanse: { $id }
 
@@ -76,6 +78,7 @@ demo-back = Tilbake til demoen
 demo-server-title = Hva långiverens server gjorde deretter
 demo-server-intro = Med resultatet kalte demoens serverside consent-link med demoklientens hemmelighet (som aldri når nettleseren):
 demo-server-none = Det kom ingen kode, så det var ingenting å lese.
+demo-not-this-browser = Dette resultatet hører ikke til en flyt som denne nettleseren startet fra demosiden, så demoen leste ingen data. Start på nytt fra demosiden.
 demo-data-title = Data som ble lest
 
 method-hint = Logg inn med { $method }. Du blir sendt til innloggingssiden og deretter tilbake hit.

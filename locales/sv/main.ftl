@@ -57,6 +57,8 @@ error-out-of-order = Det här steget är inte tillgängligt ännu. Följ stegen 
 error-already-completed = Den här sessionen är redan slutförd. Inget mer har gjorts.
 error-invalid-form = Formuläret var ofullständigt. Gå tillbaka och försök igen.
 error-not-found = Den här sidan finns inte.
+error-too-many-requests = För många sessioner startades från ditt nätverk just nu. Vänta en stund och försök igen.
+error-too-many-requests-title = Vänta en stund
 error-internal = Ett oväntat fel uppstod hos oss. Försök igen senare.
 error-request-id = Referens: { $id }
 
@@ -76,6 +78,7 @@ demo-back = Tillbaka till demon
 demo-server-title = Vad långivarens server gjorde sedan
 demo-server-intro = Med resultatet anropade demons serversida consent-link med demoklientens hemlighet (som aldrig når webbläsaren):
 demo-server-none = Det fanns ingen kod, så det fanns inget att läsa.
+demo-not-this-browser = Det här resultatet hör inte till ett flöde som den här webbläsaren startade från demosidan, så demon läste inga data. Börja om från demosidan.
 demo-data-title = Data som lästes
 
 method-hint = Logga in med { $method }. Du skickas till inloggningssidan och tillbaka hit.

@@ -46,6 +46,15 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
     }
 
+    /// Over the rate limit; the caller adds `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_REQUESTS",
+            format!("too many requests from this address; retry after {retry_after_secs} seconds"),
+        )
+    }
+
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", message)
     }

@@ -1,27 +1,61 @@
 //! The demo integrator: a page that starts the redirect and iframe flows
 //! with the test-mode `demo` client, and the callback that shows what came
 //! back. It plays the integrator's part, so it is kept apart from Link.
+//!
+//! Like a careful integrator, it reads data only for a flow this browser
+//! started: `/demo` gives the browser a random secret in an `HttpOnly`,
+//! `SameSite=Lax` cookie and puts the secret's hash in the `state` of each
+//! flow it starts; the callback reads data only when the `state` it gets
+//! back is the hash of the cookie it gets back. A user ID or code given
+//! alone (or with another browser's cookie) reads nothing. Nothing is kept
+//! in process memory, so any instance can answer.
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::Response;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::Value;
+use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 
 use super::pages::{render, PagePolicy};
 use super::{AppError, AppState};
+use crate::crypto;
 use crate::i18n::{self, Tr};
 use crate::oauth2::params::Params;
 use crate::views::{DemoCallbackPage, DemoPage, PageCtx};
 
 const DEMO_SCOPES: &str = "info,income,unsecured_loans,student_loan,vehicles,e_invoices";
 
-fn link(entry: &str, locale: &str, extra: &str) -> String {
-    format!("{entry}?client_id={}&scope={DEMO_SCOPES}&test=true&locale={locale}&state=demo-{locale}{extra}", crate::DEMO_CLIENT_ID)
+/// The cookie that holds this browser's demo secret.
+const COOKIE_NAME: &str = "demo_browser";
+
+/// The `state` of a flow this browser starts: its language (as a lender
+/// would know it from its own session) and the hash of its secret.
+fn flow_state(locale: &str, browser_hash: &str) -> String {
+    format!("demo.{locale}.{browser_hash}")
+}
+
+fn link(entry: &str, locale: &str, state: &str, extra: &str) -> String {
+    format!(
+        "{entry}?client_id={}&scope={DEMO_SCOPES}&test=true&locale={locale}&state={state}{extra}",
+        crate::DEMO_CLIENT_ID
+    )
+}
+
+/// This browser's demo secret, if it sent one.
+fn browser_secret(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE_NAME && value.len() >= 43)
+        .map(|(_, value)| value)
 }
 
 pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
@@ -29,20 +63,55 @@ pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Re
         None,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
+    // A browser keeps its secret, so that flows started in two tabs both
+    // come back to it.
+    let (secret, fresh) = match browser_secret(&headers) {
+        Some(s) => (s.to_owned(), false),
+        None => (crypto::random_token(&mut rand::thread_rng()), true),
+    };
+    let browser_hash = crypto::hash_token(&secret);
     let view = DemoPage {
-        redirect_en: link("/link", "en", ""),
-        redirect_nb: link("/link", "nb", ""),
-        oauth: link("/oauth/authorize", &locale, "&response_type=code"),
+        redirect_en: link("/link", "en", &flow_state("en", &browser_hash), ""),
+        redirect_nb: link("/link", "nb", &flow_state("nb", &browser_hash), ""),
+        oauth: link(
+            "/oauth/authorize",
+            &locale,
+            &flow_state(&locale, &browser_hash),
+            "&response_type=code",
+        ),
         client_id: crate::DEMO_CLIENT_ID,
         scope: DEMO_SCOPES,
         callback_uri: format!("{}/demo/callback", app.issuer),
+        state: flow_state(&locale, &browser_hash),
         page: PageCtx::plain(Tr::new(&locale)),
     };
     let policy = PagePolicy {
         frame_src: Some(app.issuer.clone()),
         ..PagePolicy::default()
     };
-    render(StatusCode::OK, &view, &policy)
+    let mut res = render(StatusCode::OK, &view, &policy)?;
+    if fresh {
+        let secure = if app.issuer.starts_with("https:") {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{COOKIE_NAME}={secret}; Path=/demo; HttpOnly; SameSite=Lax; Max-Age=86400{secure}"
+        );
+        let value = HeaderValue::from_str(&cookie)
+            .map_err(|e| AppError::Internal(format!("demo cookie: {e}")))?;
+        res.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(res)
+}
+
+/// Whether `state` is one this browser's `/demo` page gave out: its
+/// language, if so.
+fn own_flow<'s>(state: Option<&'s str>, headers: &HeaderMap) -> Option<&'s str> {
+    let (locale, hash) = state?.strip_prefix("demo.")?.split_once('.')?;
+    let expected = crypto::hash_token(browser_secret(headers)?);
+    bool::from(expected.as_bytes().ct_eq(hash.as_bytes())).then_some(locale)
 }
 
 pub async fn callback(
@@ -51,27 +120,22 @@ pub async fn callback(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let params = Params::parse(query.as_deref().unwrap_or(""));
-    // The demo's redirect links say their language in `state` (`demo-nb`),
-    // as a lender would know it from its own session.
-    let state_locale = params
-        .get("state")
-        .ok()
-        .flatten()
-        .and_then(|s| s.strip_prefix("demo-"));
+    let own = own_flow(params.get("state").ok().flatten(), &headers);
     let locale = i18n::negotiate(
-        state_locale,
+        own,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let code = params.get("code").ok().flatten().map(str::to_owned);
     // `iss` marks a result of the OAuth2 entry: `code` is an authorization
     // code to exchange. Without it, `code` is the Link entry's user ID.
     let oauth = params.get("iss").ok().flatten().is_some();
-    let (calls, data) = match code {
-        Some(code) => read_data(&app, &code, oauth).await?,
-        None => (Vec::new(), None),
+    let (calls, data) = match (code, own) {
+        (Some(code), Some(_)) => read_data(&app, &code, oauth).await?,
+        _ => (Vec::new(), None),
     };
     let tr = Tr::new(&locale);
     let view = DemoCallbackPage {
+        not_this_browser: own.is_none(),
         params: params.into_pairs(),
         calls,
         summary: data.as_ref().map(|d| summary(&tr, d)).unwrap_or_default(),

@@ -57,7 +57,7 @@ pub async fn render_internal_errors(req: Request, next: Next) -> Response {
     let Some(InternalError(detail)) = res.extensions().get::<InternalError>().cloned() else {
         return res;
     };
-    tracing::error!(error = %detail, "request failed");
+    tracing::error!(error = ?detail, "request failed");
     // Machines get JSON in the format of the API they called.
     let reference = format!(
         "internal error; request ID {}",

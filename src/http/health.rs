@@ -29,7 +29,7 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, &'static str) {
     match app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
-            tracing::warn!(error = %e, "database not reachable");
+            tracing::warn!(error = ?e.to_string(), "database not reachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }

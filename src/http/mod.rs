@@ -4,10 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::PropagateRequestIdLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -26,6 +30,7 @@ mod authorize;
 mod demo;
 mod error;
 mod health;
+pub mod limits;
 mod pages;
 mod steps;
 mod theme;
@@ -33,6 +38,36 @@ mod token;
 mod upstream;
 
 pub use error::AppError;
+pub use limits::{ClientIp, Rate, RateLimits};
+use limits::{Limiter, Surface};
+
+/// How the public router is put together: what the operator chose at
+/// `serve` (see `config::ServeArgs`).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Serve the demo integrator at `/demo` (`serve --demo`).
+    pub demo: bool,
+    pub rate_limits: RateLimits,
+    /// Where a client's address comes from, for the rate limits.
+    pub client_ip: ClientIp,
+    /// How long a request may take in all, body and answer (then 503).
+    pub request_timeout: Duration,
+    /// How long the body may pause between two pieces (then 408).
+    pub body_timeout: Duration,
+}
+
+impl Default for Options {
+    /// What `serve` does without flags, less the demo.
+    fn default() -> Self {
+        Options {
+            demo: false,
+            rate_limits: RateLimits::default(),
+            client_ip: ClientIp::Peer,
+            request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 /// The time source. Handlers take the time here, once, and pass it on.
 pub trait Clock: Send + Sync + 'static {
@@ -142,12 +177,66 @@ async fn count_request(
     res
 }
 
+/// A client's own `X-Request-Id`: never used as ours, only logged apart,
+/// escaped and cut to [`CLIENT_REQUEST_ID_MAX`] characters.
+#[derive(Clone, Debug)]
+struct ClientRequestId(String);
+
+const CLIENT_REQUEST_ID_MAX: usize = 64;
+
+/// Gives every request a fresh request ID of ours, whatever the client
+/// sent; the client's value is kept apart for the log.
+async fn assign_request_id(
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(theirs) = req.headers_mut().remove(REQUEST_ID) {
+        let theirs: String = String::from_utf8_lossy(theirs.as_bytes())
+            .chars()
+            .take(CLIENT_REQUEST_ID_MAX)
+            .collect();
+        req.extensions_mut().insert(ClientRequestId(theirs));
+    }
+    let ours = uuid::Uuid::new_v4().to_string();
+    if let Ok(value) = HeaderValue::from_str(&ours) {
+        req.headers_mut().insert(REQUEST_ID, value);
+    }
+    next.run(req).await
+}
+
+/// The public router with [`Options::default`] (no demo).
 pub fn router(state: AppState) -> Router {
+    router_with(state, &Options::default())
+}
+
+/// The public router. `/metrics` is not on it: see [`metrics_router`].
+pub fn router_with(state: AppState, options: &Options) -> Router {
     let x_request_id = axum::http::HeaderName::from_static(REQUEST_ID);
-    Router::new()
-        .route("/", get(authorize::link_entry))
-        .route("/link", get(authorize::link_entry))
-        .route("/oauth/authorize", get(authorize::oauth_entry))
+    // One limit for the three entries, one for the two token endpoints.
+    let link_limiter = options
+        .rate_limits
+        .link_start
+        .map(|r| Limiter::new(r, options.client_ip.clone()));
+    let link_start = |handler: axum::routing::MethodRouter<AppState>| match &link_limiter {
+        Some(l) => handler.layer(from_fn_with_state(
+            (l.clone(), Surface::LinkStart),
+            limits::limit,
+        )),
+        None => handler,
+    };
+    let token_limiter = options
+        .rate_limits
+        .token
+        .map(|r| Limiter::new(r, options.client_ip.clone()));
+    let token =
+        |surface: Surface, handler: axum::routing::MethodRouter<AppState>| match &token_limiter {
+            Some(l) => handler.layer(from_fn_with_state((l.clone(), surface), limits::limit)),
+            None => handler,
+        };
+    let mut routes = Router::new()
+        .route("/", link_start(get(authorize::link_entry)))
+        .route("/link", link_start(get(authorize::link_entry)))
+        .route("/oauth/authorize", link_start(get(authorize::oauth_entry)))
         .route("/s/{sid}", get(steps::show))
         .route("/s/{sid}/method", post(steps::method_post))
         .route("/s/{sid}/authenticate", post(steps::authenticate_post))
@@ -158,12 +247,18 @@ pub fn router(state: AppState) -> Router {
         .route("/s/{sid}/theme.css", get(theme::theme_css))
         .route("/oidc/callback", get(upstream::callback))
         .route("/methods/{id}/logo", get(assets::method_logo))
-        .route("/oauth/token", post(token::oauth_token))
+        .route(
+            "/oauth/token",
+            token(Surface::OAuthToken, post(token::oauth_token)),
+        )
         .route(
             "/.well-known/oauth-authorization-server",
             get(token::metadata),
         )
-        .route("/api/1.0/auth", post(token::product_auth))
+        .route(
+            "/api/1.0/auth",
+            token(Surface::ProductAuth, post(token::product_auth)),
+        )
         .route("/api/1.0/personal/{id}", get(api::personal))
         .route("/api/1.0/loans/{id}", get(api::loans))
         .route("/api/1.0/vehicles/{id}", get(api::vehicles))
@@ -174,13 +269,23 @@ pub fn router(state: AppState) -> Router {
             get(api::loan_applications),
         )
         .route("/api/1.0/consents/{id}", delete(api::withdraw))
-        .route("/demo", get(demo::index))
-        .route("/demo/callback", get(demo::callback))
         .route("/static/{file}", get(assets::file))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
+        .route("/readyz", get(health::readyz));
+    if options.demo {
+        routes = routes
+            .route("/demo", get(demo::index))
+            .route("/demo/callback", get(demo::callback));
+    }
+    routes
         .fallback(error::not_found)
+        // A handler that takes too long is cut off (503); a body that
+        // stalls is refused (408).
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            options.request_timeout,
+        ))
+        .layer(from_fn_with_state(options.body_timeout, body_timeout))
         // Every form and token request is small; a larger body is refused
         // (413) before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -200,7 +305,19 @@ pub fn router(state: AppState) -> Router {
                         .get(REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), route, request_id)
+                    let span = tracing::info_span!(
+                        "request",
+                        method = ?req.method(),
+                        route,
+                        request_id,
+                        client_request_id = tracing::field::Empty
+                    );
+                    // Recorded as a string field: the log writes it quoted,
+                    // with control characters escaped.
+                    if let Some(ClientRequestId(theirs)) = req.extensions().get() {
+                        span.record("client_request_id", theirs.as_str());
+                    }
+                    span
                 })
                 .on_request(())
                 .on_response(
@@ -214,7 +331,47 @@ pub fn router(state: AppState) -> Router {
                 )
                 .on_failure(()),
         )
-        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(x_request_id))
+        .layer(from_fn(assign_request_id))
         .with_state(state)
+}
+
+/// `GET /metrics`, for the operators' own listener (`--metrics-bind`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+}
+
+/// Refuses a request whose body stalls for `limit` between two pieces
+/// with 408, whatever the handler made of the failed read.
+async fn body_timeout(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use http_body_util::BodyExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stalled = Arc::new(AtomicBool::new(false));
+    let flag = stalled.clone();
+    let req = req.map(|body| {
+        axum::body::Body::new(tower_http::timeout::TimeoutBody::new(limit, body).map_err(
+            move |e| {
+                if e.is::<tower_http::timeout::TimeoutError>() {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                e
+            },
+        ))
+    });
+    let res = next.run(req).await;
+    if stalled.load(Ordering::Relaxed) {
+        tracing::info!("request body stalled");
+        return (
+            StatusCode::REQUEST_TIMEOUT,
+            [(axum::http::header::CONNECTION, "close")],
+        )
+            .into_response();
+    }
+    res
 }

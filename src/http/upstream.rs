@@ -50,7 +50,7 @@ pub(super) async fn begin(
     {
         Ok(url) => url,
         Err(e) => {
-            tracing::warn!(method = %method.id, error = %e, "sign-in could not start");
+            tracing::warn!(method = %method.id, error = ?e.to_string(), "sign-in could not start");
             return fail(app, sid, session, ErrorCode::TemporarilyUnavailable, now).await;
         }
     };
@@ -181,7 +181,7 @@ pub async fn callback(
     let outcome = match (method, &q.code, &q.error) {
         (_, _, Some(error)) if error == "access_denied" => Err(ErrorCode::AccessDenied),
         (_, _, Some(error)) => {
-            tracing::warn!(method = %row.method, provider_error = %error, "the provider refused the sign-in");
+            tracing::warn!(method = ?row.method, provider_error = ?error, "the provider refused the sign-in");
             Err(ErrorCode::TemporarilyUnavailable)
         }
         (Some(method), Some(code), None) => {
@@ -193,7 +193,7 @@ pub async fn callback(
             {
                 Ok(national_id) => Ok(national_id),
                 Err(e @ UpstreamError::Unavailable(_)) => {
-                    tracing::warn!(method = %method.id, error = %e, "sign-in failed at the provider");
+                    tracing::warn!(method = %method.id, error = ?e.to_string(), "sign-in failed at the provider");
                     Err(ErrorCode::TemporarilyUnavailable)
                 }
                 Err(UpstreamError::Rejected { check, detail }) => {
@@ -203,11 +203,11 @@ pub async fn callback(
             }
         }
         (None, _, _) => {
-            tracing::warn!(method = %row.method, "the method is no longer configured");
+            tracing::warn!(method = ?row.method, "the method is no longer configured");
             Err(ErrorCode::TemporarilyUnavailable)
         }
         (Some(_), None, None) => {
-            tracing::warn!(method = %row.method, "the provider sent neither code nor error");
+            tracing::warn!(method = ?row.method, "the provider sent neither code nor error");
             Err(ErrorCode::TemporarilyUnavailable)
         }
     };

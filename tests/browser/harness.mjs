@@ -147,7 +147,8 @@ name = { en = "BankID", nb = "BankID" }
     "client", "create", "--id", "web", "--name", "Acme Bank",
     "--callback", `${host.origin}/cb`, "--styles-origin", host.origin, "--test", "--json",
   ], { env }).toString());
-  const proc = spawn(bin, ["serve", "--bind", `127.0.0.1:${linkPort}`, "--public-url", link, "--methods", methods],
+  const proc = spawn(bin, ["serve", "--demo", "--bind", `127.0.0.1:${linkPort}`, "--metrics-bind", "127.0.0.1:0",
+    "--public-url", link, "--methods", methods],
     { env, stdio: ["ignore", "inherit", "inherit"] });
   // A second Link, for the pages the main one never shows: sessions that
   // live SHORT_TTL seconds, and a method whose provider is down (nothing
@@ -183,7 +184,7 @@ name = { en = "MinID", nb = "MinID" }
   execFileSync(bin, ["client", "create", "--id", "web", "--name", "Acme Bank",
     "--callback", `${host.origin}/cb`, "--test", "--json"], { env: shortEnv });
   const shortProc = spawn(bin, ["serve", "--bind", `127.0.0.1:${shortPort}`, "--public-url", short,
-    "--methods", downMethods, "--session-ttl", String(SHORT_TTL), "--no-demo"],
+    "--methods", downMethods, "--session-ttl", String(SHORT_TTL), "--metrics-bind", "127.0.0.1:0"],
   { env: shortEnv, stdio: ["ignore", "inherit", "inherit"] });
   await waitFor(`${link}/readyz`);
   await waitFor(`${short}/readyz`);

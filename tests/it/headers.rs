@@ -14,7 +14,7 @@ async fn every_page_has_strict_headers() {
             .await,
         app.get("/link?client_id=nobody&scope=info").await,
         app.get("/no/such/page").await,
-        app.get("/demo").await,
+        app.with_demo().get("/demo").await,
         app.get("/healthz").await,
     ];
     for page in &pages {
@@ -50,13 +50,22 @@ async fn redirect_mode_pages_allow_form_redirect_to_callback_only() {
     );
 }
 
+/// Issue 11: a client's `X-Request-Id` is not ours to log as ours (it
+/// could name another request, or carry anything); each answer gets a
+/// fresh one.
 #[tokio::test]
-async fn request_id_is_echoed() {
+async fn a_client_request_id_is_replaced_by_a_fresh_one() {
     let app = TestApp::new().await;
     let page = app
-        .get_with("/healthz", &[("x-request-id", "req-123")])
+        .get_with("/healthz", &[("x-request-id", "attacker")])
         .await;
-    assert_eq!(page.header("x-request-id"), Some("req-123"));
+    let ours = page.header("x-request-id").unwrap();
+    assert_ne!(ours, "attacker");
+    assert!(uuid::Uuid::parse_str(ours).is_ok(), "{ours}");
+    let again = app
+        .get_with("/healthz", &[("x-request-id", "attacker")])
+        .await;
+    assert_ne!(again.header("x-request-id"), Some(ours));
 }
 
 #[tokio::test]
@@ -89,7 +98,9 @@ async fn metrics_count_requests_and_results_by_route_never_by_id() {
             .unwrap(),
     )
     .await;
-    let res = app.get("/metrics").await;
+    // Not on the public port: on the operators' own listener.
+    assert_eq!(app.get("/metrics").await.status, StatusCode::NOT_FOUND);
+    let res = app.metrics().await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res
         .header("content-type")
@@ -140,8 +151,18 @@ async fn static_files_are_served_and_unknown_ones_are_not() {
     );
 }
 
+/// The demo's browser cookie that `/demo` set, as a `Cookie` header value.
+pub fn demo_cookie(demo: &Page) -> String {
+    let set = demo.header("set-cookie").expect("/demo sets its cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_owned()
+}
+
 /// The `href` of the demo page's link with `id`.
-fn demo_link(page: &Page, id: &str) -> (String, String) {
+pub fn demo_link(page: &Page, id: &str) -> (String, String) {
     let before = page.body.split(&format!("id=\"{id}\"")).next().unwrap();
     let start = before.rfind("href=\"").unwrap() + 6;
     let link = html_unescape(&before[start..before.len() - 2]);
@@ -151,13 +172,14 @@ fn demo_link(page: &Page, id: &str) -> (String, String) {
 
 #[tokio::test]
 async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret() {
-    let app = TestApp::new().await;
+    let app = TestApp::new().await.with_demo();
     consent_link::ensure_demo_client(app.store.as_ref(), &app.key, ISSUER, T0)
         .await
         .unwrap();
     let secret = app.key.demo_client_secret();
     let demo = app.get("/demo").await;
     assert_eq!(demo.status, StatusCode::OK);
+    let cookie = demo_cookie(&demo);
     let csp = demo.header("content-security-policy").unwrap();
     assert!(csp.contains(&format!("frame-src {ISSUER}")), "{csp}");
     assert!(
@@ -177,7 +199,9 @@ async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret()
             .iter()
             .map(|(k, v)| format!("{k}={}&", enc(v)))
             .collect();
-        let callback = app.get(&format!("/demo/callback?{back}")).await;
+        let callback = app
+            .get_with(&format!("/demo/callback?{back}"), &[("cookie", &cookie)])
+            .await;
         assert_eq!(callback.status, StatusCode::OK);
         let body = html_unescape(&callback.body);
         assert!(body.contains(&params["code"]));
@@ -211,7 +235,7 @@ async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret()
     let callback = app
         .get_with(
             &format!("/demo/callback?{back}"),
-            &[("accept-language", "en-GB")],
+            &[("accept-language", "en-GB"), ("cookie", &cookie)],
         )
         .await;
     let body = html_unescape(&callback.body);

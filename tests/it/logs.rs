@@ -96,3 +96,38 @@ async fn logs_never_carry_secrets_or_identities() {
         assert!(!logs.contains(person.national_id), "national ID leaked");
     }
 }
+
+/// The lines of the shared log that carry `marker`.
+fn lines_with(captured: &Captured, marker: &str) -> Vec<String> {
+    captured
+        .text()
+        .lines()
+        .filter(|l| l.contains(marker))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Issue 11: a client's `X-Request-Id` is logged apart from ours, quoted
+/// and cut short; ours is a fresh UUID.
+#[tokio::test]
+async fn a_client_request_id_is_logged_apart_quoted_and_capped() {
+    let captured = capture();
+    let app = TestApp::new().await;
+    let marker = format!("mark{}", uuid::Uuid::new_v4().simple());
+    let theirs = format!("{marker}\"{}", "x".repeat(500));
+    let page = app
+        .get_with("/healthz", &[("x-request-id", theirs.as_str())])
+        .await;
+    let ours = page.header("x-request-id").unwrap().to_owned();
+    let lines = lines_with(&captured, &marker);
+    assert!(!lines.is_empty(), "the client's request ID was not logged");
+    for line in &lines {
+        assert!(line.contains(&format!("request_id=\"{ours}\"")), "{line}");
+        // Quoted, its quote escaped, and no more than 64 characters of it.
+        assert!(
+            line.contains(&format!("client_request_id=\"{marker}\\\"x")),
+            "{line}"
+        );
+        assert!(!line.contains(&"x".repeat(64)), "not capped: {line}");
+    }
+}

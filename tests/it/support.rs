@@ -54,6 +54,8 @@ pub async fn store() -> Arc<dyn Store> {
 
 pub struct TestApp {
     pub router: Router,
+    /// `GET /metrics`, on the operators' listener.
+    pub metrics_router: Router,
     pub store: Arc<dyn Store>,
     pub clock: Arc<TestClock>,
     pub key: ServerKey,
@@ -105,6 +107,17 @@ impl TestApp {
         let store = store().await;
         let clock = Arc::new(TestClock(AtomicI64::new(T0)));
         let key = ServerKey::new(b"test-key-test-key-test-key-test-key");
+        TestApp::serve(store, clock, key, upstream, &Default::default())
+    }
+
+    /// One deployment: its state, served with `options`.
+    fn serve(
+        store: Arc<dyn Store>,
+        clock: Arc<TestClock>,
+        key: ServerKey,
+        upstream: consent_link::upstream::Upstream,
+        options: &consent_link::http::Options,
+    ) -> TestApp {
         let state = AppState {
             store: store.clone(),
             key: key.clone(),
@@ -116,7 +129,8 @@ impl TestApp {
             themes: Arc::new(test_themes()),
         };
         TestApp {
-            router: consent_link::app(state),
+            metrics_router: consent_link::metrics_router(state.clone()),
+            router: consent_link::app_with(state, options),
             store,
             clock,
             key,
@@ -126,22 +140,23 @@ impl TestApp {
     /// The same deployment (store, key, clock) started again with other
     /// authentication methods.
     pub fn redeployed(&self, upstream: consent_link::upstream::Upstream) -> TestApp {
-        let state = AppState {
-            store: self.store.clone(),
-            key: self.key.clone(),
-            issuer: ISSUER.into(),
-            session_ttl_secs: 1800,
-            clock: self.clock.clone(),
-            upstream: Arc::new(upstream),
-            metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
-            themes: Arc::new(test_themes()),
-        };
-        TestApp {
-            router: consent_link::app(state),
-            store: self.store.clone(),
-            clock: self.clock.clone(),
-            key: self.key.clone(),
-        }
+        let (store, clock, key) = (self.store.clone(), self.clock.clone(), self.key.clone());
+        TestApp::serve(store, clock, key, upstream, &Default::default())
+    }
+
+    /// The same deployment served with other router options (the demo,
+    /// rate limits, timeouts).
+    pub fn with_options(&self, options: &consent_link::http::Options) -> TestApp {
+        let (store, clock, key) = (self.store.clone(), self.clock.clone(), self.key.clone());
+        TestApp::serve(store, clock, key, no_methods(), options)
+    }
+
+    /// [`Self::with_options`] with the demo on.
+    pub fn with_demo(&self) -> TestApp {
+        self.with_options(&consent_link::http::Options {
+            demo: true,
+            ..Default::default()
+        })
     }
 
     /// Registers a client with a unique ID and returns the ID.
@@ -166,6 +181,20 @@ impl TestApp {
 
     pub async fn client(&self) -> String {
         self.register(ClientSpec::default()).await
+    }
+
+    /// `GET /metrics` on the operators' listener.
+    pub async fn metrics(&self) -> Page {
+        let req = Request::get("/metrics").body(Body::empty()).unwrap();
+        let res = self.metrics_router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Page {

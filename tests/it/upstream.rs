@@ -764,6 +764,27 @@ async fn a_token_response_that_does_not_parse_is_logged_without_its_data() {
     assert!(!logged.contains(NIN), "the national ID was logged");
 }
 
+/// Issue 11: a provider's `error`, as the browser brings it, cannot
+/// write a line of its own into the log, nor colour the terminal.
+#[tokio::test]
+async fn a_provider_error_with_a_newline_or_escape_is_logged_escaped_on_one_line() {
+    let logs = capture();
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
+    let marker = format!("mark{}", uuid::Uuid::new_v4().simple());
+    let forged = format!("{marker}%0A2026-01-01T00:00:00Z%20%20INFO%20forged{marker}%1B%5B31m");
+    come_back(&app, &leg, &format!("error={forged}")).await;
+    let logged = logs.text();
+    let lines: Vec<&str> = logged.lines().filter(|l| l.contains(&marker)).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("provider_error="), "{}", lines[0]);
+    assert!(lines[0].contains("\\n2026-01-01"), "{}", lines[0]);
+    assert!(lines[0].contains("\\u{1b}[31m"), "{}", lines[0]);
+    assert!(!logged.contains('\u{1b}'), "a raw escape reached the log");
+}
+
 #[tokio::test]
 async fn a_provider_naming_a_plain_http_endpoint_is_not_used() {
     let op = Op::start().await;

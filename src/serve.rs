@@ -1,0 +1,217 @@
+//! The accept loop: HTTP/1.1 connections with the limits `axum::serve`
+//! does not offer. A request head must arrive within the header-read
+//! timeout (counted from when the connection is ready for it: opened, or
+//! the previous answer sent), an answered connection that stays idle is
+//! closed after the keep-alive timeout, and at most `max_connections` are
+//! open at once: past that, new connections wait in the kernel's backlog
+//! and cost no file descriptor, so a crowd of half-open connections
+//! cannot starve the process. Each request carries its peer's address
+//! (`ConnectInfo`) for the rate limits. Shutdown stops accepting, lets
+//! requests under way finish (up to a grace period) and closes idle
+//! connections.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tower::ServiceExt;
+
+/// What a connection may cost us.
+#[derive(Clone, Debug)]
+pub struct ConnLimits {
+    /// For a request head, from when the connection is ready for it.
+    pub header_read_timeout: Duration,
+    /// How long an answered connection may wait for its next request;
+    /// zero: one request per connection. (Never longer than
+    /// `header_read_timeout`, which also runs while a connection waits.)
+    pub keep_alive_timeout: Duration,
+    /// Connections open at once.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests under way.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnLimits {
+    /// The README's defaults.
+    fn default() -> Self {
+        ConnLimits {
+            header_read_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(5),
+            max_connections: 512,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// When a connection last finished answering, and whether it is answering.
+struct Activity {
+    began: Instant,
+    in_flight: AtomicUsize,
+    /// Milliseconds after `began` that the last answer was made; 0: none yet.
+    last_answer_ms: AtomicU64,
+}
+
+impl Activity {
+    /// How long the connection has been idle since its last answer; `None`
+    /// while it answers or before its first request (the header-read
+    /// timeout governs that).
+    fn idle_for(&self) -> Option<Duration> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let last = self.last_answer_ms.load(Ordering::SeqCst);
+        (last > 0).then(|| {
+            self.began
+                .elapsed()
+                .saturating_sub(Duration::from_millis(last))
+        })
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(!limits.keep_alive_timeout.is_zero());
+    let builder = Arc::new(builder);
+    tokio::pin!(shutdown);
+    loop {
+        // A permit first: past the cap, connections stay in the backlog.
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: wait a little rather than spin.
+                    tracing::warn!(error = ?e.to_string(), "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = serve_connection(
+            builder.clone(),
+            stream,
+            peer,
+            app.clone(),
+            limits.keep_alive_timeout,
+            stop_rx.clone(),
+        );
+        tokio::spawn(async move {
+            conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    // Every connection holds a permit: all of them back means all closed.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(limits.shutdown_grace, permits.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open at the end of the shutdown grace period");
+    }
+}
+
+async fn serve_connection(
+    builder: Arc<http1::Builder>,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    keep_alive: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let activity = Arc::new(Activity {
+        began: Instant::now(),
+        in_flight: AtomicUsize::new(0),
+        last_answer_ms: AtomicU64::new(0),
+    });
+    let seen = activity.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        let app = app.clone();
+        let seen = seen.clone();
+        seen.in_flight.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let res = app.oneshot(req).await;
+            let ms = u64::try_from(seen.began.elapsed().as_millis()).unwrap_or(u64::MAX);
+            seen.last_answer_ms.store(ms.max(1), Ordering::SeqCst);
+            seen.in_flight.fetch_sub(1, Ordering::SeqCst);
+            res
+        }
+    });
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let tick = (keep_alive / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut ticks = tokio::time::interval(tick);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            _ = stop.changed(), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            _ = ticks.tick(), if !closing && !keep_alive.is_zero() => {
+                if activity.idle_for().is_some_and(|idle| idle >= keep_alive) {
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+            }
+        }
+    }
+}
+
+/// Completes at Ctrl-C or, on Unix, SIGTERM (what `docker stop` sends to
+/// the image's PID 1).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing requests under way");
+}

@@ -1,0 +1,304 @@
+//! Issue 11: what a connection may cost (`consent_link::serve`, on a real
+//! socket on loopback), `/metrics` on its own listener, the demo only on
+//! loopback, the server key on PostgreSQL, and shutdown on SIGTERM.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use consent_link::http::Options;
+use consent_link::serve::ConnLimits;
+
+use crate::support::*;
+
+/// Serves `app`'s router with `limits` on a free loopback port until the
+/// test ends.
+async fn serve(app: &TestApp, limits: ConnLimits) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(consent_link::serve::run(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    addr
+}
+
+fn limits(header_read: u64, keep_alive: u64, max_connections: usize) -> ConnLimits {
+    ConnLimits {
+        header_read_timeout: Duration::from_secs(header_read),
+        keep_alive_timeout: Duration::from_secs(keep_alive),
+        max_connections,
+        shutdown_grace: Duration::from_secs(1),
+    }
+}
+
+/// Reads until the server closes the connection or `within` passes:
+/// what it sent, and whether it closed.
+fn read_until_closed(stream: &mut TcpStream, within: Duration) -> (String, bool) {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let end = Instant::now() + within;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while Instant::now() < end {
+        match stream.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (String::from_utf8_lossy(&got).into_owned(), true)
+            }
+            Err(_) => {}
+        }
+    }
+    (String::from_utf8_lossy(&got).into_owned(), false)
+}
+
+fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    tokio::task::spawn_blocking(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_that_never_ends_is_dropped_at_the_header_read_timeout() {
+    let app = TestApp::new().await;
+    let addr = serve(&app, limits(1, 1, 16)).await;
+    let (_, closed, took) = blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+        let began = Instant::now();
+        let (got, closed) = read_until_closed(&mut s, Duration::from_secs(5));
+        (got, closed, began.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(closed, "the connection was held open");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed_at_the_keep_alive_timeout() {
+    let app = TestApp::new().await;
+    let addr = serve(&app, limits(30, 1, 16)).await;
+    let (got, closed, took) = blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let began = Instant::now();
+        let (got, closed) = read_until_closed(&mut s, Duration::from_secs(6));
+        (got, closed, began.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    assert!(
+        closed,
+        "an idle connection was kept past the keep-alive timeout"
+    );
+    assert!(took < Duration::from_secs(4), "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    let app = TestApp::new().await;
+    let addr = serve(&app, limits(30, 5, 2)).await;
+    let (waited, served) = blocking(move || {
+        // Two half-open connections take every slot.
+        let hog_a = TcpStream::connect(addr).unwrap();
+        let _hog_b = TcpStream::connect(addr).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
+        let (waited, _) = read_until_closed(&mut s, Duration::from_millis(700));
+        drop(hog_a);
+        let (served, _) = read_until_closed(&mut s, Duration::from_secs(5));
+        (waited, served)
+    })
+    .await
+    .unwrap();
+    assert_eq!(waited, "", "served past the connection cap");
+    assert!(served.starts_with("HTTP/1.0 200"), "{served}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_body_is_408_and_a_slow_request_503() {
+    let app = TestApp::new().await;
+    let slow_body = app.with_options(&Options {
+        body_timeout: Duration::from_secs(1),
+        ..Options::default()
+    });
+    let slow_request = app.with_options(&Options {
+        request_timeout: Duration::from_secs(1),
+        ..Options::default()
+    });
+    for (app, status) in [(slow_body, "408"), (slow_request, "503")] {
+        let addr = serve(&app, limits(30, 5, 16)).await;
+        let got = blocking(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(
+                b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n\
+                  Content-Type: application/x-www-form-urlencoded\r\n\
+                  Content-Length: 100\r\n\r\ngrant_type=",
+            )
+            .unwrap();
+            read_until_closed(&mut s, Duration::from_secs(5)).0
+        })
+        .await
+        .unwrap();
+        assert!(got.starts_with(&format!("HTTP/1.1 {status}")), "{got}");
+    }
+}
+
+/// A port nothing listens on just now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn sqlite_url() -> String {
+    let dir = std::env::temp_dir().join("consent-link-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::new_v4())
+}
+
+/// The status code of `GET path` and the whole answer.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\n\r\n").unwrap();
+    let answer = read_until_closed(&mut s, Duration::from_secs(5)).0;
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, answer)
+}
+
+/// A `serve` process, killed if the test fails before it stops.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn metrics_are_on_their_own_listener_and_sigterm_stops_serve_cleanly() {
+    let (public, metrics) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let mut child = Serve(
+        std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+            .args(["serve", "--bind", &public, "--metrics-bind", &metrics])
+            .env("DATABASE_URL", sqlite_url())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert!(line.contains("running"), "{line}");
+
+    assert_eq!(http_get(&public, "/metrics").0, 404);
+    let (status, on_metrics) = http_get(&metrics, "/metrics");
+    assert_eq!(status, 200, "{on_metrics}");
+    assert!(
+        on_metrics.contains("consent_link_http_requests_total"),
+        "{on_metrics}"
+    );
+    assert_eq!(http_get(&metrics, "/link").0, 404);
+    // The demo is off unless asked for.
+    assert_eq!(http_get(&public, "/demo").0, 404);
+
+    // `docker stop` sends SIGTERM to PID 1.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < end, "serve did not stop at SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}: not a graceful stop");
+}
+
+#[test]
+fn the_demo_is_refused_on_a_non_loopback_bind() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "0.0.0.0:0",
+            "--metrics-bind",
+            "127.0.0.1:0",
+        ])
+        .env("DATABASE_URL", sqlite_url())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--demo") && stderr.contains("loopback"),
+        "{stderr}"
+    );
+}
+
+/// Issue 11: whoever reads a PostgreSQL database must not find the key
+/// that reverses its national-ID hashes beside them.
+#[tokio::test]
+async fn serve_on_postgresql_requires_a_configured_server_key() {
+    let url = database_url();
+    let store = consent_link::store::connect(&url).await.unwrap();
+    let generated = consent_link::server_key(store.as_ref(), None, &url).await;
+    if url.starts_with("postgres") {
+        let Err(err) = generated else {
+            panic!("a key was generated into PostgreSQL")
+        };
+        assert!(err.to_string().contains("--secret-key"), "{err}");
+        let configured = "a-configured-key-of-at-least-32-characters";
+        consent_link::server_key(store.as_ref(), Some(configured), &url)
+            .await
+            .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--metrics-bind",
+                "127.0.0.1:0",
+            ])
+            .env("DATABASE_URL", &url)
+            .env_remove("CONSENT_LINK_SECRET_KEY")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("CONSENT_LINK_SECRET_KEY"), "{stderr}");
+    } else {
+        // SQLite, the embedded default, keeps a generated key.
+        let first = generated.unwrap();
+        let again = consent_link::server_key(store.as_ref(), None, &url)
+            .await
+            .unwrap();
+        assert_eq!(first.demo_client_secret(), again.demo_client_secret());
+    }
+}
