@@ -114,6 +114,26 @@ fn own_flow<'s>(state: Option<&'s str>, headers: &HeaderMap) -> Option<&'s str> 
     bool::from(expected.as_bytes().ct_eq(hash.as_bytes())).then_some(locale)
 }
 
+/// Whether the Link entry's `user_id` (a permanent identifier, not a
+/// proof) came from a flow this browser completed: one of the demo's
+/// completed sessions started with this browser's `state` signed in the
+/// person whose consent it names. An attacker's own cookie and state with
+/// someone else's user ID read nothing. (An OAuth2 code proves itself: it
+/// is single use and bound to the demo client and its callback.)
+async fn from_own_flow(app: &AppState, state: &str, user_id: &str) -> Result<bool, AppError> {
+    let Some(consent) = app.store.get_consent(user_id).await? else {
+        return Ok(false);
+    };
+    if consent.client_id != crate::DEMO_CLIENT_ID {
+        return Ok(false);
+    }
+    let subjects = app
+        .store
+        .completed_subjects(crate::DEMO_CLIENT_ID, state)
+        .await?;
+    Ok(subjects.contains(&consent.subject_hash))
+}
+
 pub async fn callback(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -129,8 +149,11 @@ pub async fn callback(
     // `iss` marks a result of the OAuth2 entry: `code` is an authorization
     // code to exchange. Without it, `code` is the Link entry's user ID.
     let oauth = params.get("iss").ok().flatten().is_some();
+    let state = params.get("state").ok().flatten().unwrap_or("");
     let (calls, data) = match (code, own) {
-        (Some(code), Some(_)) => read_data(&app, &code, oauth).await?,
+        (Some(code), Some(_)) if oauth || from_own_flow(&app, state, &code).await? => {
+            read_data(&app, &code, oauth).await?
+        }
         _ => (Vec::new(), None),
     };
     let tr = Tr::new(&locale);

@@ -56,6 +56,13 @@ pub trait Store: Send + Sync + 'static {
 
     async fn insert_link_session(&self, session: &LinkSessionRow) -> Result<(), StoreError>;
     async fn get_link_session(&self, id_hash: &str) -> Result<Option<LinkSessionRow>, StoreError>;
+    /// The signed-in persons (subject hashes) of `client_id`'s completed
+    /// link sessions that were started with `state`.
+    async fn completed_subjects(
+        &self,
+        client_id: &str,
+        state: &str,
+    ) -> Result<Vec<String>, StoreError>;
     /// The session that was known by the ID hashing to `prior_hash` before
     /// its sign-in gave it a new one.
     async fn get_moved_link_session(

@@ -149,6 +149,21 @@ macro_rules! impl_sql_store {
                     .await?)
             }
 
+            async fn completed_subjects(
+                &self,
+                client_id: &str,
+                state: &str,
+            ) -> Result<Vec<String>, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT subject_hash FROM link_sessions WHERE client_id = $1 AND state = $2 \
+                     AND step = 'completed' AND subject_hash IS NOT NULL",
+                )
+                .bind(client_id)
+                .bind(state)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
             async fn get_moved_link_session(
                 &self,
                 prior_hash: &str,

@@ -68,6 +68,27 @@ async fn the_demo_callback_reads_nothing_for_a_code_it_is_given_alone() {
         assert!(page.body.contains("id=\"demo-not-this-browser\""));
     }
 
+    // The attacker's own cookie and the state of its own completed flow
+    // (as Ola), with the victim's user ID: still nothing.
+    let (path, query) = demo_link(&attacker_demo, "demo-redirect-en");
+    let own = app.consent_as(&path, &query, "ola").await;
+    let forged = format!("code={}&state={}", enc(user_id), enc(&own["state"]));
+    let page = app
+        .get_with(
+            &format!("/demo/callback?{forged}"),
+            &[("cookie", &attacker_cookie)],
+        )
+        .await;
+    assert!(!read_data(&page), "the attacker read the victim's data");
+    // Its own result, as it came back, does read (Ola's data).
+    let page = app
+        .get_with(
+            &format!("/demo/callback?{}", query_of(&own)),
+            &[("cookie", &attacker_cookie)],
+        )
+        .await;
+    assert!(read_data(&page), "{}", page.body);
+
     // The victim's OAuth2-entry code, lifted before she came back: the
     // attacker's browser reads nothing and does not use the code up.
     let (path, query) = demo_link(&victim_demo, "demo-oauth");
