@@ -57,5 +57,5 @@ if [ -z "$ready" ]; then
 fi
 
 echo "machine: $(nproc) cores, $(uname -m); $(date -u +%Y-%m-%d); profile $PROFILE; database ${DATABASE_URL%%:*}"
-"$out/examples/load" --base "http://127.0.0.1:$PORT" --client "load-$$" --secret "$secret" \
+"$out/examples/load" --base "http://127.0.0.1:$PORT" --client "load-$$" --secret="$secret" \
   --flows "$FLOWS" --concurrency "$CONCURRENCY"
