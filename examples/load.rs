@@ -72,9 +72,13 @@ impl Flow<'_> {
             .await?;
         self.page(2, &sid).await?;
         let form = [("csrf", csrf.as_str()), ("person", "kari")];
-        self.see_other(3, self.http.post(format!("{sid}/authenticate")).form(&form))
+        // Signed in: the session goes on under a new ID, and its pages
+        // carry a new CSRF token (the consent-fixation fix).
+        let sid = self
+            .see_other(3, self.http.post(format!("{sid}/authenticate")).form(&form))
             .await?;
-        self.page(4, &sid).await?;
+        let page = self.page(4, &sid).await?;
+        let csrf = form_value(&page, "name=\"csrf\" value=\"")?;
         let form = [("csrf", csrf.as_str()), ("decision", "accept")];
         let callback = self
             .see_other(5, self.http.post(format!("{sid}/consent")).form(&form))
