@@ -211,7 +211,11 @@ pub fn router(state: AppState) -> Router {
 
 /// The public router. `/metrics` is not on it: see [`metrics_router`].
 pub fn router_with(state: AppState, options: &Options) -> Router {
-    let x_request_id = axum::http::HeaderName::from_static(REQUEST_ID);
+    with_layers(routes(options), state, options)
+}
+
+/// The public routes, each with its rate limit.
+fn routes(options: &Options) -> Router<AppState> {
     // One limit for the three entries, one for the two token endpoints.
     let link_limiter = options
         .rate_limits
@@ -277,8 +281,15 @@ pub fn router_with(state: AppState, options: &Options) -> Router {
             .route("/demo", get(demo::index))
             .route("/demo/callback", get(demo::callback));
     }
+    routes.fallback(error::not_found)
+}
+
+/// What every public request goes through, around `routes`: request IDs,
+/// the trace span, metrics, security headers, faults (a panic too)
+/// rendered as a page or JSON with the request ID, body and time limits.
+pub fn with_layers(routes: Router<AppState>, state: AppState, options: &Options) -> Router {
+    let x_request_id = axum::http::HeaderName::from_static(REQUEST_ID);
     routes
-        .fallback(error::not_found)
         // A handler that takes too long is cut off (503); a body that
         // stalls is refused (408).
         .layer(TimeoutLayer::with_status_code(
@@ -289,8 +300,10 @@ pub fn router_with(state: AppState, options: &Options) -> Router {
         // Every form and token request is small; a larger body is refused
         // (413) before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(error::render_internal_errors))
+        // A panic becomes a fault response first, so that the renderer
+        // outside it logs it once and shows only the request ID.
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn(error::render_internal_errors))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -8,6 +8,7 @@ mod api;
 mod authorize;
 mod cli;
 mod demo;
+mod faults;
 mod fixation;
 mod flow;
 mod headers;

@@ -53,6 +53,8 @@ pub async fn store() -> Arc<dyn Store> {
 }
 
 pub struct TestApp {
+    /// What the router serves, for routers a test builds around it.
+    pub state: AppState,
     pub router: Router,
     /// `GET /metrics`, on the operators' listener.
     pub metrics_router: Router,
@@ -130,7 +132,8 @@ impl TestApp {
         };
         TestApp {
             metrics_router: consent_link::metrics_router(state.clone()),
-            router: consent_link::app_with(state, options),
+            router: consent_link::app_with(state.clone(), options),
+            state,
             store,
             clock,
             key,
