@@ -240,6 +240,64 @@ fn metrics_are_on_their_own_listener_and_sigterm_stops_serve_cleanly() {
     assert!(status.success(), "{status:?}: not a graceful stop");
 }
 
+/// `docker stop` sends SIGTERM to PID 1 while requests are under way:
+/// serve stops taking new connections but answers the request it is in
+/// the middle of, then exits cleanly (issue 12).
+#[test]
+fn sigterm_mid_request_still_answers_that_request_then_stops() {
+    let public = format!("127.0.0.1:{}", free_port());
+    let mut child = Serve(
+        std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+            .args(["serve", "--bind", &public, "--metrics-bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", sqlite_url())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert!(line.contains("running"), "{line}");
+
+    // A token request whose body is half sent when the signal comes.
+    let body = "grant_type=client_credentials&client_id=nobody&client_secret=x";
+    let mut s = TcpStream::connect(&public).unwrap();
+    write!(
+        s,
+        "POST /oauth/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..20]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(300));
+    s.write_all(body[20..].as_bytes()).unwrap();
+    let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(5));
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request in flight was answered: {answer:?}"
+    );
+    assert!(answer.contains("invalid_client"), "{answer}");
+    assert!(closed);
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < end, "serve did not stop at SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}: not a graceful stop");
+}
+
 #[test]
 fn the_demo_is_refused_on_a_non_loopback_bind() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
