@@ -12,16 +12,14 @@ use serde_json::json;
 
 use super::api::ApiError;
 use super::{AppError, AppState};
-use crate::crypto;
+use rand::rngs::OsRng;
+
 use crate::flow::TOKEN_TTL_SECS;
 use crate::oauth2::error::repeated_description;
 use crate::oauth2::params::Params;
-use crate::oauth2::pkce::CodeChallenge;
-use crate::oauth2::scope::{Scope, Scopes};
-use crate::oauth2::token::{
-    authenticate, check_code, client_auth, StoredCode, TokenError, TokenErrorCode,
-};
-use crate::store::{AccessTokenRow, ClientRow, Redemption};
+use crate::oauth2::scope::Scope;
+use crate::oauth2::token::{authenticate, TokenError, TokenErrorCode};
+use crate::service::{self, token::TokenOutcome, token::TokenRequest};
 
 /// `POST /oauth/token` (RFC 6749 §3.2): `client_credentials` and
 /// `authorization_code`; every answer is `no-store`.
@@ -30,10 +28,30 @@ pub async fn oauth_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    Ok(match exchange(&app, &headers, &body).await? {
-        Ok(body) => no_store((StatusCode::OK, Json(body)).into_response()),
-        Err(e) => token_error(&e),
-    })
+    let params = match token_params(&headers, &body) {
+        Ok(p) => p,
+        Err(e) => return Ok(token_error(&e)),
+    };
+    // No parameter read here is repeated (token_params), so `get` cannot
+    // fail from here on.
+    let get = |name: &str| params.get(name).ok().flatten();
+    let req = TokenRequest {
+        grant_type: get("grant_type"),
+        code: get("code"),
+        redirect_uri: get("redirect_uri"),
+        code_verifier: get("code_verifier"),
+        client_id: get("client_id"),
+        client_secret: get("client_secret"),
+        scope: get("scope"),
+        authorization: headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()),
+    };
+    let now = app.clock.now();
+    Ok(
+        match service::token::token(app.store.as_ref(), &req, now, &mut OsRng).await? {
+            TokenOutcome::Issued(body) => no_store((StatusCode::OK, Json(body)).into_response()),
+            TokenOutcome::Refused(e) => token_error(&e),
+        },
+    )
 }
 
 /// The parameters the token endpoint reads; any other is ignored, repeated
@@ -48,12 +66,9 @@ const TOKEN_PARAMETERS: &[&str] = &[
     "scope",
 ];
 
-async fn exchange(
-    app: &AppState,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Result<serde_json::Value, TokenError>, AppError> {
-    let invalid = |d: &str| Err(TokenError::new(TokenErrorCode::InvalidRequest, d));
+/// A form body's parameters, none that we read repeated.
+fn token_params(headers: &HeaderMap, body: &[u8]) -> Result<Params, TokenError> {
+    let invalid = |d: &str| TokenError::new(TokenErrorCode::InvalidRequest, d);
     let form = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -63,179 +78,18 @@ async fn exchange(
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
     if !form {
-        return Ok(invalid(
+        return Err(invalid(
             "the body must be application/x-www-form-urlencoded",
         ));
     }
     let Ok(body) = std::str::from_utf8(body) else {
-        return Ok(invalid("the body is not UTF-8"));
+        return Err(invalid("the body is not UTF-8"));
     };
     let params = Params::parse(body);
     if let Some(name) = params.first_repeated(TOKEN_PARAMETERS) {
-        return Ok(invalid(&repeated_description(name)));
+        return Err(invalid(&repeated_description(name)));
     }
-    // No parameter read here is repeated, so `get` cannot fail from here on.
-    let get = |name: &str| params.get(name).ok().flatten();
-    let Some(grant_type) = get("grant_type") else {
-        return Ok(invalid("grant_type is required"));
-    };
-    if !matches!(grant_type, "client_credentials" | "authorization_code") {
-        return Ok(Err(TokenError::new(
-            TokenErrorCode::UnsupportedGrantType,
-            "grant_type must be authorization_code or client_credentials",
-        )));
-    }
-    let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let auth = match client_auth(authorization, get("client_id"), get("client_secret")) {
-        Ok(a) => a,
-        Err(e) => return Ok(Err(e)),
-    };
-    let row = app.store.get_client(&auth.client_id).await?;
-    if let Err(e) = authenticate(
-        &auth,
-        row.as_ref().and_then(|r| r.secret_hash.as_deref()),
-        row.is_some(),
-        row.as_ref().is_some_and(|r| r.confidential),
-    ) {
-        return Ok(Err(e));
-    }
-    let Some(row) = row else {
-        return Err(AppError::Internal("authenticated an unknown client".into()));
-    };
-    let now = app.clock.now();
-    if grant_type == "client_credentials" {
-        return client_credentials(app, &row, get("scope"), now).await;
-    }
-    let Some(code) = get("code") else {
-        return Ok(invalid("code is required"));
-    };
-    let code_hash = crypto::hash_token(code);
-    let Some(stored) = app.store.get_authorization_code(&code_hash).await? else {
-        return Ok(Err(TokenError::new(
-            TokenErrorCode::InvalidGrant,
-            "unknown authorization code",
-        )));
-    };
-    if stored.used_at.is_some() && stored.client_id == row.id {
-        // RFC 6749 §4.1.2: a code presented twice revokes what it issued.
-        app.store.revoke_tokens_of_code(&code_hash, now).await?;
-    }
-    let check = StoredCode {
-        client_id: stored.client_id.clone(),
-        redirect_uri: stored.redirect_uri.clone(),
-        redirect_given: stored.redirect_given,
-        challenge: stored
-            .code_challenge
-            .clone()
-            .map(CodeChallenge::from_stored),
-        expires_at: stored.expires_at,
-        used: stored.used_at.is_some(),
-    };
-    if let Err(e) = check_code(
-        &check,
-        &row.id,
-        get("redirect_uri"),
-        get("code_verifier"),
-        now,
-    ) {
-        return Ok(Err(e));
-    }
-    let (token, client_token) = mint(&row.id, now);
-    let issued = AccessTokenRow {
-        user_data_id: Some(stored.user_data_id.clone()),
-        scopes: Some(stored.scopes.clone()),
-        code_hash: Some(code_hash.clone()),
-        ..client_token
-    };
-    match app
-        .store
-        .redeem_authorization_code(&code_hash, now, &issued)
-        .await?
-    {
-        Redemption::Issued => {}
-        Redemption::Refused => {
-            return Ok(Err(TokenError::new(
-                TokenErrorCode::InvalidGrant,
-                "authorization code was already used",
-            )))
-        }
-    }
-    let scope = Scopes::parse(&stored.scopes)
-        .map(|s| s.to_oauth_string())
-        .map_err(|e| AppError::Internal(format!("stored code scopes: {e}")))?;
-    Ok(Ok(json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "expires_in": TOKEN_TTL_SECS,
-        "scope": scope,
-        "user_data_id": stored.user_data_id,
-    })))
-}
-
-/// A client token: reads any of this client's users, within each one's
-/// consent. Only confidential clients get one (a public client cannot keep
-/// a secret, so it could not keep this token either).
-async fn client_credentials(
-    app: &AppState,
-    client: &ClientRow,
-    scope: Option<&str>,
-    now: i64,
-) -> Result<Result<serde_json::Value, TokenError>, AppError> {
-    if !client.confidential {
-        return Ok(Err(TokenError::new(
-            TokenErrorCode::UnauthorizedClient,
-            "public clients may not use client_credentials",
-        )));
-    }
-    let allowed = client.to_client()?.allowed_scopes;
-    // A narrower scope asked for is what the token reads (RFC 6749 §3.3).
-    let granted = match scope.map(Scopes::parse) {
-        None => None,
-        Some(Ok(asked)) if asked.is_subset(&allowed) => Some(asked),
-        Some(_) => {
-            return Ok(Err(TokenError::new(
-                TokenErrorCode::InvalidScope,
-                "scope must be a subset of the client's allowed scopes",
-            )))
-        }
-    };
-    let token = issue_client_token(app, &client.id, granted.as_ref(), now).await?;
-    Ok(Ok(json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "expires_in": TOKEN_TTL_SECS,
-        "scope": granted.as_ref().unwrap_or(&allowed).to_oauth_string(),
-    })))
-}
-
-/// A fresh token and its row as a client token (no user, no scope limit);
-/// a code exchange narrows the row to its user.
-fn mint(client_id: &str, now: i64) -> (String, AccessTokenRow) {
-    let token = crypto::random_token(&mut rand::thread_rng());
-    let row = AccessTokenRow {
-        token_hash: crypto::hash_token(&token),
-        client_id: client_id.to_owned(),
-        user_data_id: None,
-        scopes: None,
-        code_hash: None,
-        created_at: now,
-        expires_at: now + TOKEN_TTL_SECS,
-        revoked_at: None,
-    };
-    (token, row)
-}
-
-/// A client token, limited to `scopes` when given.
-async fn issue_client_token(
-    app: &AppState,
-    client_id: &str,
-    scopes: Option<&Scopes>,
-    now: i64,
-) -> Result<String, AppError> {
-    let (token, mut row) = mint(client_id, now);
-    row.scopes = scopes.map(Scopes::to_oauth_string);
-    app.store.insert_access_token(&row).await?;
-    Ok(token)
+    Ok(params)
 }
 
 /// An RFC 6749 §5.2 error response (also used for `server_error`).
@@ -289,7 +143,8 @@ pub async fn product_auth(
         return Ok(ApiError::wrong_client_secret().into());
     }
     let now = app.clock.now();
-    let token = issue_client_token(&app, client_id, None, now).await?;
+    let token =
+        service::token::client_token(app.store.as_ref(), client_id, None, now, &mut OsRng).await?;
     let expire_at = chrono::DateTime::from_timestamp(now + TOKEN_TTL_SECS, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .ok_or_else(|| AppError::Internal("token expiry out of range".into()))?;

@@ -186,9 +186,48 @@ pub struct StoredCode {
     pub used: bool,
 }
 
+/// What to do with a code a client presents at the token endpoint.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exchange {
+    /// Redeem it (the store still makes sure only one redemption wins).
+    Redeem,
+    /// Refuse it with `error`; `revoke`: revoke every token the code issued
+    /// (RFC 6749 §4.1.2: a code presented again by its client).
+    Refuse { error: TokenError, revoke: bool },
+}
+
+impl Exchange {
+    /// The code looked unused, but another redemption took it first: the
+    /// same as presenting it again.
+    pub fn lost_race() -> Exchange {
+        Exchange::Refuse {
+            error: TokenError::grant("authorization code was already used"),
+            revoke: true,
+        }
+    }
+}
+
+/// The one place that decides a code exchange, the revoke-on-replay rule
+/// included: a used code presented again by the client it was issued to
+/// revokes what it issued (another client's replay revokes nothing).
+pub fn exchange_code(
+    code: &StoredCode,
+    client_id: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+    now: i64,
+) -> Exchange {
+    match check_code(code, client_id, redirect_uri, verifier, now) {
+        Ok(()) => Exchange::Redeem,
+        Err(error) => Exchange::Refuse {
+            error,
+            revoke: code.used && code.client_id == client_id,
+        },
+    }
+}
+
 /// Whether `client_id` may exchange `code` with these parameters now.
-/// A used code is refused here too; the caller then revokes what it issued.
-pub fn check_code(
+fn check_code(
     code: &StoredCode,
     client_id: &str,
     redirect_uri: Option<&str>,
@@ -253,6 +292,36 @@ mod tests {
 
     fn code_of(r: Result<(), TokenError>) -> Option<TokenErrorCode> {
         r.err().map(|e| e.code)
+    }
+
+    #[test]
+    fn a_replay_by_its_client_revokes_and_by_another_does_not() {
+        let mut used = code(false, false);
+        used.used = true;
+        let Exchange::Refuse { error, revoke } = exchange_code(&used, "acme", None, None, NOW)
+        else {
+            panic!("a used code was redeemed");
+        };
+        assert_eq!(error.code, TokenErrorCode::InvalidGrant);
+        assert!(revoke);
+        assert!(matches!(
+            exchange_code(&used, "mallory", None, None, NOW),
+            Exchange::Refuse { revoke: false, .. }
+        ));
+        // A refusal of an unused code (a wrong verifier) revokes nothing.
+        let fresh = code(true, false);
+        assert!(matches!(
+            exchange_code(&fresh, "acme", None, Some("wrong"), NOW),
+            Exchange::Refuse { revoke: false, .. }
+        ));
+        assert_eq!(
+            exchange_code(&fresh, "acme", None, Some(VERIFIER), NOW),
+            Exchange::Redeem
+        );
+        assert!(matches!(
+            Exchange::lost_race(),
+            Exchange::Refuse { revoke: true, .. }
+        ));
     }
 
     #[test]

@@ -107,8 +107,9 @@ pub trait Store: Send + Sync + 'static {
         code_hash: &str,
     ) -> Result<Option<AuthorizationCodeRow>, StoreError>;
     /// Marks the code used and stores `token`, atomically, if the code is
-    /// unused and unexpired at `now`; otherwise revokes every token the code
-    /// issued. Of any number of concurrent redemptions, at most one issues.
+    /// unused and unexpired at `now`; otherwise writes nothing. Of any
+    /// number of concurrent redemptions, at most one issues. (What a
+    /// refused one means, revoking, is `oauth2::token::Exchange`'s rule.)
     async fn redeem_authorization_code(
         &self,
         code_hash: &str,
@@ -151,8 +152,7 @@ pub const CODE_RETENTION_SECS: i64 = crate::flow::TOKEN_TTL_SECS;
 pub enum Redemption {
     /// The code was unused and unexpired; it is now used and the token stored.
     Issued,
-    /// The code was used before (or expired meanwhile): nothing was issued,
-    /// and every token the code issued is now revoked.
+    /// The code was used before (or expired meanwhile): nothing was issued.
     Refused,
 }
 

@@ -298,7 +298,6 @@ macro_rules! impl_sql_store {
                 .rows_affected();
                 if taken == 0 {
                     tx.rollback().await?;
-                    self.revoke_tokens_of_code(code_hash, now).await?;
                     return Ok($crate::store::Redemption::Refused);
                 }
                 insert_token!(&mut *tx, token)?;

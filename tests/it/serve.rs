@@ -279,7 +279,7 @@ fn sigterm_mid_request_still_answers_that_request_then_stops() {
         .unwrap();
     assert!(killed.success());
     std::thread::sleep(Duration::from_millis(300));
-    s.write_all(body[20..].as_bytes()).unwrap();
+    s.write_all(&body.as_bytes()[20..]).unwrap();
     let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(5));
     assert!(
         answer.starts_with("HTTP/1.1 401"),

@@ -399,6 +399,21 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
             .unwrap(),
         consent_link::store::Redemption::Refused
     );
+    // A refused redemption writes nothing; revoking is its own call.
+    assert!(store
+        .get_access_token(&token_hash)
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .is_none());
+    assert_eq!(
+        store
+            .revoke_tokens_of_code(&code_hash, past + 3000)
+            .await
+            .unwrap(),
+        1
+    );
     let revoked = store.get_access_token(&token_hash).await.unwrap().unwrap();
     assert_eq!(revoked.revoked_at, Some(past + 3000));
     // Once the token is past its life, both go.

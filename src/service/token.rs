@@ -1,0 +1,225 @@
+//! Getting an API token: the OAuth2 token endpoint's two grants and the
+//! product's client token. Takes the store, the time and the randomness;
+//! the protocol rules are `oauth2::token`'s; the handler only matches the
+//! outcome.
+
+use rand::RngCore;
+use serde_json::{json, Value};
+
+use crate::crypto;
+use crate::flow::TOKEN_TTL_SECS;
+use crate::oauth2::pkce::CodeChallenge;
+use crate::oauth2::scope::Scopes;
+use crate::oauth2::token::{
+    authenticate, client_auth, exchange_code, Exchange, StoredCode, TokenError, TokenErrorCode,
+};
+use crate::store::{AccessTokenRow, ClientRow, Redemption, Store, StoreError};
+
+/// A token request's parameters, as read from the form and headers.
+#[derive(Debug, Default)]
+pub struct TokenRequest<'a> {
+    pub grant_type: Option<&'a str>,
+    pub code: Option<&'a str>,
+    pub redirect_uri: Option<&'a str>,
+    pub code_verifier: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub client_secret: Option<&'a str>,
+    pub scope: Option<&'a str>,
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
+}
+
+/// What the token endpoint answers.
+#[derive(Debug)]
+pub enum TokenOutcome {
+    /// RFC 6749 §5.1: the token response body.
+    Issued(Value),
+    /// RFC 6749 §5.2.
+    Refused(TokenError),
+}
+
+impl From<TokenError> for TokenOutcome {
+    fn from(e: TokenError) -> Self {
+        TokenOutcome::Refused(e)
+    }
+}
+
+/// `POST /oauth/token`: authenticates the client, then the grant.
+pub async fn token(
+    store: &dyn Store,
+    req: &TokenRequest<'_>,
+    now: i64,
+    rng: &mut (dyn RngCore + Send),
+) -> Result<TokenOutcome, StoreError> {
+    let Some(grant_type) = req.grant_type else {
+        return Ok(invalid_request("grant_type is required"));
+    };
+    if !matches!(grant_type, "client_credentials" | "authorization_code") {
+        return Ok(TokenError::new(
+            TokenErrorCode::UnsupportedGrantType,
+            "grant_type must be authorization_code or client_credentials",
+        )
+        .into());
+    }
+    let auth = match client_auth(req.authorization, req.client_id, req.client_secret) {
+        Ok(a) => a,
+        Err(e) => return Ok(e.into()),
+    };
+    let row = store.get_client(&auth.client_id).await?;
+    let secret_hash = row.as_ref().and_then(|r| r.secret_hash.as_deref());
+    let confidential = row.as_ref().is_some_and(|r| r.confidential);
+    if let Err(e) = authenticate(&auth, secret_hash, row.is_some(), confidential) {
+        return Ok(e.into());
+    }
+    let Some(client) = row else {
+        return Err(StoreError::Corrupt(
+            "authenticated an unknown client".into(),
+        ));
+    };
+    if grant_type == "client_credentials" {
+        return client_credentials(store, &client, req.scope, now, rng).await;
+    }
+    let Some(code) = req.code else {
+        return Ok(invalid_request("code is required"));
+    };
+    exchange(store, &client, code, req, now, rng).await
+}
+
+/// `authorization_code`: the code's checks and its single redemption.
+async fn exchange(
+    store: &dyn Store,
+    client: &ClientRow,
+    code: &str,
+    req: &TokenRequest<'_>,
+    now: i64,
+    rng: &mut (dyn RngCore + Send),
+) -> Result<TokenOutcome, StoreError> {
+    let code_hash = crypto::hash_token(code);
+    let Some(stored) = store.get_authorization_code(&code_hash).await? else {
+        return Ok(
+            TokenError::new(TokenErrorCode::InvalidGrant, "unknown authorization code").into(),
+        );
+    };
+    let check = StoredCode {
+        client_id: stored.client_id.clone(),
+        redirect_uri: stored.redirect_uri.clone(),
+        redirect_given: stored.redirect_given,
+        challenge: stored
+            .code_challenge
+            .clone()
+            .map(CodeChallenge::from_stored),
+        expires_at: stored.expires_at,
+        used: stored.used_at.is_some(),
+    };
+    let mut decision = exchange_code(&check, &client.id, req.redirect_uri, req.code_verifier, now);
+    if decision == Exchange::Redeem {
+        let (token, client_token) = mint(&client.id, now, rng);
+        let issued = AccessTokenRow {
+            user_data_id: Some(stored.user_data_id.clone()),
+            scopes: Some(stored.scopes.clone()),
+            code_hash: Some(code_hash.clone()),
+            ..client_token
+        };
+        match store
+            .redeem_authorization_code(&code_hash, now, &issued)
+            .await?
+        {
+            Redemption::Issued => {
+                let scope = Scopes::parse(&stored.scopes)
+                    .map(|s| s.to_oauth_string())
+                    .map_err(|e| StoreError::Corrupt(format!("stored code scopes: {e}")))?;
+                return Ok(TokenOutcome::Issued(json!({
+                    "access_token": token,
+                    "token_type": "Bearer",
+                    "expires_in": TOKEN_TTL_SECS,
+                    "scope": scope,
+                    "user_data_id": stored.user_data_id,
+                })));
+            }
+            Redemption::Refused => decision = Exchange::lost_race(),
+        }
+    }
+    let Exchange::Refuse { error, revoke } = decision else {
+        return Err(StoreError::Corrupt(
+            "an exchange neither issued nor refused".into(),
+        ));
+    };
+    if revoke {
+        store.revoke_tokens_of_code(&code_hash, now).await?;
+    }
+    Ok(error.into())
+}
+
+/// `client_credentials`: a client token, which reads any of this client's
+/// users within each one's consent. Only confidential clients get one (a
+/// public client cannot keep a secret, so it could not keep this either).
+async fn client_credentials(
+    store: &dyn Store,
+    client: &ClientRow,
+    scope: Option<&str>,
+    now: i64,
+    rng: &mut (dyn RngCore + Send),
+) -> Result<TokenOutcome, StoreError> {
+    if !client.confidential {
+        return Ok(TokenError::new(
+            TokenErrorCode::UnauthorizedClient,
+            "public clients may not use client_credentials",
+        )
+        .into());
+    }
+    let allowed = client.to_client()?.allowed_scopes;
+    // A narrower scope asked for is what the token reads (RFC 6749 §3.3).
+    let granted = match scope.map(Scopes::parse) {
+        None => None,
+        Some(Ok(asked)) if asked.is_subset(&allowed) => Some(asked),
+        Some(_) => {
+            return Ok(TokenError::new(
+                TokenErrorCode::InvalidScope,
+                "scope must be a subset of the client's allowed scopes",
+            )
+            .into())
+        }
+    };
+    let token = client_token(store, &client.id, granted.as_ref(), now, rng).await?;
+    Ok(TokenOutcome::Issued(json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_TTL_SECS,
+        "scope": granted.as_ref().unwrap_or(&allowed).to_oauth_string(),
+    })))
+}
+
+/// Stores a fresh client token, limited to `scopes` when given; returns it.
+pub async fn client_token(
+    store: &dyn Store,
+    client_id: &str,
+    scopes: Option<&Scopes>,
+    now: i64,
+    rng: &mut (dyn RngCore + Send),
+) -> Result<String, StoreError> {
+    let (token, mut row) = mint(client_id, now, rng);
+    row.scopes = scopes.map(Scopes::to_oauth_string);
+    store.insert_access_token(&row).await?;
+    Ok(token)
+}
+
+/// A fresh token and its row as a client token (no user, no scope limit);
+/// a code exchange narrows the row to its user.
+fn mint(client_id: &str, now: i64, rng: &mut (dyn RngCore + Send)) -> (String, AccessTokenRow) {
+    let token = crypto::random_token(rng);
+    let row = AccessTokenRow {
+        token_hash: crypto::hash_token(&token),
+        client_id: client_id.to_owned(),
+        user_data_id: None,
+        scopes: None,
+        code_hash: None,
+        created_at: now,
+        expires_at: now + TOKEN_TTL_SECS,
+        revoked_at: None,
+    };
+    (token, row)
+}
+
+fn invalid_request(description: &str) -> TokenOutcome {
+    TokenError::new(TokenErrorCode::InvalidRequest, description).into()
+}
