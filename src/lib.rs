@@ -16,12 +16,14 @@ pub mod net;
 pub mod oauth2;
 pub mod serve;
 pub mod service;
+pub mod sources;
 pub mod store;
 pub mod test_persons;
 pub mod testdata;
 pub mod theme;
 pub mod upstream;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 
