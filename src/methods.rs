@@ -268,8 +268,9 @@ fn logo(path: &Path) -> Result<Logo, String> {
     })
 }
 
-/// IDs appear in form values and URLs: keep them plain.
-fn check_id(id: &str) -> Result<(), String> {
+/// IDs appear in form values, URLs, logs and metrics labels: keep them
+/// plain (methods, providers, data sources).
+pub(crate) fn check_id(id: &str) -> Result<(), String> {
     let plain = !id.is_empty()
         && id.len() <= 64
         && id

@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use crate::methods::ConfigError;
+use crate::methods::{check_id, ConfigError};
 use crate::net::secure_or_loopback;
 use crate::oauth2::scope::Scope;
 
@@ -170,22 +170,6 @@ fn source(s: SourceConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Sourc
         timeout: Duration::from_secs(timeout_secs),
         attempts,
     })
-}
-
-/// IDs appear in logs and metrics labels: keep them plain.
-fn check_id(id: &str) -> Result<(), String> {
-    let plain = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-    if plain {
-        Ok(())
-    } else {
-        Err(format!(
-            "id: {id:?} must be 1 to 64 of a-z, 0-9, '_' and '-'"
-        ))
-    }
 }
 
 #[cfg(test)]

@@ -184,6 +184,51 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 /// A `serve` process, killed if the test fails before it stops.
 struct Serve(std::process::Child);
 
+impl Serve {
+    /// `consent-link serve <args>` on a fresh SQLite file, once it says it
+    /// is running.
+    fn start(args: &[&str]) -> Serve {
+        let mut child = Serve(
+            std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+                .arg("serve")
+                .args(args)
+                .env("DATABASE_URL", sqlite_url())
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut line = String::new();
+        let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert!(line.contains("running"), "{line}");
+        child
+    }
+
+    /// Sends SIGTERM (as `docker stop` does to PID 1) and waits for a clean
+    /// exit.
+    fn terminate(&mut self) {
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+
+    fn wait_for_clean_exit(&mut self) {
+        let end = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < end, "serve did not stop at SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "{status:?}: not a graceful stop");
+    }
+}
+
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -197,20 +242,7 @@ fn metrics_are_on_their_own_listener_and_sigterm_stops_serve_cleanly() {
         format!("127.0.0.1:{}", free_port()),
         format!("127.0.0.1:{}", free_port()),
     );
-    let mut child = Serve(
-        std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
-            .args(["serve", "--bind", &public, "--metrics-bind", &metrics])
-            .env("DATABASE_URL", sqlite_url())
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
-    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-    assert!(line.contains("running"), "{line}");
+    let mut child = Serve::start(&["--bind", &public, "--metrics-bind", &metrics]);
 
     assert_eq!(http_get(&public, "/metrics").0, 404);
     let (status, on_metrics) = http_get(&metrics, "/metrics");
@@ -224,20 +256,8 @@ fn metrics_are_on_their_own_listener_and_sigterm_stops_serve_cleanly() {
     assert_eq!(http_get(&public, "/demo").0, 404);
 
     // `docker stop` sends SIGTERM to PID 1.
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let end = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < end, "serve did not stop at SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "{status:?}: not a graceful stop");
+    child.terminate();
+    child.wait_for_clean_exit();
 }
 
 /// `docker stop` sends SIGTERM to PID 1 while requests are under way:
@@ -246,20 +266,7 @@ fn metrics_are_on_their_own_listener_and_sigterm_stops_serve_cleanly() {
 #[test]
 fn sigterm_mid_request_still_answers_that_request_then_stops() {
     let public = format!("127.0.0.1:{}", free_port());
-    let mut child = Serve(
-        std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
-            .args(["serve", "--bind", &public, "--metrics-bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", sqlite_url())
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
-    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-    assert!(line.contains("running"), "{line}");
+    let mut child = Serve::start(&["--bind", &public, "--metrics-bind", "127.0.0.1:0"]);
 
     // A token request whose body is half sent when the signal comes.
     let body = "grant_type=client_credentials&client_id=nobody&client_secret=x";
@@ -273,11 +280,7 @@ fn sigterm_mid_request_still_answers_that_request_then_stops() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    child.terminate();
     std::thread::sleep(Duration::from_millis(300));
     s.write_all(&body.as_bytes()[20..]).unwrap();
     let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(5));
@@ -287,15 +290,7 @@ fn sigterm_mid_request_still_answers_that_request_then_stops() {
     );
     assert!(answer.contains("invalid_client"), "{answer}");
     assert!(closed);
-    let end = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < end, "serve did not stop at SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "{status:?}: not a graceful stop");
+    child.wait_for_clean_exit();
 }
 
 #[test]

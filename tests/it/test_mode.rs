@@ -102,36 +102,22 @@ async fn a_test_client_runs_test_flows_and_every_result_says_test_issue_11() {
 async fn oauth2_iframe_results_name_the_issuer_rfc_9207_issue_11() {
     let app = TestApp::new().await;
     let client = app.client().await;
-    let first = app
-        .start(
-            "/oauth/authorize",
-            &format!("client_id={client}&scope=info&iframe=true&response_type=code"),
-        )
-        .await;
-    let (sid, csrf) = app.sign_in(&first, "kari").await;
-    let done = app
-        .post_form(
-            &format!("{sid}/consent"),
-            &[("csrf", &csrf), ("decision", "decline")],
-        )
-        .await;
-    let (_, messages) = done.frame_messages();
-    let error = messages.iter().find(|m| m["type"] == "error").unwrap();
-    assert_eq!(error["iss"], ISSUER);
-    let first = app
-        .start(
-            "/oauth/authorize",
-            &format!("client_id={client}&scope=info&iframe=true&response_type=code"),
-        )
-        .await;
-    let (sid, csrf) = app.sign_in(&first, "kari").await;
-    let done = app
-        .post_form(
-            &format!("{sid}/consent"),
-            &[("csrf", &csrf), ("decision", "accept")],
-        )
-        .await;
-    let (_, messages) = done.frame_messages();
-    let code = messages.iter().find(|m| m["type"] == "code").unwrap();
-    assert_eq!(code["iss"], ISSUER);
+    for (decision, kind) in [("decline", "error"), ("accept", "code")] {
+        let first = app
+            .start(
+                "/oauth/authorize",
+                &format!("client_id={client}&scope=info&iframe=true&response_type=code"),
+            )
+            .await;
+        let (sid, csrf) = app.sign_in(&first, "kari").await;
+        let done = app
+            .post_form(
+                &format!("{sid}/consent"),
+                &[("csrf", &csrf), ("decision", decision)],
+            )
+            .await;
+        let (_, messages) = done.frame_messages();
+        let result = messages.iter().find(|m| m["type"] == kind).unwrap();
+        assert_eq!(result["iss"], ISSUER, "{decision}: {result}");
+    }
 }
