@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod crypto;
 pub mod data;

@@ -7,6 +7,7 @@ mod support;
 mod api;
 mod authorize;
 mod cli;
+mod collect;
 mod demo;
 mod faults;
 mod fixation;

@@ -1,0 +1,4 @@
+//! Data collection (issue 14): calling the configured sources as SPEC.md's
+//! source contract says, and what each answer means for a collection.
+
+pub mod source;

@@ -1,0 +1,234 @@
+//! One call to a data source (SPEC.md, "The source contract"): `POST url`
+//! with `{"request_id", "national_id", "scopes", "tax_entities"}`, the
+//! header `Idempotency-Key: <request_id>` (the same on every retry of one
+//! collection) and, when configured, `Authorization: Bearer <token>`.
+//! What came back is classified here; a worker decides what to store.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde_json::{json, Map, Value};
+
+use crate::oauth2::scope::Scope;
+use crate::sources::Source;
+
+/// The most a source's answer may weigh; a larger one does not fit.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+/// The longest a retry waits, whatever `Retry-After` asks for.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+
+/// What to collect for one person.
+pub struct Request<'a> {
+    /// The collection's ID: `request_id` and `Idempotency-Key`.
+    pub request_id: &'a str,
+    pub national_id: &'a str,
+    pub scopes: &'a [Scope],
+    pub tax_entities: &'a [String],
+}
+
+/// What one attempt gave.
+#[derive(Debug, PartialEq)]
+pub enum Attempt {
+    /// A `200` that fits: each asked scope's body (its data API keys), or
+    /// the source's reason it has none.
+    Answered {
+        data: BTreeMap<Scope, Map<String, Value>>,
+        errors: BTreeMap<Scope, String>,
+    },
+    /// A `4xx`, or an answer that does not parse or fit: the scopes fail at
+    /// once (asking again would get the same).
+    Failed(String),
+    /// A `5xx`, `429`, time-out or refused connection: try again, after
+    /// `after` when the source said when (`Retry-After`).
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+}
+
+/// The data API keys a scope's body carries.
+pub fn body_keys(scope: Scope) -> &'static [&'static str] {
+    match scope {
+        Scope::Info => &["personal"],
+        Scope::UnsecuredLoans => &["loans"],
+        Scope::StudentLoan => &["student_loan"],
+        Scope::Vehicles => &["vehicles"],
+        Scope::Income => &["income", "employment"],
+        Scope::EInvoices => &["invoices"],
+    }
+}
+
+/// Calls `source` once for `req`.
+pub async fn call(http: &reqwest::Client, source: &Source, req: &Request<'_>) -> Attempt {
+    let body = json!({
+        "request_id": req.request_id,
+        "national_id": req.national_id,
+        "scopes": req.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "tax_entities": req.tax_entities,
+    });
+    let mut call = http
+        .post(source.url.clone())
+        .timeout(source.timeout)
+        .header("Idempotency-Key", req.request_id)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.to_string());
+    if let Some(token) = &source.token {
+        match HeaderValue::from_str(&format!("Bearer {token}")) {
+            Ok(mut v) => {
+                v.set_sensitive(true);
+                call = call.header(AUTHORIZATION, v);
+            }
+            Err(_) => return Attempt::Failed("the source's token is not a header value".into()),
+        }
+    }
+    let res = match call.send().await {
+        Ok(res) => res,
+        Err(e) if e.is_timeout() => return retry(format!("no answer within {:?}", source.timeout)),
+        Err(e) if e.is_connect() => return retry("could not connect".into()),
+        Err(_) => return retry("the request failed".into()),
+    };
+    let status = res.status();
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        let after = retry_after(res.headers().get(RETRY_AFTER));
+        return Attempt::Retry {
+            reason: format!("answered {}", status.as_u16()),
+            after,
+        };
+    }
+    if status != StatusCode::OK {
+        return Attempt::Failed(format!("answered {}", status.as_u16()));
+    }
+    if res
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Attempt::Failed("the answer is too large".into());
+    }
+    let bytes = match res.bytes().await {
+        Ok(b) if b.len() <= MAX_ANSWER_BYTES => b,
+        Ok(_) => return Attempt::Failed("the answer is too large".into()),
+        Err(e) if e.is_timeout() => return retry(format!("no answer within {:?}", source.timeout)),
+        Err(_) => return retry("the answer broke off".into()),
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(answer) => fit(&answer, req.scopes),
+        Err(_) => Attempt::Failed("the answer is not JSON".into()),
+    }
+}
+
+fn retry(reason: String) -> Attempt {
+    Attempt::Retry {
+        reason,
+        after: None,
+    }
+}
+
+/// A `Retry-After` in seconds (the HTTP-date form is read as "no hint").
+fn retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
+    let secs: u64 = value?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs).min(MAX_BACKOFF))
+}
+
+/// Whether a `200` answer fits the contract for `asked`: every asked scope
+/// in exactly one of `data` and `errors`, nothing else, and each body
+/// holding exactly its scope's keys.
+pub fn fit(answer: &Value, asked: &[Scope]) -> Attempt {
+    let empty = Map::new();
+    let data = match answer.get("data") {
+        None => &empty,
+        Some(Value::Object(d)) => d,
+        Some(_) => return Attempt::Failed("data is not an object".into()),
+    };
+    let errors = match answer.get("errors") {
+        None => &empty,
+        Some(Value::Object(e)) => e,
+        Some(_) => return Attempt::Failed("errors is not an object".into()),
+    };
+    for name in data.keys().chain(errors.keys()) {
+        if !asked.iter().any(|s| s.as_str() == name) {
+            return Attempt::Failed(format!("the answer names {name:?}, which was not asked"));
+        }
+    }
+    let mut got = BTreeMap::new();
+    let mut failed = BTreeMap::new();
+    for &scope in asked {
+        match (data.get(scope.as_str()), errors.get(scope.as_str())) {
+            (Some(Value::Object(body)), None) => {
+                let keys = body_keys(scope);
+                if body.len() != keys.len() || !keys.iter().all(|k| body.contains_key(*k)) {
+                    return Attempt::Failed(format!(
+                        "{}: the body must hold exactly {keys:?}",
+                        scope.as_str()
+                    ));
+                }
+                got.insert(scope, body.clone());
+            }
+            (None, Some(Value::String(reason))) => {
+                failed.insert(scope, reason.chars().take(200).collect());
+            }
+            (Some(_), Some(_)) => {
+                return Attempt::Failed(format!("{} is in both data and errors", scope.as_str()))
+            }
+            (None, None) => return Attempt::Failed(format!("{} is missing", scope.as_str())),
+            _ => return Attempt::Failed(format!("{} is not of the right type", scope.as_str())),
+        }
+    }
+    Attempt::Answered {
+        data: got,
+        errors: failed,
+    }
+}
+
+/// How long to wait before attempt `next` (2, 3, …): exponential from one
+/// second, or what the source asked for when it said (`Retry-After`),
+/// never past [`MAX_BACKOFF`].
+pub fn backoff(next: u32, asked: Option<Duration>) -> Duration {
+    let exponential = Duration::from_secs(1u64 << next.saturating_sub(2).min(20));
+    asked.unwrap_or(exponential).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_second_and_honours_retry_after() {
+        assert_eq!(backoff(2, None), Duration::from_secs(1));
+        assert_eq!(backoff(3, None), Duration::from_secs(2));
+        assert_eq!(backoff(5, None), Duration::from_secs(8));
+        assert_eq!(backoff(60, None), MAX_BACKOFF);
+        assert_eq!(
+            backoff(2, Some(Duration::from_secs(30))),
+            Duration::from_secs(30)
+        );
+        assert_eq!(backoff(2, Some(Duration::from_secs(86_400))), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn an_answer_fits_only_the_contract() {
+        let asked = [Scope::Info, Scope::Income];
+        let ok = json!({
+            "data": {"info": {"personal": {"name": "Kari"}}},
+            "errors": {"income": "no employer reported"}
+        });
+        let Attempt::Answered { data, errors } = fit(&ok, &asked) else {
+            panic!("a fitting answer was refused");
+        };
+        assert_eq!(data[&Scope::Info]["personal"]["name"], "Kari");
+        assert_eq!(errors[&Scope::Income], "no employer reported");
+        for bad in [
+            json!({"data": {"info": {"personal": {}}}}),
+            json!({"data": {"info": {"personal": {}}, "income": {"income": {}}}}),
+            json!({"data": {"info": {"personal": {}, "extra": 1}}, "errors": {"income": "x"}}),
+            json!({"data": {"info": {"personal": {}}, "vehicles": {"vehicles": []}}, "errors": {"income": "x"}}),
+            json!({"data": {"info": []}, "errors": {"income": "x"}}),
+            json!({"data": {"info": {"personal": {}}}, "errors": {"income": "x", "info": "y"}}),
+            json!({"errors": {"income": 5, "info": "y"}}),
+            json!([]),
+        ] {
+            assert!(matches!(fit(&bad, &asked), Attempt::Failed(_)), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Calls to a data source (issue 14, first slice): a real HTTP server on
+//! loopback plays the source; each answer it can give is classified as
+//! SPEC.md's source contract says.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use consent_link::collect::source::{call, Attempt, Request};
+use consent_link::oauth2::scope::Scope;
+use serde_json::{json, Value};
+
+/// One answer: status, body, `Retry-After`.
+type Answer = (u16, String, Option<&'static str>);
+
+/// What the fake source answers, and what it saw.
+#[derive(Clone, Default)]
+struct Fake {
+    answer: Arc<Mutex<Vec<Answer>>>,
+    seen: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+    delay: Arc<Mutex<Duration>>,
+}
+
+async fn collect(State(fake): State<Fake>, headers: HeaderMap, body: String) -> Response {
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    fake.seen.lock().unwrap().push((headers, body));
+    let delay = *fake.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
+    let (status, text, retry_after) = {
+        let mut answers = fake.answer.lock().unwrap();
+        if answers.len() > 1 {
+            answers.remove(0)
+        } else {
+            answers[0].clone()
+        }
+    };
+    let mut res = (StatusCode::from_u16(status).unwrap(), text).into_response();
+    if let Some(after) = retry_after {
+        res.headers_mut()
+            .insert("retry-after", after.parse().unwrap());
+    }
+    res
+}
+
+/// Starts the fake source; returns it and its URL.
+async fn fake_source(answers: Vec<Answer>) -> (Fake, String) {
+    let fake = Fake::default();
+    *fake.answer.lock().unwrap() = answers;
+    let app = Router::new()
+        .route("/collect", post(collect))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (fake, format!("http://{addr}/collect"))
+}
+
+fn source(url: &str, extra: &str) -> consent_link::sources::Source {
+    let text = format!(
+        "[[source]]\nid = \"fake\"\nscopes = [\"info\", \"income\"]\nurl = \"{url}\"\ntoken_env = \"T\"\n{extra}"
+    );
+    let sources = consent_link::sources::parse(&text, &|_| Some("s3cret".into())).unwrap();
+    sources.all()[0].clone()
+}
+
+const SCOPES: [Scope; 2] = [Scope::Info, Scope::Income];
+
+async fn attempt(url: &str, extra: &str) -> Attempt {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let req = Request {
+        request_id: "5d37d32f-637f-4ef8-8a76-cabb1681ed45",
+        national_id: "15878512345",
+        scopes: &SCOPES,
+        tax_entities: &[],
+    };
+    call(&http, &source(url, extra), &req).await
+}
+
+fn ok_body() -> String {
+    json!({
+        "data": {"info": {"personal": {"first_name": "Kari"}}},
+        "errors": {"income": "no employer reported"}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_fitting_answer_is_data_and_errors_and_the_request_is_the_contracts() {
+    let (fake, url) = fake_source(vec![(200, ok_body(), None)]).await;
+    let Attempt::Answered { data, errors } = attempt(&url, "").await else {
+        panic!("a fitting answer was not taken");
+    };
+    assert_eq!(data[&Scope::Info]["personal"]["first_name"], "Kari");
+    assert_eq!(errors[&Scope::Income], "no employer reported");
+    let seen = fake.seen.lock().unwrap();
+    let (headers, body) = &seen[0];
+    assert_eq!(
+        headers["idempotency-key"],
+        "5d37d32f-637f-4ef8-8a76-cabb1681ed45"
+    );
+    assert_eq!(headers["authorization"], "Bearer s3cret");
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(
+        *body,
+        json!({
+            "request_id": "5d37d32f-637f-4ef8-8a76-cabb1681ed45",
+            "national_id": "15878512345",
+            "scopes": ["info", "income"],
+            "tax_entities": [],
+        })
+    );
+}
+
+#[tokio::test]
+async fn server_errors_and_429_are_retried_client_errors_and_misfits_are_not() {
+    let (_, url) = fake_source(vec![(503, "down".into(), None)]).await;
+    assert!(matches!(
+        attempt(&url, "").await,
+        Attempt::Retry { after: None, .. }
+    ));
+    let (_, url) = fake_source(vec![(429, "slow down".into(), Some("7"))]).await;
+    assert_eq!(
+        attempt(&url, "").await,
+        Attempt::Retry {
+            reason: "answered 429".into(),
+            after: Some(Duration::from_secs(7))
+        }
+    );
+    for (status, body) in [
+        (400, ok_body()),
+        (404, ok_body()),
+        (200, "not json".into()),
+        (200, json!({"data": {"info": {"personal": {}}}}).to_string()),
+        (
+            200,
+            json!({"data": {"info": {"wrong": {}}}, "errors": {"income": "x"}}).to_string(),
+        ),
+        (302, ok_body()),
+    ] {
+        let (_, url) = fake_source(vec![(status, body.clone(), None)]).await;
+        assert!(
+            matches!(attempt(&url, "").await, Attempt::Failed(_)),
+            "{status} {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_source_that_does_not_answer_in_time_or_at_all_is_retried() {
+    let (fake, url) = fake_source(vec![(200, ok_body(), None)]).await;
+    *fake.delay.lock().unwrap() = Duration::from_secs(3);
+    let began = std::time::Instant::now();
+    let got = attempt(&url, "timeout_secs = 1\n").await;
+    assert!(matches!(got, Attempt::Retry { .. }), "{got:?}");
+    assert!(began.elapsed() < Duration::from_millis(2500));
+    // Nothing listens: refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let got = attempt(&format!("http://127.0.0.1:{port}/collect"), "").await;
+    assert!(matches!(got, Attempt::Retry { .. }), "{got:?}");
+}
