@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+mod jobs;
 mod postgres;
 mod sql;
 mod sqlite;
 
+pub use jobs::{CollectionRow, JobStore, NewCollection, NewJob, TakenJob};
 pub use rows::*;
 mod rows;
 
@@ -40,7 +42,7 @@ impl From<sqlx::Error> for StoreError {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: JobStore + Send + Sync + 'static {
     /// One trivial query: is the database reachable?
     async fn ping(&self) -> Result<(), StoreError>;
 

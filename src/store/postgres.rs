@@ -22,3 +22,4 @@ impl PostgresStore {
 }
 
 impl_sql_store!(PostgresStore);
+super::jobs::impl_job_store!(PostgresStore, "FOR UPDATE SKIP LOCKED");

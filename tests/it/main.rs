@@ -13,6 +13,7 @@ mod faults;
 mod fixation;
 mod flow;
 mod headers;
+mod jobs_contract;
 mod limits;
 mod logs;
 mod oauth2_client;

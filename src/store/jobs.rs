@@ -1,0 +1,306 @@
+//! The collection jobs' part of the store (issue 14): rows written with
+//! the consent, taken by any instance's workers under a lease, finished in
+//! one transaction with the data they collected. One SQL text for both
+//! backends; PostgreSQL adds `FOR UPDATE SKIP LOCKED` so that workers do
+//! not queue behind each other (the lease condition alone already keeps a
+//! job to one worker at a time, on either backend).
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+/// A collection to start: one per consent given.
+#[derive(Debug)]
+pub struct NewCollection<'a> {
+    /// The `request_id` its sources see.
+    pub id: &'a str,
+    pub user_data_id: &'a str,
+    pub client_id: &'a str,
+    /// Product form (`info,income`).
+    pub scopes: &'a str,
+    /// JSON list of organisation numbers.
+    pub tax_entities: &'a str,
+    /// The national identity number, sealed, kept until the collection ends.
+    pub national_id_sealed: &'a str,
+    pub now: i64,
+}
+
+/// One source's part of a collection.
+#[derive(Debug)]
+pub struct NewJob<'a> {
+    pub id: &'a str,
+    pub source_id: &'a str,
+    /// Product form.
+    pub scopes: &'a str,
+}
+
+/// A job a worker took, with what its call needs.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TakenJob {
+    pub id: String,
+    pub collection_id: String,
+    pub source_id: String,
+    pub scopes: String,
+    /// Attempts made, this one included.
+    pub attempts: i32,
+    /// This worker's hold on the job: later writes must name it.
+    pub leased_by: String,
+    pub user_data_id: String,
+    pub tax_entities: String,
+    pub national_id_sealed: Option<String>,
+}
+
+/// A collection as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CollectionRow {
+    pub id: String,
+    pub user_data_id: String,
+    pub client_id: String,
+    pub scopes: String,
+    pub tax_entities: String,
+    pub national_id_sealed: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+#[async_trait]
+pub trait JobStore: Send + Sync + 'static {
+    /// Records a collection (status `new`) and its jobs, due at once.
+    async fn insert_collection(
+        &self,
+        collection: &NewCollection<'_>,
+        jobs: &[NewJob<'_>],
+    ) -> Result<(), StoreError>;
+
+    /// Takes one due job, if any, for `lease_secs`: no other worker gets it
+    /// until the lease runs out. Counts the attempt and marks its
+    /// collection `in_progress`.
+    async fn take_job(
+        &self,
+        now: i64,
+        lease_secs: i64,
+        leased_by: &str,
+    ) -> Result<Option<TakenJob>, StoreError>;
+
+    /// Gives a taken job back to be tried again at `run_after`. `false` if
+    /// the lease was lost (another worker has the job now).
+    async fn retry_job(
+        &self,
+        job_id: &str,
+        leased_by: &str,
+        run_after: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends a taken job in one transaction: stores its `data` (scope, sealed
+    /// body), removes the job, and when it was its collection's last, sets
+    /// the collection's final status from `asked` and what was collected,
+    /// and forgets the national ID. `None` if the lease was lost (nothing
+    /// written); else the collection's status after this.
+    async fn finish_job(
+        &self,
+        job_id: &str,
+        leased_by: &str,
+        data: &[(&str, &str)],
+        now: i64,
+    ) -> Result<Option<String>, StoreError>;
+
+    async fn get_collection(&self, id: &str) -> Result<Option<CollectionRow>, StoreError>;
+}
+
+/// Implements [`JobStore`] for `$store` (with a `pool`); `$lock` is what
+/// the backend adds to the job pick.
+macro_rules! impl_job_store {
+    ($store:ty, $lock:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::JobStore for $store {
+            async fn insert_collection(
+                &self,
+                c: &$crate::store::NewCollection<'_>,
+                jobs: &[$crate::store::NewJob<'_>],
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO collections (id, user_data_id, client_id, scopes, tax_entities, \
+                     national_id_sealed, status, created_at, finished_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, NULL)",
+                )
+                .bind(c.id)
+                .bind(c.user_data_id)
+                .bind(c.client_id)
+                .bind(c.scopes)
+                .bind(c.tax_entities)
+                .bind(c.national_id_sealed)
+                .bind(c.now)
+                .execute(&mut *tx)
+                .await?;
+                for j in jobs {
+                    sqlx::query(
+                        "INSERT INTO collection_jobs (id, collection_id, source_id, scopes, \
+                         attempts, run_after, lease_until, leased_by) \
+                         VALUES ($1, $2, $3, $4, 0, $5, NULL, NULL)",
+                    )
+                    .bind(j.id)
+                    .bind(c.id)
+                    .bind(j.source_id)
+                    .bind(j.scopes)
+                    .bind(c.now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn take_job(
+                &self,
+                now: i64,
+                lease_secs: i64,
+                leased_by: &str,
+            ) -> Result<Option<$crate::store::TakenJob>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                // The lease condition is in the outer WHERE too: a worker
+                // that waited for another's row lock sees the row as that
+                // one left it, leased, and takes nothing.
+                let taken: Option<(String,)> = sqlx::query_as(concat!(
+                    "UPDATE collection_jobs SET lease_until = $2, leased_by = $3, \
+                     attempts = attempts + 1 \
+                     WHERE id = (SELECT id FROM collection_jobs WHERE run_after <= $1 \
+                     AND (lease_until IS NULL OR lease_until <= $1) ORDER BY run_after LIMIT 1 ",
+                    $lock,
+                    ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
+                ))
+                .bind(now)
+                .bind(now + lease_secs)
+                .bind(leased_by)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((id,)) = taken else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let job: $crate::store::TakenJob = sqlx::query_as(
+                    "SELECT j.id, j.collection_id, j.source_id, j.scopes, j.attempts, \
+                     j.leased_by, c.user_data_id, c.tax_entities, c.national_id_sealed \
+                     FROM collection_jobs j JOIN collections c ON c.id = j.collection_id \
+                     WHERE j.id = $1",
+                )
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE collections SET status = 'in_progress' WHERE id = $1 AND status = 'new'",
+                )
+                .bind(&job.collection_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(job))
+            }
+
+            async fn retry_job(
+                &self,
+                job_id: &str,
+                leased_by: &str,
+                run_after: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE collection_jobs SET run_after = $3, lease_until = NULL, leased_by = NULL \
+                     WHERE id = $1 AND leased_by = $2",
+                )
+                .bind(job_id)
+                .bind(leased_by)
+                .bind(run_after)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    > 0)
+            }
+
+            async fn finish_job(
+                &self,
+                job_id: &str,
+                leased_by: &str,
+                data: &[(&str, &str)],
+                now: i64,
+            ) -> Result<Option<String>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let gone: Option<(String,)> = sqlx::query_as(
+                    "DELETE FROM collection_jobs WHERE id = $1 AND leased_by = $2 \
+                     RETURNING collection_id",
+                )
+                .bind(job_id)
+                .bind(leased_by)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((collection_id,)) = gone else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let (user_data_id, scopes): (String, String) = sqlx::query_as(
+                    "SELECT user_data_id, scopes FROM collections WHERE id = $1",
+                )
+                .bind(&collection_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                for (scope, body) in data {
+                    sqlx::query(
+                        "INSERT INTO collected_data (collection_id, user_data_id, scope, \
+                         body_sealed, collected_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&collection_id)
+                    .bind(&user_data_id)
+                    .bind(*scope)
+                    .bind(*body)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let (left,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM collection_jobs WHERE collection_id = $1")
+                        .bind(&collection_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let status = if left > 0 {
+                    "in_progress".to_owned()
+                } else {
+                    let (collected,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM collected_data WHERE collection_id = $1",
+                    )
+                    .bind(&collection_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let asked = scopes.split(',').filter(|s| !s.is_empty()).count();
+                    let status = $crate::collect::job::Status::of(
+                        usize::try_from(collected).unwrap_or(0),
+                        asked,
+                    );
+                    sqlx::query(
+                        "UPDATE collections SET status = $2, finished_at = $3, \
+                         national_id_sealed = NULL WHERE id = $1",
+                    )
+                    .bind(&collection_id)
+                    .bind(status.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    status.as_str().to_owned()
+                };
+                tx.commit().await?;
+                Ok(Some(status))
+            }
+
+            async fn get_collection(
+                &self,
+                id: &str,
+            ) -> Result<Option<$crate::store::CollectionRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT * FROM collections WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+
+pub(super) use impl_job_store;

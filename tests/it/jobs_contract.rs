@@ -1,0 +1,173 @@
+//! The collection jobs' store contract (issue 14), on SQLite and PostgreSQL
+//! alike. One test, its parts in turn: jobs are shared by every worker of
+//! a database, so parallel tests would take each other's.
+
+use consent_link::store::{NewCollection, NewJob, Store};
+use std::collections::HashSet;
+
+use crate::support::*;
+
+/// Long before T0 and every other test's times.
+const BASE: i64 = 1_000_000;
+
+fn id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn collection(store: &dyn Store, scopes: &str, sources: &[(&str, &str)], now: i64) -> String {
+    let cid = id();
+    let job_ids: Vec<String> = sources.iter().map(|_| id()).collect();
+    let jobs: Vec<NewJob> = sources
+        .iter()
+        .zip(&job_ids)
+        .map(|((source, scopes), id)| NewJob {
+            id,
+            source_id: source,
+            scopes,
+        })
+        .collect();
+    store
+        .insert_collection(
+            &NewCollection {
+                id: &cid,
+                user_data_id: &id(),
+                client_id: "c",
+                scopes,
+                tax_entities: "[]",
+                national_id_sealed: "sealed-nin",
+                now,
+            },
+            &jobs,
+        )
+        .await
+        .unwrap();
+    cid
+}
+
+#[tokio::test]
+async fn job_store_contract_leases_retries_and_finishes() {
+    let url = database_url();
+    let store = consent_link::store::connect(&url).await.unwrap();
+    let store = store.as_ref();
+
+    // A due job is taken once; its collection is in progress.
+    let now = BASE;
+    let cid = collection(store, "info,income", &[("a", "info"), ("b", "income")], now).await;
+    assert_eq!(
+        store.get_collection(&cid).await.unwrap().unwrap().status,
+        "new"
+    );
+    let first = store.take_job(now, 60, "w1").await.unwrap().unwrap();
+    assert_eq!(first.collection_id, cid);
+    assert_eq!(first.attempts, 1);
+    assert_eq!(first.national_id_sealed.as_deref(), Some("sealed-nin"));
+    assert_eq!(
+        store.get_collection(&cid).await.unwrap().unwrap().status,
+        "in_progress"
+    );
+    let second = store.take_job(now, 60, "w2").await.unwrap().unwrap();
+    assert_ne!(first.id, second.id);
+    assert!(
+        store.take_job(now, 60, "w3").await.unwrap().is_none(),
+        "both leased"
+    );
+
+    // A lease that ran out is taken over; the first worker's late writes
+    // are refused and change nothing.
+    let again = store.take_job(now + 61, 60, "w3").await.unwrap().unwrap();
+    assert_eq!(again.attempts, 2);
+    let lost = if again.id == first.id {
+        &first
+    } else {
+        &second
+    };
+    assert!(!store
+        .retry_job(&lost.id, &lost.leased_by, now + 999)
+        .await
+        .unwrap());
+    assert!(store
+        .finish_job(&lost.id, &lost.leased_by, &[("info", "x")], now + 62)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Retried: not due before its time.
+    assert!(store.retry_job(&again.id, "w3", now + 500).await.unwrap());
+    let other = if again.id == first.id {
+        &second
+    } else {
+        &first
+    };
+    // Finishing the one job still held leaves the collection in progress.
+    let scope = if other.source_id == "a" {
+        "info"
+    } else {
+        "income"
+    };
+    assert_eq!(
+        store
+            .finish_job(
+                &other.id,
+                &other.leased_by,
+                &[(scope, "sealed-body")],
+                now + 70
+            )
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("in_progress")
+    );
+    assert!(store.take_job(now + 100, 60, "w4").await.unwrap().is_none());
+    let last = store.take_job(now + 500, 60, "w4").await.unwrap().unwrap();
+    assert_eq!(last.id, again.id);
+    assert_eq!(last.attempts, 3);
+    // Its source failed: nothing collected for it. One of two scopes.
+    assert_eq!(
+        store
+            .finish_job(&last.id, "w4", &[], now + 501)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("partially_done")
+    );
+    let done = store.get_collection(&cid).await.unwrap().unwrap();
+    assert_eq!(done.status, "partially_done");
+    assert_eq!(done.finished_at, Some(now + 501));
+    assert!(
+        done.national_id_sealed.is_none(),
+        "the national ID is forgotten"
+    );
+
+    // Many workers at once: every job is taken exactly once.
+    let now = BASE + 10_000;
+    let mut ids = Vec::new();
+    for _ in 0..24 {
+        ids.push(collection(store, "info", &[("a", "info")], now).await);
+    }
+    let workers: Vec<_> = (0..6)
+        .map(|w| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let store = consent_link::store::connect(&url).await.unwrap();
+                let mut taken = Vec::new();
+                while let Some(job) = store
+                    .take_job(now, 600, &format!("worker-{w}"))
+                    .await
+                    .unwrap()
+                {
+                    taken.push(job.collection_id);
+                }
+                taken
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "a job was taken twice");
+    for cid in &ids {
+        assert!(unique.contains(cid), "a job was never taken");
+    }
+}
