@@ -27,7 +27,7 @@ CREATE TABLE collection_jobs (
     leased_by     TEXT,
     UNIQUE (collection_id, source_id)
 );
-CREATE INDEX collection_jobs_run_after ON collection_jobs (run_after);
+CREATE INDEX collection_jobs_due ON collection_jobs (source_id, run_after);
 
 CREATE TABLE collected_data (
     collection_id TEXT NOT NULL,

@@ -73,11 +73,14 @@ pub trait JobStore: Send + Sync + 'static {
         jobs: &[NewJob<'_>],
     ) -> Result<(), StoreError>;
 
-    /// Takes one due job, if any, for `lease_secs`: no other worker gets it
-    /// until the lease runs out. Counts the attempt and marks its
-    /// collection `in_progress`.
+    /// Takes one due job of `source_id`, if any, for `lease_secs`: no other
+    /// worker gets it until the lease runs out. Counts the attempt and
+    /// marks its collection `in_progress`. (A worker asks only for the
+    /// sources it is configured with, so that during a deploy an instance
+    /// never takes a job it cannot run.)
     async fn take_job(
         &self,
+        source_id: &str,
         now: i64,
         lease_secs: i64,
         leased_by: &str,
@@ -106,6 +109,12 @@ pub trait JobStore: Send + Sync + 'static {
     ) -> Result<Option<String>, StoreError>;
 
     async fn get_collection(&self, id: &str) -> Result<Option<CollectionRow>, StoreError>;
+
+    /// A collection's data as stored: (scope, sealed body).
+    async fn get_collected_data(
+        &self,
+        collection_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError>;
 }
 
 /// Implements [`JobStore`] for `$store` (with a `pool`); `$lock` is what
@@ -154,6 +163,7 @@ macro_rules! impl_job_store {
 
             async fn take_job(
                 &self,
+                source_id: &str,
                 now: i64,
                 lease_secs: i64,
                 leased_by: &str,
@@ -165,14 +175,16 @@ macro_rules! impl_job_store {
                 let taken: Option<(String,)> = sqlx::query_as(concat!(
                     "UPDATE collection_jobs SET lease_until = $2, leased_by = $3, \
                      attempts = attempts + 1 \
-                     WHERE id = (SELECT id FROM collection_jobs WHERE run_after <= $1 \
-                     AND (lease_until IS NULL OR lease_until <= $1) ORDER BY run_after LIMIT 1 ",
+                     WHERE id = (SELECT id FROM collection_jobs WHERE source_id = $4 \
+                     AND run_after <= $1 AND (lease_until IS NULL OR lease_until <= $1) \
+                     ORDER BY run_after LIMIT 1 ",
                     $lock,
                     ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
                 ))
                 .bind(now)
                 .bind(now + lease_secs)
                 .bind(leased_by)
+                .bind(source_id)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((id,)) = taken else {
@@ -298,6 +310,19 @@ macro_rules! impl_job_store {
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?)
+            }
+
+            async fn get_collected_data(
+                &self,
+                collection_id: &str,
+            ) -> Result<Vec<(String, String)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT scope, body_sealed FROM collected_data WHERE collection_id = $1 \
+                     ORDER BY scope",
+                )
+                .bind(collection_id)
+                .fetch_all(&self.pool)
+                .await?)
             }
         }
     };

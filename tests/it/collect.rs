@@ -14,6 +14,10 @@ use consent_link::collect::source::{call, Attempt, Request};
 use consent_link::oauth2::scope::Scope;
 use serde_json::{json, Value};
 
+use consent_link::Clock;
+
+use crate::support::*;
+
 /// One answer: status, body, `Retry-After`.
 type Answer = (u16, String, Option<&'static str>);
 
@@ -166,4 +170,140 @@ async fn a_source_that_does_not_answer_in_time_or_at_all_is_retried() {
     drop(closed);
     let got = attempt(&format!("http://127.0.0.1:{port}/collect"), "").await;
     assert!(matches!(got, Attempt::Retry { .. }), "{got:?}");
+}
+
+/// A worker over this test's store, its clock and `url` as the source
+/// `fake` (attempts 3).
+fn worker(app: &TestApp, url: &str) -> consent_link::collect::worker::Worker {
+    let text = format!(
+        "[[source]]\nid = \"{}\"\nscopes = [\"info\", \"income\"]\nurl = \"{url}\"\nattempts = 3\ntimeout_secs = 2\n",
+        source_id(url)
+    );
+    consent_link::collect::worker::Worker {
+        store: app.store.clone(),
+        sources: Arc::new(consent_link::sources::parse(&text, &|_| None).unwrap()),
+        key: app.key.clone(),
+        http: consent_link::collect::worker::Worker::http_client().unwrap(),
+        clock: app.clock.clone(),
+        id: format!("w-{}", uuid::Uuid::new_v4()),
+    }
+}
+
+/// The source's ID in one test: its own (the database may be shared).
+fn source_id(url: &str) -> String {
+    let port: String = url.chars().filter(char::is_ascii_digit).collect();
+    format!("fake-{port}")
+}
+
+/// A collection of info and income for Kari, due now, from the source at
+/// `url`.
+async fn kari_collection(app: &TestApp, url: &str) -> String {
+    use consent_link::store::{NewCollection, NewJob};
+    let id = uuid::Uuid::new_v4().to_string();
+    let sealed = app.key.seal("national_id", b"15878512345").unwrap();
+    let job = uuid::Uuid::new_v4().to_string();
+    app.store
+        .insert_collection(
+            &NewCollection {
+                id: &id,
+                user_data_id: &uuid::Uuid::new_v4().to_string(),
+                client_id: "c",
+                scopes: "info,income",
+                tax_entities: "[]",
+                national_id_sealed: &sealed,
+                now: app.clock.now(),
+            },
+            &[NewJob {
+                id: &job,
+                source_id: &source_id(url),
+                scopes: "info,income",
+            }],
+        )
+        .await
+        .unwrap();
+    id
+}
+
+fn both_body() -> String {
+    json!({
+        "data": {
+            "info": {"personal": {"first_name": "Kari"}},
+            "income": {"income": {"payslips": []}, "employment": []}
+        }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_source_that_fails_twice_then_answers_is_collected_with_one_request_id() {
+    let app = TestApp::new().await;
+    let (fake, url) = fake_source(vec![
+        (503, "down".into(), None),
+        (500, "down".into(), None),
+        (200, both_body(), None),
+    ])
+    .await;
+    let worker = worker(&app, &url);
+    let id = kari_collection(&app, &url).await;
+    assert!(worker.run_one().await.unwrap());
+    let status = |app: &TestApp, id: String| {
+        let store = app.store.clone();
+        async move { store.get_collection(&id).await.unwrap().unwrap() }
+    };
+    assert_eq!(status(&app, id.clone()).await.status, "in_progress");
+    // Not due again before the backoff (1 s, then 2 s).
+    assert!(!worker.run_one().await.unwrap());
+    app.clock.advance(1);
+    assert!(worker.run_one().await.unwrap());
+    app.clock.advance(2);
+    assert!(worker.run_one().await.unwrap());
+    let done = status(&app, id.clone()).await;
+    assert_eq!(done.status, "done");
+    assert!(done.national_id_sealed.is_none(), "the national ID is gone");
+    // Three attempts, one request ID, the signed-in person's number.
+    let seen = fake.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    for (headers, body) in &seen {
+        assert_eq!(headers["idempotency-key"], id.as_str());
+        assert_eq!(body["request_id"], id.as_str());
+        assert_eq!(body["national_id"], "15878512345");
+    }
+    // Stored sealed, and opens to what the source sent.
+    let data = app.store.get_collected_data(&id).await.unwrap();
+    assert_eq!(data.len(), 2);
+    for (_, sealed) in &data {
+        assert!(!sealed.contains("Kari"));
+    }
+    let info = app.key.open("collected_data", &data[1].1).unwrap();
+    assert_eq!(data[1].0, "info");
+    assert!(String::from_utf8(info).unwrap().contains("Kari"));
+}
+
+#[tokio::test]
+async fn a_source_that_always_fails_ends_in_error_after_its_attempts() {
+    let app = TestApp::new().await;
+    let (fake, url) = fake_source(vec![(500, "down".into(), None)]).await;
+    let worker = worker(&app, &url);
+    let id = kari_collection(&app, &url).await;
+    for _ in 0..3 {
+        assert!(worker.run_one().await.unwrap());
+        app.clock.advance(60);
+    }
+    assert!(!worker.run_one().await.unwrap(), "no fourth attempt");
+    assert_eq!(fake.seen.lock().unwrap().len(), 3);
+    let c = app.store.get_collection(&id).await.unwrap().unwrap();
+    assert_eq!(c.status, "error");
+    assert!(c.national_id_sealed.is_none());
+    assert!(app.store.get_collected_data(&id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn one_scope_failing_at_the_source_is_partially_done() {
+    let app = TestApp::new().await;
+    let (_, url) = fake_source(vec![(200, ok_body(), None)]).await;
+    let worker = worker(&app, &url);
+    let id = kari_collection(&app, &url).await;
+    assert!(worker.run_one().await.unwrap());
+    let c = app.store.get_collection(&id).await.unwrap().unwrap();
+    assert_eq!(c.status, "partially_done");
 }

@@ -50,14 +50,16 @@ async fn job_store_contract_leases_retries_and_finishes() {
     let store = consent_link::store::connect(&url).await.unwrap();
     let store = store.as_ref();
 
+    // Source IDs of this run only: other runs' jobs are never ours.
+    let (a, b) = (format!("a-{}", id()), format!("b-{}", id()));
     // A due job is taken once; its collection is in progress.
     let now = BASE;
-    let cid = collection(store, "info,income", &[("a", "info"), ("b", "income")], now).await;
+    let cid = collection(store, "info,income", &[(&a, "info"), (&b, "income")], now).await;
     assert_eq!(
         store.get_collection(&cid).await.unwrap().unwrap().status,
         "new"
     );
-    let first = store.take_job(now, 60, "w1").await.unwrap().unwrap();
+    let first = store.take_job(&a, now, 60, "w1").await.unwrap().unwrap();
     assert_eq!(first.collection_id, cid);
     assert_eq!(first.attempts, 1);
     assert_eq!(first.national_id_sealed.as_deref(), Some("sealed-nin"));
@@ -65,61 +67,57 @@ async fn job_store_contract_leases_retries_and_finishes() {
         store.get_collection(&cid).await.unwrap().unwrap().status,
         "in_progress"
     );
-    let second = store.take_job(now, 60, "w2").await.unwrap().unwrap();
+    let second = store.take_job(&b, now, 60, "w2").await.unwrap().unwrap();
     assert_ne!(first.id, second.id);
-    assert!(
-        store.take_job(now, 60, "w3").await.unwrap().is_none(),
-        "both leased"
-    );
+    for source in [&a, &b] {
+        assert!(
+            store
+                .take_job(source, now, 60, "w3")
+                .await
+                .unwrap()
+                .is_none(),
+            "both leased"
+        );
+    }
 
     // A lease that ran out is taken over; the first worker's late writes
     // are refused and change nothing.
-    let again = store.take_job(now + 61, 60, "w3").await.unwrap().unwrap();
-    assert_eq!(again.attempts, 2);
-    let lost = if again.id == first.id {
-        &first
-    } else {
-        &second
-    };
-    assert!(!store
-        .retry_job(&lost.id, &lost.leased_by, now + 999)
+    let again = store
+        .take_job(&a, now + 61, 60, "w3")
         .await
-        .unwrap());
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.attempts, 2);
+    assert!(!store.retry_job(&first.id, "w1", now + 999).await.unwrap());
     assert!(store
-        .finish_job(&lost.id, &lost.leased_by, &[("info", "x")], now + 62)
+        .finish_job(&first.id, "w1", &[("info", "x")], now + 62)
         .await
         .unwrap()
         .is_none());
 
     // Retried: not due before its time.
     assert!(store.retry_job(&again.id, "w3", now + 500).await.unwrap());
-    let other = if again.id == first.id {
-        &second
-    } else {
-        &first
-    };
-    // Finishing the one job still held leaves the collection in progress.
-    let scope = if other.source_id == "a" {
-        "info"
-    } else {
-        "income"
-    };
+    // Finishing the other job leaves the collection in progress.
     assert_eq!(
         store
-            .finish_job(
-                &other.id,
-                &other.leased_by,
-                &[(scope, "sealed-body")],
-                now + 70
-            )
+            .finish_job(&second.id, "w2", &[("income", "sealed-body")], now + 70)
             .await
             .unwrap()
             .as_deref(),
         Some("in_progress")
     );
-    assert!(store.take_job(now + 100, 60, "w4").await.unwrap().is_none());
-    let last = store.take_job(now + 500, 60, "w4").await.unwrap().unwrap();
-    assert_eq!(last.id, again.id);
+    assert!(store
+        .take_job(&a, now + 100, 60, "w4")
+        .await
+        .unwrap()
+        .is_none());
+    let last = store
+        .take_job(&a, now + 500, 60, "w4")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.id, first.id);
     assert_eq!(last.attempts, 3);
     // Its source failed: nothing collected for it. One of two scopes.
     assert_eq!(
@@ -137,21 +135,23 @@ async fn job_store_contract_leases_retries_and_finishes() {
         done.national_id_sealed.is_none(),
         "the national ID is forgotten"
     );
+    let data = store.get_collected_data(&cid).await.unwrap();
+    assert_eq!(data, vec![("income".to_owned(), "sealed-body".to_owned())]);
 
     // Many workers at once: every job is taken exactly once.
     let now = BASE + 10_000;
     let mut ids = Vec::new();
     for _ in 0..24 {
-        ids.push(collection(store, "info", &[("a", "info")], now).await);
+        ids.push(collection(store, "info", &[(&a, "info")], now).await);
     }
     let workers: Vec<_> = (0..6)
         .map(|w| {
-            let url = url.clone();
+            let (url, a) = (url.clone(), a.clone());
             tokio::spawn(async move {
                 let store = consent_link::store::connect(&url).await.unwrap();
                 let mut taken = Vec::new();
                 while let Some(job) = store
-                    .take_job(now, 600, &format!("worker-{w}"))
+                    .take_job(&a, now, 600, &format!("worker-{w}"))
                     .await
                     .unwrap()
                 {

@@ -1,0 +1,158 @@
+//! A collection worker: takes a due job under a lease, calls its source
+//! once, and applies the decision (store the data, or retry later). Every
+//! `serve` process runs workers; any may take any job, and one whose
+//! process died is taken over when its lease runs out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::job::{after_attempt, Next};
+use super::source::{call, Request};
+use crate::crypto::ServerKey;
+use crate::oauth2::scope::{Scope, Scopes};
+use crate::sources::Sources;
+use crate::store::{Store, StoreError, TakenJob};
+use crate::Clock;
+
+/// What the national identity number and collected bodies are sealed for.
+pub const SEAL_NATIONAL_ID: &str = "national_id";
+pub const SEAL_DATA: &str = "collected_data";
+
+/// How long a worker holds a job beyond its source's time-out.
+const LEASE_MARGIN_SECS: i64 = 60;
+
+pub struct Worker {
+    pub store: Arc<dyn Store>,
+    pub sources: Arc<Sources>,
+    pub key: ServerKey,
+    pub http: reqwest::Client,
+    pub clock: Arc<dyn Clock>,
+    /// This worker's name on the leases it takes (unique per worker).
+    pub id: String,
+}
+
+impl Worker {
+    /// The HTTP client sources are called with: no redirects followed.
+    pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+    }
+
+    /// Runs one due job, if there is one; `true` if it did.
+    pub async fn run_one(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let longest = self
+            .sources
+            .all()
+            .iter()
+            .map(|s| s.timeout.as_secs())
+            .max()
+            .unwrap_or(0);
+        let lease = i64::try_from(longest).unwrap_or(i64::MAX / 4) + LEASE_MARGIN_SECS;
+        let mut taken = None;
+        for source in self.sources.all() {
+            taken = self
+                .store
+                .take_job(&source.id, now, lease, &self.id)
+                .await?;
+            if taken.is_some() {
+                break;
+            }
+        }
+        let Some(job) = taken else {
+            return Ok(false);
+        };
+        let scopes: Vec<Scope> = Scopes::parse(&job.scopes)
+            .map(|s| s.iter().collect())
+            .map_err(|e| StoreError::Corrupt(format!("job scopes: {e}")))?;
+        let Some(source) = self.sources.all().iter().find(|s| s.id == job.source_id) else {
+            tracing::error!(source = %job.source_id, "a job's source is no longer configured");
+            self.finish(&job, &[], now).await?;
+            return Ok(true);
+        };
+        let national_id = job
+            .national_id_sealed
+            .as_deref()
+            .and_then(|sealed| self.key.open(SEAL_NATIONAL_ID, sealed).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        let Some(national_id) = national_id else {
+            tracing::error!(source = %source.id, "a job's national ID does not open");
+            self.finish(&job, &[], now).await?;
+            return Ok(true);
+        };
+        let tax_entities: Vec<String> = serde_json::from_str(&job.tax_entities).unwrap_or_default();
+        let req = Request {
+            request_id: &job.collection_id,
+            national_id: &national_id,
+            scopes: &scopes,
+            tax_entities: &tax_entities,
+        };
+        let attempt = call(&self.http, source, &req).await;
+        let made = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        match after_attempt(attempt, made, source.attempts, &scopes) {
+            Next::RetryAfter(wait) => {
+                tracing::warn!(source = %source.id, attempt = made, "source failed; retrying");
+                let at = now + i64::try_from(wait.as_secs()).unwrap_or(0);
+                self.store.retry_job(&job.id, &self.id, at).await?;
+            }
+            Next::Finish { data, failed } => {
+                for (scope, reason) in &failed {
+                    tracing::warn!(source = %source.id, scope = scope.as_str(), reason = ?reason, "scope not collected");
+                }
+                let mut sealed = Vec::new();
+                for (scope, body) in data {
+                    let text = Value::Object(body).to_string();
+                    let body = self
+                        .key
+                        .seal(SEAL_DATA, text.as_bytes())
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    sealed.push((scope.as_str(), body));
+                }
+                let refs: Vec<(&str, &str)> =
+                    sealed.iter().map(|(s, b)| (*s, b.as_str())).collect();
+                self.finish(&job, &refs, now).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    async fn finish(
+        &self,
+        job: &TakenJob,
+        data: &[(&str, &str)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if self
+            .store
+            .finish_job(&job.id, &self.id, data, now)
+            .await?
+            .is_none()
+        {
+            tracing::warn!(source = %job.source_id, "lost a job's lease before it ended");
+        }
+        Ok(())
+    }
+
+    /// Runs jobs until `stop` resolves, idling `idle` when none is due.
+    pub async fn run(self, idle: Duration, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            let ran = match self.run_one().await {
+                Ok(ran) => ran,
+                Err(e) => {
+                    tracing::error!(error = %e, "collection worker");
+                    false
+                }
+            };
+            if !ran {
+                tokio::select! {
+                    _ = &mut stop => return,
+                    _ = tokio::time::sleep(idle) => {}
+                }
+            }
+        }
+    }
+}
