@@ -8,6 +8,126 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::crypto::ServerKey;
+use crate::store::{Store, StoreError, TakenEvent};
+use crate::Clock;
+
+/// How long events are retried before they are given up.
+pub const RETRY_FOR_SECS: i64 = 24 * 60 * 60;
+/// How long one delivery may take.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// What a client's signing secret is sealed for.
+pub const SEAL_SECRET: &str = "webhook_secret";
+
+/// A fresh `webhook-id`.
+pub fn new_event_id() -> String {
+    format!("msg_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// An event's JSON body: `{"type", "timestamp" (RFC 3339), "data"}`.
+pub fn event_body(kind: &str, now: i64, data: serde_json::Value) -> String {
+    let timestamp = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default();
+    serde_json::json!({ "type": kind, "timestamp": timestamp, "data": data }).to_string()
+}
+
+/// How long before attempt `next` (2, 3, …): 5 s doubling, at most an hour.
+pub fn backoff(next: i32) -> i64 {
+    let doublings = u32::try_from(next.saturating_sub(2)).unwrap_or(0).min(20);
+    (5i64 << doublings).min(3600)
+}
+
+/// Delivers webhook events: takes one under a lease, signs and posts it,
+/// and removes it on a 2xx or when its 24 hours are over.
+pub struct Deliverer {
+    pub store: Arc<dyn Store>,
+    pub key: ServerKey,
+    pub http: reqwest::Client,
+    pub clock: Arc<dyn Clock>,
+    pub id: String,
+}
+
+/// What one delivery came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    Retried,
+    GaveUp,
+}
+
+impl Deliverer {
+    /// Delivers one due event, if any.
+    pub async fn run_one(&self) -> Result<Option<Delivery>, StoreError> {
+        let now = self.clock.now();
+        let lease = i64::try_from(DELIVERY_TIMEOUT.as_secs()).unwrap_or(10) + 20;
+        let Some(event) = self.store.take_webhook_event(now, lease, &self.id).await? else {
+            return Ok(None);
+        };
+        let sent = self.send(&event, now).await;
+        let outcome = match sent {
+            Ok(()) => {
+                self.store.remove_webhook_event(&event.id, &self.id).await?;
+                Delivery::Delivered
+            }
+            Err(reason) if now - event.created_at >= RETRY_FOR_SECS => {
+                tracing::warn!(client = %event.client_id, event = %event.id, reason = ?reason, "webhook given up after 24 hours");
+                self.store.remove_webhook_event(&event.id, &self.id).await?;
+                Delivery::GaveUp
+            }
+            Err(reason) => {
+                tracing::warn!(client = %event.client_id, event = %event.id, attempt = event.attempts, reason = ?reason, "webhook delivery failed; retrying");
+                let at = now + backoff(event.attempts + 1);
+                self.store
+                    .retry_webhook_event(&event.id, &self.id, at)
+                    .await?;
+                Delivery::Retried
+            }
+        };
+        Ok(Some(outcome))
+    }
+
+    async fn send(&self, event: &TakenEvent, now: i64) -> Result<(), String> {
+        let (Some(url), Some(sealed)) = (&event.webhook_url, &event.webhook_secret_sealed) else {
+            return Err("the client has no webhook URL any more".into());
+        };
+        let key = self
+            .key
+            .open(SEAL_SECRET, sealed)
+            .ok()
+            .and_then(|s| String::from_utf8(s).ok())
+            .and_then(|s| secret_key(&s))
+            .ok_or("the signing secret does not open")?;
+        let signature = sign(&key, &event.id, now, event.body.as_bytes());
+        let res = self
+            .http
+            .post(url)
+            .timeout(DELIVERY_TIMEOUT)
+            .header("content-type", "application/json")
+            .header("webhook-id", &event.id)
+            .header("webhook-timestamp", now.to_string())
+            .header("webhook-signature", signature)
+            .body(event.body.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    "timed out".to_owned()
+                } else {
+                    "could not connect".to_owned()
+                }
+            })?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("answered {}", res.status().as_u16()))
+        }
+    }
+}
+
 /// How a signing secret is written: `whsec_` and the key in base64.
 pub const SECRET_PREFIX: &str = "whsec_";
 

@@ -39,3 +39,22 @@ CREATE TABLE collected_data (
 );
 CREATE INDEX collected_data_user_data_id ON collected_data (user_data_id);
 CREATE INDEX collected_data_collected_at ON collected_data (collected_at);
+
+-- Webhooks: a client's URL and its signing secret (sealed under the
+-- server key: it must be read back to sign), and the outbox. An event row
+-- is written in the same transaction as what it reports, and lives until
+-- a delivery is answered 2xx or its retries (24 hours) are over.
+ALTER TABLE clients ADD COLUMN webhook_url TEXT;
+ALTER TABLE clients ADD COLUMN webhook_secret_sealed TEXT;
+
+CREATE TABLE webhook_events (
+    id          TEXT PRIMARY KEY,
+    client_id   TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    attempts    INTEGER NOT NULL,
+    run_after   BIGINT NOT NULL,
+    lease_until BIGINT,
+    leased_by   TEXT,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX webhook_events_run_after ON webhook_events (run_after);

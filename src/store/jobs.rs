@@ -249,8 +249,8 @@ macro_rules! impl_job_store {
                     tx.rollback().await?;
                     return Ok(None);
                 };
-                let (user_data_id, scopes): (String, String) = sqlx::query_as(
-                    "SELECT user_data_id, scopes FROM collections WHERE id = $1",
+                let (user_data_id, scopes, client_id): (String, String, String) = sqlx::query_as(
+                    "SELECT user_data_id, scopes, client_id FROM collections WHERE id = $1",
                 )
                 .bind(&collection_id)
                 .fetch_one(&mut *tx)
@@ -296,6 +296,19 @@ macro_rules! impl_job_store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                    // The final status is reported in the same transaction.
+                    let event = $crate::webhooks::event_body(
+                        "data.collected",
+                        now,
+                        serde_json::json!({ "user_data_id": user_data_id, "status": status.as_str() }),
+                    );
+                    $crate::store::webhooks::insert_webhook_event!(
+                        &mut *tx,
+                        $crate::webhooks::new_event_id(),
+                        &client_id,
+                        event,
+                        now
+                    )?;
                     status.as_str().to_owned()
                 };
                 tx.commit().await?;

@@ -10,9 +10,11 @@ mod jobs;
 mod postgres;
 mod sql;
 mod sqlite;
+pub(crate) mod webhooks;
 
 pub use jobs::{CollectionRow, JobStore, NewCollection, NewJob, TakenJob};
 pub use rows::*;
+pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;
 
 /// What can go wrong in the store.
@@ -42,7 +44,7 @@ impl From<sqlx::Error> for StoreError {
 }
 
 #[async_trait]
-pub trait Store: JobStore + Send + Sync + 'static {
+pub trait Store: JobStore + WebhookStore + Send + Sync + 'static {
     /// One trivial query: is the database reachable?
     async fn ping(&self) -> Result<(), StoreError>;
 

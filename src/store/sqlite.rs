@@ -33,3 +33,4 @@ impl SqliteStore {
 impl_sql_store!(SqliteStore);
 // One writer at a time: SQLite has no row locks to skip.
 super::jobs::impl_job_store!(SqliteStore, "");
+super::webhooks::impl_webhook_store!(SqliteStore, "");

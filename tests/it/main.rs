@@ -23,3 +23,4 @@ mod test_mode;
 mod theme;
 mod tokens;
 mod upstream;
+mod webhooks;

@@ -1,0 +1,196 @@
+//! The webhook outbox in the store (issue 14): an event row written in the
+//! same transaction as what it reports (only for a client with a webhook
+//! URL), taken by any instance's deliverers under a lease, removed when
+//! delivered or given up.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+/// An event a deliverer took, with where and how to send it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TakenEvent {
+    /// `webhook-id`: the same on every retry.
+    pub id: String,
+    pub client_id: String,
+    pub body: String,
+    /// Attempts made, this one included.
+    pub attempts: i32,
+    pub created_at: i64,
+    pub leased_by: String,
+    pub webhook_url: Option<String>,
+    pub webhook_secret_sealed: Option<String>,
+}
+
+#[async_trait]
+pub trait WebhookStore: Send + Sync + 'static {
+    /// Sets (or with `None`, removes) a client's webhook URL and sealed
+    /// signing secret. `false` if there is no such client.
+    async fn set_client_webhook(
+        &self,
+        client_id: &str,
+        url: Option<&str>,
+        secret_sealed: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    /// Records an event for `client_id` if it has a webhook URL; `true` if
+    /// it was recorded. (Events that report a write are recorded in that
+    /// write's transaction instead, by the store itself.)
+    async fn insert_webhook_event(
+        &self,
+        id: &str,
+        client_id: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Takes one due event for `lease_secs`.
+    async fn take_webhook_event(
+        &self,
+        now: i64,
+        lease_secs: i64,
+        leased_by: &str,
+    ) -> Result<Option<TakenEvent>, StoreError>;
+
+    /// Removes an event that was delivered or given up. `false` if the
+    /// lease was lost.
+    async fn remove_webhook_event(&self, id: &str, leased_by: &str) -> Result<bool, StoreError>;
+
+    /// Gives an event back to be sent again at `run_after`.
+    async fn retry_webhook_event(
+        &self,
+        id: &str,
+        leased_by: &str,
+        run_after: i64,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Records a webhook event through `$executor` if the client has a URL.
+macro_rules! insert_webhook_event {
+    ($executor:expr, $id:expr, $client_id:expr, $body:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO webhook_events (id, client_id, body, attempts, run_after, lease_until, \
+             leased_by, created_at) SELECT $1, id, $3, 0, $4, NULL, NULL, $4 FROM clients \
+             WHERE id = $2 AND webhook_url IS NOT NULL",
+        )
+        .bind($id)
+        .bind($client_id)
+        .bind($body)
+        .bind($now)
+        .execute($executor)
+        .await
+        .map(|r| r.rows_affected() > 0)
+    };
+}
+
+/// Implements [`WebhookStore`] for `$store`; `$lock` as for jobs.
+macro_rules! impl_webhook_store {
+    ($store:ty, $lock:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::WebhookStore for $store {
+            async fn set_client_webhook(
+                &self,
+                client_id: &str,
+                url: Option<&str>,
+                secret_sealed: Option<&str>,
+            ) -> Result<bool, $crate::store::StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE clients SET webhook_url = $2, webhook_secret_sealed = $3 WHERE id = $1",
+                )
+                .bind(client_id)
+                .bind(url)
+                .bind(secret_sealed)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    > 0)
+            }
+
+            async fn insert_webhook_event(
+                &self,
+                id: &str,
+                client_id: &str,
+                body: &str,
+                now: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                Ok($crate::store::webhooks::insert_webhook_event!(
+                    &self.pool, id, client_id, body, now
+                )?)
+            }
+
+            async fn take_webhook_event(
+                &self,
+                now: i64,
+                lease_secs: i64,
+                leased_by: &str,
+            ) -> Result<Option<$crate::store::TakenEvent>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let taken: Option<(String,)> = sqlx::query_as(concat!(
+                    "UPDATE webhook_events SET lease_until = $2, leased_by = $3, \
+                     attempts = attempts + 1 \
+                     WHERE id = (SELECT id FROM webhook_events WHERE run_after <= $1 \
+                     AND (lease_until IS NULL OR lease_until <= $1) ORDER BY run_after LIMIT 1 ",
+                    $lock,
+                    ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
+                ))
+                .bind(now)
+                .bind(now + lease_secs)
+                .bind(leased_by)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((id,)) = taken else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let event = sqlx::query_as(
+                    "SELECT e.id, e.client_id, e.body, e.attempts, e.created_at, e.leased_by, \
+                     c.webhook_url, c.webhook_secret_sealed \
+                     FROM webhook_events e LEFT JOIN clients c ON c.id = e.client_id \
+                     WHERE e.id = $1",
+                )
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(event))
+            }
+
+            async fn remove_webhook_event(
+                &self,
+                id: &str,
+                leased_by: &str,
+            ) -> Result<bool, $crate::store::StoreError> {
+                Ok(
+                    sqlx::query("DELETE FROM webhook_events WHERE id = $1 AND leased_by = $2")
+                        .bind(id)
+                        .bind(leased_by)
+                        .execute(&self.pool)
+                        .await?
+                        .rows_affected()
+                        > 0,
+                )
+            }
+
+            async fn retry_webhook_event(
+                &self,
+                id: &str,
+                leased_by: &str,
+                run_after: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE webhook_events SET run_after = $3, lease_until = NULL, leased_by = NULL \
+                     WHERE id = $1 AND leased_by = $2",
+                )
+                .bind(id)
+                .bind(leased_by)
+                .bind(run_after)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    > 0)
+            }
+        }
+    };
+}
+
+pub(crate) use {impl_webhook_store, insert_webhook_event};
