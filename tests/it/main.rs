@@ -12,6 +12,7 @@ mod flow;
 mod headers;
 mod logs;
 mod oauth2_client;
+mod rules;
 mod store_contract;
 mod test_mode;
 mod theme;
