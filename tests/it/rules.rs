@@ -356,3 +356,28 @@ async fn a_server_fault_shows_only_a_request_id() {
         }
     }
 }
+
+/// The demo client's secret is derived from the server key (so no one
+/// else can compute it) and stored only as a hash.
+#[tokio::test]
+async fn the_demo_clients_secret_is_derived_from_the_key_and_stored_only_as_a_hash() {
+    let app = TestApp::new().await;
+    consent_link::ensure_demo_client(app.store.as_ref(), &app.key, ISSUER, T0)
+        .await
+        .unwrap();
+    let secret = app.key.demo_client_secret();
+    assert!(secret.len() >= 43, "at least 256 bits: {secret}");
+    let other = consent_link::crypto::ServerKey::new(b"another-key-another-key-another-key");
+    assert_ne!(other.demo_client_secret(), secret, "derived from the key");
+    let row = app
+        .store
+        .get_client(consent_link::DEMO_CLIENT_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.secret_hash.as_deref(),
+        Some(consent_link::crypto::hash_token(&secret).as_str())
+    );
+    assert!(!format!("{row:?}").contains(&secret), "{row:?}");
+}

@@ -301,3 +301,84 @@ async fn the_test_bankid_and_a_provider_give_one_user_id_for_one_national_id() {
         "and the other way round"
     );
 }
+
+/// The upstream `state` is stored only as a hash: the raw value, which
+/// travels through the browser and the provider, finds nothing in the
+/// store (and so cannot use the sign-in up), while the browser that left
+/// for the provider still comes back with it.
+#[tokio::test]
+async fn the_upstream_state_is_stored_only_as_a_hash() {
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    let leg = leave_for_provider(&app, "/link", &format!("client_id={client}&scope=info")).await;
+    let (_, browser_secret) = leg.cookie.split_once('=').unwrap();
+    let browser_hash = consent_link::crypto::hash_token(browser_secret);
+    let raw = app
+        .store
+        .take_upstream_auth(&leg.state(), &browser_hash, app.clock.now())
+        .await
+        .unwrap();
+    assert!(raw.is_none(), "a row under the raw state: {raw:?}");
+    let code = op.sign_in(&leg.request, NIN);
+    let back = come_back(&app, &leg, &format!("code={code}")).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    assert_ne!(back.location(), Some(leg.sid.as_str()), "signed in");
+}
+
+/// A provider that accepts the connection and never answers is given up
+/// after 10 seconds: the end user gets a clear page, not a hung request.
+#[tokio::test]
+async fn a_provider_that_never_answers_is_given_up_after_ten_seconds() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = app_with(&issuer).await;
+    let client = app.client().await;
+    let began = std::time::Instant::now();
+    let (_, page) = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        sign_in_that_cannot_start(&app, &client, "st-t"),
+    )
+    .await
+    .expect("the call to the provider never timed out");
+    let waited = began.elapsed();
+    assert!(page.body.contains("error=TEMPORARY_ERROR"), "{}", page.body);
+    assert!(
+        waited >= std::time::Duration::from_secs(9) && waited < std::time::Duration::from_secs(15),
+        "gave up after {waited:?}"
+    );
+}
+
+/// A provider's client secret is never logged, whatever happens to the
+/// sign-in (it travels in the token request's Basic credentials).
+#[tokio::test]
+async fn provider_client_secrets_are_never_logged() {
+    let logs = crate::logs::capture();
+    let op = Op::start().await;
+    let app = app_with(&op.issuer()).await;
+    let client = app.client().await;
+    assert!(link_as(&app, &op, &client, NIN).await.contains_key("code"));
+    for defects in [
+        defect(|d| d.token_endpoint_fails = true),
+        defect(|d| d.sign_with = Some(1)),
+        defect(|d| d.address_as_text = true),
+    ] {
+        with_defects(&op, &app, defects).await;
+    }
+    let basic = STANDARD.encode(format!("{OP_CLIENT}:{OP_SECRET}"));
+    let logged = logs.text();
+    assert!(
+        !logged.contains(OP_SECRET),
+        "the provider's secret was logged"
+    );
+    assert!(
+        !logged.contains(&basic),
+        "the Basic credentials were logged"
+    );
+}
