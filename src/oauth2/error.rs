@@ -136,16 +136,49 @@ mod tests {
 
     #[test]
     fn every_code_maps_to_the_spec_status() {
-        assert_eq!(ErrorCode::InvalidScope.product_status(), "BAD_REQUEST");
-        assert_eq!(
-            ErrorCode::UnsupportedResponseType.product_status(),
-            "BAD_REQUEST"
-        );
-        assert_eq!(ErrorCode::AccessDenied.product_status(), "USER_CANCELLED");
-        assert_eq!(ErrorCode::ServerError.product_status(), "INTERNAL_ERROR");
-        assert_eq!(
-            ErrorCode::TemporarilyUnavailable.product_status(),
-            "TEMPORARY_ERROR"
-        );
+        // SPEC.md "Results": every RFC 6749 code, its product status.
+        let table = [
+            (ErrorCode::InvalidRequest, "invalid_request", "BAD_REQUEST"),
+            (ErrorCode::InvalidScope, "invalid_scope", "BAD_REQUEST"),
+            (
+                ErrorCode::UnauthorizedClient,
+                "unauthorized_client",
+                "BAD_REQUEST",
+            ),
+            (
+                ErrorCode::UnsupportedResponseType,
+                "unsupported_response_type",
+                "BAD_REQUEST",
+            ),
+            (ErrorCode::AccessDenied, "access_denied", "USER_CANCELLED"),
+            (ErrorCode::ServerError, "server_error", "INTERNAL_ERROR"),
+            (
+                ErrorCode::TemporarilyUnavailable,
+                "temporarily_unavailable",
+                "TEMPORARY_ERROR",
+            ),
+        ];
+        for (code, rfc, status) in table {
+            // No wildcard: a new code stops this compiling, here beside
+            // the table it must join.
+            match code {
+                ErrorCode::InvalidRequest
+                | ErrorCode::InvalidScope
+                | ErrorCode::UnauthorizedClient
+                | ErrorCode::UnsupportedResponseType
+                | ErrorCode::AccessDenied
+                | ErrorCode::ServerError
+                | ErrorCode::TemporarilyUnavailable => {}
+            }
+            assert_eq!(code.as_str(), rfc);
+            assert_eq!(code.to_string(), rfc);
+            assert_eq!(ErrorCode::parse(rfc), Some(code), "{rfc}");
+            assert_eq!(code.product_status(), status, "{rfc}");
+        }
+        let mut codes: Vec<&str> = table.iter().map(|(_, rfc, _)| *rfc).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 7, "every code once");
+        assert_eq!(ErrorCode::parse("invalid_grant"), None);
     }
 }

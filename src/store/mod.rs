@@ -47,6 +47,10 @@ impl From<sqlx::Error> for StoreError {
 pub trait Store: JobStore + WebhookStore + Send + Sync + 'static {
     /// One trivial query: is the database reachable?
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Closes the connection pool: every later call fails as with a
+    /// database that is down (what `/readyz` and the error pages are
+    /// tested against).
+    async fn close(&self);
 
     async fn insert_client(&self, client: &ClientRow) -> Result<(), StoreError>;
     async fn get_client(&self, id: &str) -> Result<Option<ClientRow>, StoreError>;

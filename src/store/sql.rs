@@ -12,6 +12,10 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
             async fn insert_client(
                 &self,
                 c: &$crate::store::ClientRow,

@@ -106,7 +106,7 @@ test("the iframe-mode result page and the completed-session page are accessible"
     await checkPage(page, page, "iframe-result", locale);
     // Coming back to a completed session shows a page saying so.
     const res = await page.goto(session);
-    assert.ok([200, 409].includes(res.status()), `status ${res.status()}`);
+    assert.equal(res.status(), 409, "a completed session answers 409");
     await checkPage(page, page, "session-completed", locale);
     assert.deepEqual(page.problems.filter((p) => !/status of 409/.test(p)), []);
     await page.context().close();
@@ -131,9 +131,11 @@ test("the whole flow works with the keyboard alone", async () => {
   await page.keyboard.press("Enter");
   await page.waitForSelector("#person-kari");
   await tabTo(page, "input[name=person]");
-  // Arrow keys move within the radio group; Kari is first.
-  await page.keyboard.press("Space");
+  // Kari is pre-checked: choose Ola, the next person, by arrow key alone.
   assert.equal(await page.isChecked("#person-kari"), true);
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.isChecked("#person-ola"), true, "the arrow key chose Ola");
+  assert.equal(await page.isChecked("#person-kari"), false);
   await tabTo(page, "form button.primary");
   await page.keyboard.press("Enter");
   await page.waitForSelector("button[name=decision]");
@@ -142,7 +144,15 @@ test("the whole flow works with the keyboard alone", async () => {
     page.waitForURL((u) => u.href.startsWith(`${env.host}/cb`)),
     page.keyboard.press("Enter"),
   ]);
-  assert.ok(new URL(page.url()).searchParams.get("code"));
+  const user = new URL(page.url()).searchParams.get("code");
+  assert.ok(user);
+  // The data is Ola's, not the pre-checked Kari's.
+  const auth = await fetch(`${env.link}/api/1.0/auth`, {
+    method: "POST", headers: { "Client-ID": "web", "Secret-Key": env.secret } });
+  const { token } = await auth.json();
+  const data = await (await fetch(`${env.link}/api/1.0/personal/${user}`,
+    { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(data.personal.ssn, "03917823456", "Ola's national ID");
   await page.context().close();
 });
 

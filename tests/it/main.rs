@@ -17,6 +17,7 @@ mod jobs_contract;
 mod limits;
 mod logs;
 mod oauth2_client;
+mod rules;
 mod serve;
 mod store_contract;
 mod test_mode;

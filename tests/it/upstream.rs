@@ -29,6 +29,8 @@ use crate::support::*;
 
 /// Issue 11: the relying party's hardening.
 mod hardening;
+/// Issue 12: rules of the README's Security section without a test before.
+mod rules;
 
 const OP_CLIENT: &str = "consent-link";
 const OP_SECRET: &str = "op-secret";
@@ -573,6 +575,16 @@ async fn sign_in_that_cannot_start(app: &TestApp, client: &str, state: &str) -> 
 
 /// A flow whose ID token has `defects`: what the integrator gets.
 async fn with_defects(op: &Op, app: &TestApp, defects: Defects) -> HashMap<String, String> {
+    with_defects_traced(op, app, defects).await.0
+}
+
+/// [`with_defects`], and the request ID of the callback, which its log
+/// lines carry (the capture buffer is shared by the whole binary).
+async fn with_defects_traced(
+    op: &Op,
+    app: &TestApp,
+    defects: Defects,
+) -> (HashMap<String, String>, String) {
     let client = app.client().await;
     let query = format!("client_id={client}&scope=info&response_type=code&state=st-1");
     let leg = leave_for_provider(app, "/oauth/authorize", &query).await;
@@ -581,7 +593,8 @@ async fn with_defects(op: &Op, app: &TestApp, defects: Defects) -> HashMap<Strin
     let back = come_back(app, &leg, &format!("code={code}")).await;
     op.misbehave(Defects::default());
     assert_eq!(back.location(), Some(leg.sid.as_str()), "{}", back.body);
-    result_params(&app.get(&leg.sid).await)
+    let request_id = back.header("x-request-id").unwrap().to_owned();
+    (result_params(&app.get(&leg.sid).await), request_id)
 }
 
 /// What a session page after a failed sign-in delivers: a page that says
@@ -642,15 +655,21 @@ async fn an_id_token_that_fails_a_check_is_server_error_and_logged_by_check() {
         ("identity_claim", defect(|d| d.pid_as_number = true)),
     ];
     for (check, defects) in cases {
-        let params = with_defects(&op, &app, defects).await;
+        let (params, request_id) = with_defects_traced(&op, &app, defects).await;
         assert_eq!(params["error"], "server_error", "{check}: {params:?}");
         assert_eq!(params["state"], "st-1");
         assert!(!params.contains_key("code"), "{check}");
+        // Only this case's callback, at ERROR (issue 12).
         let logged = logs.text();
+        let names_check = |line: &&str| {
+            line.contains(&request_id)
+                && line.contains(" ERROR ")
+                && (line.contains(&format!("check=\"{check}\""))
+                    || line.contains(&format!("check={check} ")))
+        };
         assert!(
-            logged.contains(&format!("check=\"{check}\""))
-                || logged.contains(&format!("check={check} ")),
-            "no log line names the {check} check"
+            logged.lines().any(|line| names_check(&line)),
+            "no ERROR line of request {request_id} names the {check} check"
         );
     }
     assert!(!logs.text().contains(NIN), "the national ID was logged");
