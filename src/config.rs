@@ -194,10 +194,11 @@ pub struct ClientCreateArgs {
     /// A callback URI (repeat for several). Compared as strings.
     #[arg(long = "callback", required = true)]
     pub callbacks: Vec<String>,
-    /// Allowed scopes, comma-separated. Default: all.
+    /// Allowed scopes, comma-separated: any of the nine. Default: all.
     #[arg(
         long,
-        default_value = "vehicles,unsecured_loans,info,income,student_loan,e_invoices"
+        default_value = "vehicles,unsecured_loans,info,income,student_loan,e_invoices,\
+                         unsecured_loans_presentation,unsecured_loans_processing,tax_data_pdf"
     )]
     pub scopes: String,
     /// An origin `styles_uri` may come from (repeat for several).

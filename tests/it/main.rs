@@ -7,6 +7,7 @@ mod support;
 mod api;
 mod authorize;
 mod cli;
+mod contract;
 mod demo;
 mod fixation;
 mod flow;
