@@ -15,6 +15,7 @@ mod headers;
 mod limits;
 mod logs;
 mod oauth2_client;
+mod scopes;
 mod serve;
 mod store_contract;
 mod test_mode;
