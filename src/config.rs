@@ -210,8 +210,17 @@ pub struct ClientCreateArgs {
     #[arg(long)]
     pub test: bool,
     /// A public client: no secret, must use PKCE.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["secret_from_env", "secret_stdin"])]
     pub public: bool,
+    /// Keep an existing secret (moving from the original product): read it
+    /// from this environment variable instead of generating one. Never a
+    /// flag value, so that it stays out of shell history and `ps`.
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_stdin")]
+    pub secret_from_env: Option<String>,
+    /// Keep an existing secret: read it from the first line of standard
+    /// input instead of generating one.
+    #[arg(long)]
+    pub secret_stdin: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
