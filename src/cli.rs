@@ -1,5 +1,7 @@
 //! `consent-link client create|list|delete`.
 
+use std::io::BufRead;
+
 use serde_json::json;
 
 use crate::config::{ClientCommand, ClientCreateArgs};
@@ -16,10 +18,26 @@ pub enum CliError {
     Store(#[from] StoreError),
 }
 
-/// Runs a client command, returning what to print.
+/// Runs a client command, returning what to print. A secret to keep
+/// (`--secret-stdin`) is read from this process's standard input.
 pub async fn run(store: &dyn Store, cmd: ClientCommand, now: i64) -> Result<String, CliError> {
+    let env = |name: &str| std::env::var(name).ok();
+    run_with(store, cmd, now, &mut std::io::stdin().lock(), &env).await
+}
+
+/// [`run`] with standard input and the environment given.
+pub async fn run_with(
+    store: &dyn Store,
+    cmd: ClientCommand,
+    now: i64,
+    stdin: &mut dyn BufRead,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, CliError> {
     match cmd {
-        ClientCommand::Create(args) => create(store, args, now).await,
+        ClientCommand::Create(args) => {
+            let kept = kept_secret(&args, stdin, env)?;
+            create(store, args, kept, now).await
+        }
         ClientCommand::List { json } => list(store, json).await,
         ClientCommand::Delete { id } => {
             if store.delete_client(&id).await? {
@@ -31,7 +49,46 @@ pub async fn run(store: &dyn Store, cmd: ClientCommand, now: i64) -> Result<Stri
     }
 }
 
-async fn create(store: &dyn Store, args: ClientCreateArgs, now: i64) -> Result<String, CliError> {
+/// Shortest secret that may be kept: what a guess must not reach.
+pub const MIN_KEPT_SECRET_LEN: usize = 16;
+
+/// The secret to keep, if `--secret-from-env` or `--secret-stdin` asks for
+/// one: at least [`MIN_KEPT_SECRET_LEN`] characters, visible ASCII only (a
+/// trailing line end from standard input is not part of it).
+fn kept_secret(
+    args: &ClientCreateArgs,
+    stdin: &mut dyn BufRead,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<String>, CliError> {
+    let secret = match (&args.secret_from_env, args.secret_stdin) {
+        (Some(var), _) => env(var)
+            .ok_or_else(|| CliError::Invalid(format!("environment variable {var} is not set")))?,
+        (None, true) => {
+            let mut line = String::new();
+            stdin
+                .read_line(&mut line)
+                .map_err(|e| CliError::Invalid(format!("reading the secret: {e}")))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+        (None, false) => return Ok(None),
+    };
+    if args.public {
+        return Err(CliError::Invalid("a public client has no secret".into()));
+    }
+    if secret.len() < MIN_KEPT_SECRET_LEN || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(CliError::Invalid(format!(
+            "the secret to keep must be at least {MIN_KEPT_SECRET_LEN} visible ASCII characters"
+        )));
+    }
+    Ok(Some(secret))
+}
+
+async fn create(
+    store: &dyn Store,
+    args: ClientCreateArgs,
+    kept: Option<String>,
+    now: i64,
+) -> Result<String, CliError> {
     let callback_uris = args
         .callbacks
         .iter()
@@ -55,10 +112,16 @@ async fn create(store: &dyn Store, args: ClientCreateArgs, now: i64) -> Result<S
         test_allowed: args.test,
         confidential: !args.public,
     };
-    let secret = client
-        .confidential
-        .then(|| crypto::random_token(&mut rand::thread_rng()));
+    let kept_given = kept.is_some();
+    let secret = match kept {
+        Some(kept) => Some(kept),
+        None => client
+            .confidential
+            .then(|| crypto::random_token(&mut rand::thread_rng())),
+    };
     let row = ClientRow::new(&client, secret.as_deref().map(crypto::hash_token), now);
+    // A kept secret is the integrator's already: never echoed.
+    let secret = secret.filter(|_| !kept_given);
     store.insert_client(&row).await.map_err(|e| match e {
         StoreError::Conflict(_) => CliError::Invalid(format!("client {} exists", client.id)),
         e => CliError::Store(e),
@@ -71,6 +134,7 @@ async fn create(store: &dyn Store, args: ClientCreateArgs, now: i64) -> Result<S
     let mut out = format!("created client {} ({})\n", client.id, client.name);
     match secret {
         Some(s) => out.push_str(&format!("client secret (shown once, store it now): {s}")),
+        None if kept_given => out.push_str("client secret: the one given (kept, not shown)"),
         None => out.push_str("public client: no secret; PKCE is required"),
     }
     Ok(out)

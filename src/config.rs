@@ -194,10 +194,11 @@ pub struct ClientCreateArgs {
     /// A callback URI (repeat for several). Compared as strings.
     #[arg(long = "callback", required = true)]
     pub callbacks: Vec<String>,
-    /// Allowed scopes, comma-separated. Default: all.
+    /// Allowed scopes, comma-separated: any of the nine. Default: all.
     #[arg(
         long,
-        default_value = "vehicles,unsecured_loans,info,income,student_loan,e_invoices"
+        default_value = "vehicles,unsecured_loans,info,income,student_loan,e_invoices,\
+                         unsecured_loans_presentation,unsecured_loans_processing,tax_data_pdf"
     )]
     pub scopes: String,
     /// An origin `styles_uri` may come from (repeat for several).
@@ -209,8 +210,17 @@ pub struct ClientCreateArgs {
     #[arg(long)]
     pub test: bool,
     /// A public client: no secret, must use PKCE.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["secret_from_env", "secret_stdin"])]
     pub public: bool,
+    /// Keep an existing secret (moving from the original product): read it
+    /// from this environment variable instead of generating one. Never a
+    /// flag value, so that it stays out of shell history and `ps`.
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_stdin")]
+    pub secret_from_env: Option<String>,
+    /// Keep an existing secret: read it from the first line of standard
+    /// input instead of generating one.
+    #[arg(long)]
+    pub secret_stdin: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

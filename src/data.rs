@@ -26,7 +26,12 @@ impl Endpoint {
     pub fn scopes_in(self, consented: &[Scope]) -> Vec<Scope> {
         let wanted: &[Scope] = match self {
             Endpoint::Personal => &[Scope::Info],
-            Endpoint::Loans => &[Scope::UnsecuredLoans, Scope::StudentLoan],
+            Endpoint::Loans => &[
+                Scope::UnsecuredLoans,
+                Scope::UnsecuredLoansPresentation,
+                Scope::UnsecuredLoansProcessing,
+                Scope::StudentLoan,
+            ],
             Endpoint::Vehicles => &[Scope::Vehicles],
             Endpoint::Income => &[Scope::Income],
             Endpoint::Invoices => &[Scope::EInvoices],
@@ -95,9 +100,11 @@ impl Default for Page {
 }
 
 impl Page {
-    /// Reads `page` and `per_page` from a query. Either may be left out;
-    /// a value that is not a whole number in range is refused.
-    pub fn parse(params: &Params) -> Result<Page, String> {
+    /// Reads `page` and `per_page` from a query: `None` when both are left
+    /// out (the whole list, as the docs say "by default shows all"); one
+    /// left out takes its default. A value that is not a whole number in
+    /// range is refused.
+    pub fn parse(params: &Params) -> Result<Option<Page>, String> {
         let read = |name: &str, max: usize, default: usize| -> Result<usize, String> {
             let value = params
                 .get(name)
@@ -111,10 +118,14 @@ impl Page {
                     .ok_or_else(|| format!("'{name}' must be a whole number from 1 to {max}")),
             }
         };
-        Ok(Page {
+        let given = |name: &str| matches!(params.get(name), Ok(Some(_)) | Err(_));
+        if !given("page") && !given("per_page") {
+            return Ok(None);
+        }
+        Ok(Some(Page {
             page: read("page", u32::MAX as usize, 1)?,
             per_page: read("per_page", MAX_PER_PAGE, DEFAULT_PER_PAGE)?,
-        })
+        }))
     }
 
     fn of(self, items: Vec<Value>) -> Value {
@@ -123,55 +134,77 @@ impl Page {
     }
 }
 
+/// Whose data a body is: the test person (none outside test mode, or while
+/// there is no data) and the organisations of `tax_entities`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Subject<'a> {
+    pub person: Option<&'a TestPerson>,
+    pub tax_entities: &'a [String],
+}
+
 /// The body of `endpoint` for one consent: `user_data_id`, `status`, and
 /// each of `scopes` (already limited to the consent) in the product's
-/// field names. Lists are paginated where the endpoint is.
+/// field names. Lists are paginated where the endpoint is and a page was
+/// asked for; `total` is the list's whole length.
 pub fn body(
     endpoint: Endpoint,
     user_data_id: &str,
     status: DataStatus,
-    person: Option<&TestPerson>,
+    subject: Subject<'_>,
     scopes: &[Scope],
-    page: Page,
+    page: Option<Page>,
 ) -> Value {
     let mut out = Map::new();
     out.insert("user_data_id".into(), json!(user_data_id));
     out.insert("status".into(), json!(status.as_str()));
     for &scope in scopes {
-        let (key, value) = section(scope, person);
-        let value = match value {
-            Value::Array(items) if endpoint.paginated() => {
-                out.insert("page".into(), json!(page.page));
-                out.insert("per_page".into(), json!(page.per_page));
-                out.insert("total".into(), json!(items.len()));
-                page.of(items)
-            }
-            v => v,
-        };
-        out.insert(key.into(), value);
+        for (key, value) in sections(scope, subject) {
+            let value = match value {
+                Value::Array(items) if endpoint.paginated() => {
+                    out.insert("total".into(), json!(items.len()));
+                    match page {
+                        Some(page) => {
+                            out.insert("page".into(), json!(page.page));
+                            out.insert("per_page".into(), json!(page.per_page));
+                            page.of(items)
+                        }
+                        None => Value::Array(items),
+                    }
+                }
+                v => v,
+            };
+            out.insert(key.into(), value);
+        }
     }
     Value::Object(out)
 }
 
-/// One scope's part of a body; empty when there is no data (yet).
-fn section(scope: Scope, person: Option<&TestPerson>) -> (&'static str, Value) {
-    match (scope, person) {
-        (Scope::Info, Some(p)) => ("personal", testdata::personal(p)),
-        (Scope::Info, None) => ("personal", json!({})),
-        (Scope::UnsecuredLoans, p) => (
-            "loans",
-            Value::Array(p.map(testdata::loans).unwrap_or_default()),
-        ),
-        (Scope::StudentLoan, Some(p)) => ("student_loan", testdata::student_loan(p)),
-        (Scope::StudentLoan, None) => ("student_loan", json!({})),
-        (Scope::Vehicles, Some(p)) => ("vehicles", testdata::vehicles(p)),
-        (Scope::Vehicles, None) => ("vehicles", json!({})),
-        (Scope::Income, Some(p)) => ("income", testdata::income(p)),
-        (Scope::Income, None) => ("income", json!({})),
-        (Scope::EInvoices, p) => (
-            "invoices",
-            Value::Array(p.map(testdata::invoices).unwrap_or_default()),
-        ),
+/// One scope's parts of a body; empty when there is no data (yet). The
+/// three loan scopes share `loans`: the purpose is the consent's, the data
+/// the same.
+fn sections(scope: Scope, subject: Subject<'_>) -> Vec<(&'static str, Value)> {
+    let p = subject.person;
+    let object = |f: fn(&TestPerson) -> Value| p.map_or_else(|| json!({}), f);
+    let list = |f: fn(&TestPerson) -> Vec<Value>| Value::Array(p.map(f).unwrap_or_default());
+    match scope {
+        Scope::Info => vec![("personal", object(testdata::personal))],
+        Scope::UnsecuredLoans
+        | Scope::UnsecuredLoansPresentation
+        | Scope::UnsecuredLoansProcessing => vec![("loans", list(testdata::loans))],
+        Scope::StudentLoan => vec![("student_loan", object(testdata::student_loan))],
+        Scope::Vehicles => vec![("vehicles", object(testdata::vehicles))],
+        Scope::Income => vec![
+            ("income", object(testdata::income)),
+            ("employment", p.map_or(Value::Null, testdata::employment)),
+        ],
+        Scope::EInvoices => vec![("invoices", list(testdata::invoices))],
+        Scope::TaxDataPdf => vec![(
+            "tax_documents",
+            p.map_or_else(
+                || json!({}),
+                |p| testdata::tax_documents(p, subject.tax_entities),
+            ),
+        )],
     }
 }
 
@@ -187,19 +220,24 @@ pub fn effective_scopes(consent: &Scopes, token: Option<&Scopes>) -> Vec<Scope> 
 mod tests {
     use super::*;
 
-    fn page(q: &str) -> Result<Page, String> {
+    fn page(q: &str) -> Result<Option<Page>, String> {
         Page::parse(&Params::parse(q))
     }
 
     #[test]
     fn pagination_parameters_are_checked() {
-        assert_eq!(page(""), Ok(Page::default()));
+        assert_eq!(page(""), Ok(None), "no parameters: the whole list");
+        assert_eq!(page("per_page=3&x=1").unwrap().unwrap().page, 1);
+        assert_eq!(
+            page("page=2"),
+            Ok(Some(Page::default()).map(|p| Page { page: 2, ..p }))
+        );
         assert_eq!(
             page("page=2&per_page=3"),
-            Ok(Page {
+            Ok(Some(Page {
                 page: 2,
                 per_page: 3
-            })
+            }))
         );
         for bad in [
             "page=0",
@@ -218,13 +256,17 @@ mod tests {
         let kari = test_persons::find("kari");
         let loans = Endpoint::Loans.scopes_in(&[Scope::Info, Scope::StudentLoan]);
         assert_eq!(loans, vec![Scope::StudentLoan]);
+        let subject = Subject {
+            person: kari,
+            tax_entities: &[],
+        };
         let b = body(
             Endpoint::Loans,
             "u",
             DataStatus::Done,
-            kari,
+            subject,
             &loans,
-            Page::default(),
+            None,
         );
         assert!(b.get("student_loan").is_some());
         assert!(
@@ -233,6 +275,50 @@ mod tests {
         );
         assert!(b.get("personal").is_none());
         assert!(Endpoint::Vehicles.scopes_in(&[Scope::Info]).is_empty());
+    }
+
+    #[test]
+    fn each_purpose_scope_alone_reads_loans_and_tax_documents_only_combined() {
+        let kari = test_persons::find("kari");
+        let subject = Subject {
+            person: kari,
+            tax_entities: &[],
+        };
+        for purpose in [
+            Scope::UnsecuredLoansPresentation,
+            Scope::UnsecuredLoansProcessing,
+        ] {
+            let scopes = Endpoint::Loans.scopes_in(&[purpose]);
+            let b = body(
+                Endpoint::Loans,
+                "u",
+                DataStatus::Done,
+                subject,
+                &scopes,
+                None,
+            );
+            assert_eq!(b["loans"].as_array().map(Vec::len), Some(3), "{purpose}");
+            assert!(b.get("student_loan").is_none());
+        }
+        let both = [Scope::UnsecuredLoans, Scope::UnsecuredLoansProcessing];
+        let b = body(Endpoint::Loans, "u", DataStatus::Done, subject, &both, None);
+        assert_eq!(
+            b["loans"].as_array().map(Vec::len),
+            Some(3),
+            "once, not twice"
+        );
+        let tax = [Scope::TaxDataPdf];
+        assert!(Endpoint::Loans.scopes_in(&tax).is_empty());
+        assert_eq!(Endpoint::LoanApplications.scopes_in(&tax), tax);
+        let b = body(
+            Endpoint::LoanApplications,
+            "u",
+            DataStatus::Done,
+            subject,
+            &tax,
+            None,
+        );
+        assert!(b["tax_documents"]["personal"]["tax_reports"].is_array());
     }
 
     #[test]

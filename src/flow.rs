@@ -113,6 +113,8 @@ pub struct LinkSession {
     /// At [`Step::Failed`]: the RFC 6749 error code to deliver.
     pub error: Option<String>,
     pub expires_at: i64,
+    /// Organisation numbers whose tax documents `tax_data_pdf` covers.
+    pub tax_entities: Vec<String>,
 }
 
 /// Why a step was refused.
@@ -213,6 +215,7 @@ mod tests {
             test_person: None,
             error: None,
             expires_at: NOW + 10,
+            tax_entities: Vec::new(),
         }
     }
 

@@ -38,6 +38,12 @@ scope-student-loan = Studielån
 scope-student-loan-desc = Saldo, gebyrer og renter på dit studielån hos Lånekassen i Norge.
 scope-e-invoices = E-fakturaer
 scope-e-invoices-desc = Fakturaer, beløb og forfaldsdatoer fra din e-fakturaudbyder.
+scope-unsecured-loans-presentation = Usikret gæld, for at vise den til dig
+scope-unsecured-loans-presentation-desc = Forbrugslån, kreditkort og kassekreditter fra det norske gældsregister (Gjeldsregisteret), brugt kun til at vise dig din gæld.
+scope-unsecured-loans-processing = Usikret gæld, for at behandle din låneansøgning
+scope-unsecured-loans-processing-desc = Forbrugslån, kreditkort og kassekreditter fra det norske gældsregister (Gjeldsregisteret), brugt til at vurdere og behandle din ansøgning om kredit.
+scope-tax-data-pdf = Skattedokumenter
+scope-tax-data-pdf-desc = Din norske selvangivelse og skatteopgørelse (PDF) fra din digitale postkasse, og de samme for virksomhederne nævnt i denne anmodning.
 
 result-done-title = Færdig
 result-done = Dine oplysninger er nu delt med { $client }.

@@ -38,6 +38,12 @@ scope-student-loan = Student loan
 scope-student-loan-desc = Balance, fees and interest on your student loan with Lånekassen.
 scope-e-invoices = E-invoices
 scope-e-invoices-desc = Invoices, amounts and due dates from your e-invoice provider.
+scope-unsecured-loans-presentation = Unsecured debt, to show it to you
+scope-unsecured-loans-presentation-desc = Consumer loans, credit cards and credit lines from the Norwegian debt register, used only to present your debt to you.
+scope-unsecured-loans-processing = Unsecured debt, to process your loan application
+scope-unsecured-loans-processing-desc = Consumer loans, credit cards and credit lines from the Norwegian debt register, used to assess and process your application for credit.
+scope-tax-data-pdf = Tax documents
+scope-tax-data-pdf-desc = Your tax return and tax statements (PDF) from your digital mailbox, and those of the companies named in this request.
 
 result-done-title = Done
 result-done = Your information has now been shared with { $client }.

@@ -38,6 +38,12 @@ scope-student-loan = Studielån
 scope-student-loan-desc = Saldo, gebyrer og renter på studielånet ditt i Lånekassen.
 scope-e-invoices = eFaktura
 scope-e-invoices-desc = Fakturaer, beløp og forfallsdatoer fra eFaktura.
+scope-unsecured-loans-presentation = Usikret gjeld, for å vise den til deg
+scope-unsecured-loans-presentation-desc = Forbrukslån, kredittkort og rammekreditter fra Gjeldsregisteret, brukt bare til å vise deg gjelden din.
+scope-unsecured-loans-processing = Usikret gjeld, for å behandle lånesøknaden din
+scope-unsecured-loans-processing-desc = Forbrukslån, kredittkort og rammekreditter fra Gjeldsregisteret, brukt til å vurdere og behandle søknaden din om kreditt.
+scope-tax-data-pdf = Skattedokumenter
+scope-tax-data-pdf-desc = Skattemeldingen og skatteoppgjøret ditt (PDF) fra din digitale postkasse, og de samme for selskapene som er nevnt i denne forespørselen.
 
 result-done-title = Ferdig
 result-done = Informasjonen din er nå delt med { $client }.

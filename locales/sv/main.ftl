@@ -38,6 +38,12 @@ scope-student-loan = Studielån
 scope-student-loan-desc = Saldo, avgifter och ränta på ditt studielån hos Lånekassen i Norge.
 scope-e-invoices = E-fakturor
 scope-e-invoices-desc = Fakturor, belopp och förfallodatum från din e-fakturaleverantör.
+scope-unsecured-loans-presentation = Skulder utan säkerhet, för att visa dem för dig
+scope-unsecured-loans-presentation-desc = Privatlån, kreditkort och kontokrediter från det norska skuldregistret (Gjeldsregisteret), används endast för att visa dina skulder för dig.
+scope-unsecured-loans-processing = Skulder utan säkerhet, för att behandla din låneansökan
+scope-unsecured-loans-processing-desc = Privatlån, kreditkort och kontokrediter från det norska skuldregistret (Gjeldsregisteret), används för att bedöma och behandla din kreditansökan.
+scope-tax-data-pdf = Skattedokument
+scope-tax-data-pdf-desc = Din norska skattedeklaration och dina skatteuppgifter (PDF) från din digitala brevlåda, och desamma för företagen som anges i denna begäran.
 
 result-done-title = Klart
 result-done = Dina uppgifter har nu delats med { $client }.

@@ -52,11 +52,14 @@ pub enum Attempt {
 pub fn body_keys(scope: Scope) -> &'static [&'static str] {
     match scope {
         Scope::Info => &["personal"],
-        Scope::UnsecuredLoans => &["loans"],
+        Scope::UnsecuredLoans
+        | Scope::UnsecuredLoansPresentation
+        | Scope::UnsecuredLoansProcessing => &["loans"],
         Scope::StudentLoan => &["student_loan"],
         Scope::Vehicles => &["vehicles"],
         Scope::Income => &["income", "employment"],
         Scope::EInvoices => &["invoices"],
+        Scope::TaxDataPdf => &["tax_documents"],
     }
 }
 

@@ -10,14 +10,15 @@ use serde_json::json;
 
 use super::{AppError, AppState};
 use crate::crypto;
-use crate::data::{self, Endpoint, Page};
+use crate::data::{self, Endpoint, Page, Subject};
 use crate::oauth2::params::Params;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::oauth2::token::credentials;
-use crate::store::ConsentRow;
+use crate::store::{ConsentRow, StoreError};
 
-/// A data API error: `{"error": {"status", "message"}}`, where `status` is
-/// a stable machine-readable name and `message` is for people.
+/// A data API error, as the product's docs write every error:
+/// `{"type": "error", "error": {"status", "message"}}`, where `status` is a
+/// stable machine-readable name and `message` is for people.
 #[derive(Debug)]
 pub struct ApiError {
     http: StatusCode,
@@ -26,6 +27,15 @@ pub struct ApiError {
     /// RFC 6750 §3: the `WWW-Authenticate` challenge of a 401 for a
     /// missing or invalid Bearer token.
     challenge: Option<&'static str>,
+    /// A server fault: logged once and answered as `INTERNAL_ERROR` with
+    /// the request ID (`super::error::render_internal_errors`), never shown.
+    fault: Option<String>,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::fault(format!("store: {e}"))
+    }
 }
 
 impl ApiError {
@@ -35,6 +45,15 @@ impl ApiError {
             status,
             message: message.into(),
             challenge: None,
+            fault: None,
+        }
+    }
+
+    /// A server fault; `detail` goes to the log only.
+    pub fn fault(detail: impl Into<String>) -> ApiError {
+        ApiError {
+            fault: Some(detail.into()),
+            ..ApiError::internal("internal error")
         }
     }
 
@@ -106,9 +125,22 @@ impl ApiError {
 
 impl From<ApiError> for Response {
     fn from(e: ApiError) -> Response {
+        e.into_response()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self;
+        if let Some(detail) = e.fault {
+            return AppError::Internal(detail).into_response();
+        }
         let mut res = (
             e.http,
-            Json(json!({ "error": { "status": e.status, "message": e.message } })),
+            Json(json!({
+                "type": "error",
+                "error": { "status": e.status, "message": e.message },
+            })),
         )
             .into_response();
         let headers = res.headers_mut();
@@ -129,47 +161,39 @@ struct Access {
 /// The token's right to user `id`: 401 without a valid token; 404 for an
 /// unknown ID, another client's ID, or (for a code-exchanged token) another
 /// user's ID; 410 once the consent is withdrawn.
-async fn access(
-    app: &AppState,
-    headers: &HeaderMap,
-    id: &str,
-) -> Result<Result<Access, ApiError>, AppError> {
+async fn access(app: &AppState, headers: &HeaderMap, id: &str) -> Result<Access, ApiError> {
     let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| credentials(v, "bearer"));
     let Some(bearer) = bearer.filter(|t| !t.is_empty()) else {
-        return Ok(Err(ApiError::no_token()));
+        return Err(ApiError::no_token());
     };
     let now = app.clock.now();
     let token = app
         .store
         .get_access_token(&crypto::hash_token(bearer))
         .await?
-        .filter(|t| t.revoked_at.is_none() && now < t.expires_at);
-    let Some(token) = token else {
-        return Ok(Err(ApiError::invalid_token()));
-    };
+        .filter(|t| t.revoked_at.is_none() && now < t.expires_at)
+        .ok_or_else(ApiError::invalid_token)?;
     if token.user_data_id.as_deref().is_some_and(|u| u != id) {
-        return Ok(Err(ApiError::not_found()));
+        return Err(ApiError::not_found());
     }
     let consent = app
         .store
         .get_consent(id)
         .await?
-        .filter(|c| c.client_id == token.client_id);
-    let Some(consent) = consent else {
-        return Ok(Err(ApiError::not_found()));
-    };
+        .filter(|c| c.client_id == token.client_id)
+        .ok_or_else(ApiError::not_found)?;
     if consent.withdrawn_at.is_some() {
-        return Ok(Err(ApiError::withdrawn()));
+        return Err(ApiError::withdrawn());
     }
     let parse =
-        |s: &str| Scopes::parse(s).map_err(|e| AppError::Internal(format!("stored scopes: {e}")));
+        |s: &str| Scopes::parse(s).map_err(|e| ApiError::fault(format!("stored scopes: {e}")));
     let consented = parse(&consent.scopes)?;
     let limited = token.scopes.as_deref().map(parse).transpose()?;
     let scopes = data::effective_scopes(&consented, limited.as_ref());
-    Ok(Ok(Access { consent, scopes }))
+    Ok(Access { consent, scopes })
 }
 
 async fn read(
@@ -178,21 +202,29 @@ async fn read(
     id: String,
     query: Option<String>,
     endpoint: Endpoint,
-) -> Result<Response, AppError> {
-    let access = match access(&app, &headers, &id).await? {
-        Ok(a) => a,
-        Err(e) => return Ok(e.into()),
-    };
+) -> Result<Response, ApiError> {
+    let access = access(&app, &headers, &id).await?;
     let scopes = endpoint.scopes_in(&access.scopes);
     if scopes.is_empty() {
-        return Ok(ApiError::forbidden("the end user did not consent to this data").into());
+        return Err(ApiError::forbidden(
+            "the end user did not consent to this data",
+        ));
     }
-    let page = match Page::parse(&Params::parse(query.as_deref().unwrap_or(""))) {
-        Ok(p) => p,
-        Err(message) => return Ok(ApiError::bad_request(message).into()),
-    };
+    let page = Page::parse(&Params::parse(query.as_deref().unwrap_or("")))
+        .map_err(ApiError::bad_request)?;
     let (status, person) = data::collect(access.consent.test_person.as_deref());
-    let mut body = data::body(endpoint, &id, status, person, &scopes, page);
+    let tax_entities: Vec<String> = access
+        .consent
+        .tax_entities
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let subject = Subject {
+        person,
+        tax_entities: &tax_entities,
+    };
+    let mut body = data::body(endpoint, &id, status, subject, &scopes, page);
     if access.consent.test {
         // Test data never passes for a real person's.
         body["test"] = serde_json::Value::Bool(true);
@@ -210,7 +242,7 @@ macro_rules! read_endpoint {
             headers: HeaderMap,
             Path(id): Path<String>,
             RawQuery(query): RawQuery,
-        ) -> Result<Response, AppError> {
+        ) -> Result<Response, ApiError> {
             read(app, headers, id, query, $endpoint).await
         }
     };
@@ -230,13 +262,13 @@ pub async fn withdraw(
     State(app): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    match access(&app, &headers, &id).await? {
+) -> Result<Response, ApiError> {
+    match access(&app, &headers, &id).await {
         Ok(_) => {
             app.store.withdraw_consent(&id, app.clock.now()).await?;
         }
         Err(e) if e.http == StatusCode::GONE => {}
-        Err(e) => return Ok(e.into()),
+        Err(e) => return Err(e),
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -102,6 +102,7 @@ async fn entry(
         test_person: None,
         error: None,
         expires_at: now + app.session_ttl_secs,
+        tax_entities: request.tax_entities,
     };
     app.store
         .insert_link_session(&LinkSessionRow::from_session(&session, now))

@@ -183,7 +183,7 @@ fn summary(tr: &Tr, data: &Value) -> Vec<(String, String)> {
     if let Some(loans) = data.get("loans").and_then(Value::as_array) {
         let debt: f64 = loans
             .iter()
-            .filter_map(|l| l.get("balance").and_then(Value::as_f64))
+            .filter_map(|l| l.get("current_balance").and_then(Value::as_f64))
             .sum();
         rows.push((tr.t("demo-summary-debt"), tr.amount_nok(debt)));
     }

@@ -145,8 +145,9 @@ pub async fn product_auth(
     let now = app.clock.now();
     let token =
         service::token::client_token(app.store.as_ref(), client_id, None, now, &mut OsRng).await?;
+    // The product's own format (its docs): `MM-DD-YYYY HH:MM`, in UTC.
     let expire_at = chrono::DateTime::from_timestamp(now + TOKEN_TTL_SECS, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .map(|t| t.format("%m-%d-%Y %H:%M").to_string())
         .ok_or_else(|| AppError::Internal("token expiry out of range".into()))?;
     Ok(no_store(
         Json(json!({ "token": token, "expire_at": expire_at })).into_response(),

@@ -100,6 +100,7 @@ pub const AUTHORIZE_PARAMETERS: &[&str] = &[
     "response_type",
     "code_challenge",
     "code_challenge_method",
+    "tax_entities",
 ];
 
 /// A valid authorization request, ready to become a link session.
@@ -111,6 +112,8 @@ pub struct AuthorizationRequest {
     pub locale: Option<String>,
     pub styles_uri: Option<Url>,
     pub code_challenge: Option<CodeChallenge>,
+    /// Organisation numbers for `tax_data_pdf`; empty without that scope.
+    pub tax_entities: Vec<String>,
 }
 
 /// The `client_id` of a request, or the page error for its absence.
@@ -180,6 +183,7 @@ pub fn evaluate(
             locale: rest.locale,
             styles_uri: rest.styles_uri,
             code_challenge: rest.code_challenge,
+            tax_entities: rest.tax_entities,
         }),
         Err(error) => Err(Rejection::Deliver(Box::new(delivery), error)),
     }
@@ -190,6 +194,7 @@ struct Rest {
     locale: Option<String>,
     styles_uri: Option<Url>,
     code_challenge: Option<CodeChallenge>,
+    tax_entities: Vec<String>,
 }
 
 fn evaluate_rest(
@@ -261,11 +266,21 @@ fn evaluate_rest(
         .filter(|l| supported_locales.contains(l))
         .map(str::to_owned);
 
+    // Checked whenever given; kept only for the scope it is for.
+    let tax_entities = super::tax_entities::parse(get("tax_entities")?.unwrap_or(""))
+        .map_err(OAuthError::invalid_request)?;
+    let tax_entities = if scopes.contains(super::scope::Scope::TaxDataPdf) {
+        tax_entities
+    } else {
+        Vec::new()
+    };
+
     Ok(Rest {
         scopes,
         locale,
         styles_uri,
         code_challenge,
+        tax_entities,
     })
 }
 
@@ -454,6 +469,21 @@ mod tests {
             &["en"],
         );
         assert_eq!(delivered_code(r), ErrorCode::InvalidRequest);
+    }
+
+    #[test]
+    fn tax_entities_are_checked_and_kept_only_for_tax_data_pdf() {
+        let mut c = client();
+        c.allowed_scopes = Scopes::parse("info,tax_data_pdf").unwrap();
+        let eval = |q: &str| evaluate(Entry::Link, &Params::parse(q), &c, &["en"]);
+        let ok = eval("client_id=acme&scope=tax_data_pdf&tax_entities=974760673,923609016");
+        assert_eq!(ok.unwrap().tax_entities, ["974760673", "923609016"]);
+        let other = eval("client_id=acme&scope=info&tax_entities=974760673").unwrap();
+        assert!(other.tax_entities.is_empty());
+        for bad in ["974760674", "12345678", "974760673%3B923609016"] {
+            let q = format!("client_id=acme&scope=tax_data_pdf&tax_entities={bad}");
+            assert_eq!(delivered_code(eval(&q)), ErrorCode::InvalidRequest, "{bad}");
+        }
     }
 
     #[test]

@@ -8,4 +8,5 @@ pub mod params;
 pub mod pkce;
 pub mod result;
 pub mod scope;
+pub mod tax_entities;
 pub mod token;

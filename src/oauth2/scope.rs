@@ -12,16 +12,26 @@ pub enum Scope {
     Income,
     StudentLoan,
     EInvoices,
+    /// The debt data, consented for showing it to the end user.
+    UnsecuredLoansPresentation,
+    /// The debt data, consented for processing a loan application.
+    UnsecuredLoansProcessing,
+    /// Tax documents (PDF) from the person's and `tax_entities`' mailboxes.
+    TaxDataPdf,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    /// The nine scopes of the product's docs, in their order.
+    pub const ALL: [Scope; 9] = [
         Scope::Vehicles,
         Scope::UnsecuredLoans,
         Scope::Info,
         Scope::Income,
         Scope::StudentLoan,
         Scope::EInvoices,
+        Scope::UnsecuredLoansPresentation,
+        Scope::UnsecuredLoansProcessing,
+        Scope::TaxDataPdf,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +42,9 @@ impl Scope {
             Scope::Income => "income",
             Scope::StudentLoan => "student_loan",
             Scope::EInvoices => "e_invoices",
+            Scope::UnsecuredLoansPresentation => "unsecured_loans_presentation",
+            Scope::UnsecuredLoansProcessing => "unsecured_loans_processing",
+            Scope::TaxDataPdf => "tax_data_pdf",
         }
     }
 
@@ -131,6 +144,15 @@ mod tests {
             Err(ScopeError::Unknown("bananas".into()))
         );
         assert_eq!(Scopes::parse(" , "), Err(ScopeError::Empty));
+    }
+
+    #[test]
+    fn all_nine_scopes_of_the_docs_parse() {
+        let docs = "vehicles, unsecured_loans, info, income, student_loan, e_invoices, \
+            unsecured_loans_presentation, unsecured_loans_processing, tax_data_pdf";
+        let all = Scopes::parse(&docs.replace(' ', "")).unwrap();
+        assert_eq!(all.iter().collect::<Vec<_>>().len(), 9);
+        assert_eq!(Scope::ALL.len(), 9);
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct LinkSessionRow {
     pub error: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The `tax_entities` organisation numbers, comma-separated.
+    pub tax_entities: String,
 }
 
 impl LinkSessionRow {
@@ -108,6 +110,7 @@ impl LinkSessionRow {
             error: s.error.clone(),
             created_at,
             expires_at: s.expires_at,
+            tax_entities: s.tax_entities.join(","),
         }
     }
 
@@ -141,6 +144,12 @@ impl LinkSessionRow {
             test_person: self.test_person.clone(),
             error: self.error.clone(),
             expires_at: self.expires_at,
+            tax_entities: self
+                .tax_entities
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
         })
     }
 }
@@ -257,6 +266,8 @@ pub struct ConsentRow {
     pub withdrawn_at: Option<i64>,
     /// Given in a test flow (a test client's): its data says so.
     pub test: bool,
+    /// The `tax_entities` of the link consented to, comma-separated.
+    pub tax_entities: String,
 }
 
 /// One sign-in at an upstream provider, bound to one link session. Keyed

@@ -114,8 +114,8 @@ macro_rules! impl_sql_store {
                     "INSERT INTO link_sessions (id_hash, csrf_hash, client_id, client_name, entry, \
                      callback_uri, callback_given, iframe, state, scopes, locale, test, styles_uri, \
                      code_challenge, step, method, subject_hash, test_person, error, created_at, \
-                     expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                     $15, $16, $17, $18, $19, $20, $21)",
+                     expires_at, tax_entities) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                     $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
                 )
                 .bind(&s.id_hash)
                 .bind(&s.csrf_hash)
@@ -138,6 +138,7 @@ macro_rules! impl_sql_store {
                 .bind(&s.error)
                 .bind(s.created_at)
                 .bind(s.expires_at)
+                .bind(&s.tax_entities)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -407,17 +408,17 @@ macro_rules! impl_sql_store {
                     .bind(a.rekey.map(|r| r.csrf_hash))
                     .fetch_optional(&mut *tx)
                     .await?;
-                if advanced.is_none() {
+                let Some(advanced) = advanced else {
                     tx.rollback().await?;
                     return Ok(None);
-                }
+                };
                 let (user_data_id,): (String,) = sqlx::query_as(
                     "INSERT INTO consents (user_data_id, client_id, subject_hash, test_person, scopes, \
-                     created_at, updated_at, withdrawn_at, test) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, NULL, $7) \
+                     created_at, updated_at, withdrawn_at, test, tax_entities) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, NULL, $7, $8) \
                      ON CONFLICT (client_id, subject_hash) DO UPDATE SET scopes = excluded.scopes, \
                      test_person = excluded.test_person, updated_at = excluded.updated_at, \
-                     test = excluded.test, \
+                     test = excluded.test, tax_entities = excluded.tax_entities, \
                      withdrawn_at = NULL \
                      RETURNING user_data_id",
                 )
@@ -428,6 +429,8 @@ macro_rules! impl_sql_store {
                 .bind(consent.scopes)
                 .bind(consent.now)
                 .bind(consent.test)
+                // What the session was asked for: a consent is to its link.
+                .bind(&advanced.tax_entities)
                 .fetch_one(&mut *tx)
                 .await?;
                 if let Some(c) = code {

@@ -25,6 +25,11 @@ fn keys(v: &Value) -> Vec<&str> {
 fn assert_api_error(res: &Page, status: StatusCode, name: &str) {
     assert_eq!(res.status, status, "{}", res.body);
     let body = res.json();
+    assert_eq!(
+        body["type"], "error",
+        "the docs' error format: {}",
+        res.body
+    );
     assert_eq!(body["error"]["status"], name, "{}", res.body);
     assert!(body["error"]["message"].is_string());
 }
@@ -79,7 +84,7 @@ async fn a_client_token_reads_every_endpoint_in_the_products_field_names() {
         .iter()
         .map(|l| l["type"].as_str().unwrap())
         .collect();
-    for t in ["credit_card", "consumer_loan", "charge_card"] {
+    for t in ["credit_card", "consumner_loan", "charge_card"] {
         assert!(types.contains(&t), "{types:?}");
     }
     assert!(loans["student_loan"].get("balance").is_some());
@@ -95,6 +100,7 @@ async fn a_client_token_reads_every_endpoint_in_the_products_field_names() {
     assert_eq!(
         keys(&combined),
         [
+            "employment",
             "income",
             "invoices",
             "loans",
@@ -262,6 +268,13 @@ async fn lists_are_paginated_and_bad_page_parameters_are_400() {
         .map(|i| i["id"].clone())
         .collect();
     assert_eq!(seen, ids, "pages in order");
+    // Without `page`/`per_page` the answer is the whole list, not a page
+    // ("by default shows all").
+    assert_eq!(all["total"], 7);
+    assert!(
+        all.get("page").is_none() && all.get("per_page").is_none(),
+        "{all}"
+    );
     let first = app
         .api_get(&format!("/api/1.0/loans/{user}?per_page=1"), &token)
         .await
@@ -300,4 +313,44 @@ async fn test_persons_data_statuses_and_empty_scopes() {
         .await
         .json();
     assert_eq!(vehicles["vehicles"]["vehicles"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_server_fault_is_json_in_the_docs_error_format_with_only_the_request_id() {
+    use consent_link::flow::Transition;
+    use consent_link::store::NewConsent;
+
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let token = app.client_token(&client).await;
+    // A consent whose stored scopes no longer parse: the server's fault.
+    let h = format!("s-{}", uuid::Uuid::new_v4());
+    let mut row = crate::store_contract::session(&client, &h);
+    row.step = "authenticated".into();
+    app.store.insert_link_session(&row).await.unwrap();
+    let user = uuid::Uuid::new_v4().to_string();
+    let consent = NewConsent {
+        user_data_id: &user,
+        client_id: &client,
+        subject_hash: "subject",
+        test_person: Some("kari"),
+        test: true,
+        scopes: "bananas",
+        now: T0,
+    };
+    let advance = crate::store_contract::advance(&h, Transition::Complete, T0);
+    let stored = app.store.complete_with_consent(&advance, &consent, None);
+    assert_eq!(stored.await.unwrap().as_deref(), Some(user.as_str()));
+    let res = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await;
+    assert_api_error(&res, StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR");
+    let message = res.json()["error"]["message"].as_str().unwrap().to_owned();
+    let request_id = res.header("x-request-id").unwrap();
+    assert!(message.contains(request_id), "{message}");
+    assert!(
+        !res.body.contains("bananas"),
+        "no detail leaks: {}",
+        res.body
+    );
 }

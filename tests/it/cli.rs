@@ -1,6 +1,9 @@
 //! `consent-link client create|list|delete`.
 
-use consent_link::config::{ClientCommand, ClientCreateArgs};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use clap::Parser;
+use consent_link::config::{Cli, ClientCommand, ClientCreateArgs};
 use consent_link::crypto;
 
 use crate::support::*;
@@ -14,6 +17,8 @@ fn create_args(id: &str, callback: &str) -> ClientCreateArgs {
         styles_origins: vec!["https://cdn.acme.example".into()],
         test: true,
         public: false,
+        secret_from_env: None,
+        secret_stdin: false,
         json: true,
     }
 }
@@ -98,4 +103,129 @@ async fn create_refuses_bad_callbacks_and_duplicates() {
     )
     .await;
     assert!(again.unwrap_err().to_string().contains("exists"));
+}
+
+/// What an integrator moving from the original has: its client ID and
+/// secret there.
+const KEPT_SECRET: &str = "gs_live_5f3c9a7e21d04b8f9c6a";
+
+/// `POST /api/1.0/auth` with `id` and `secret`: the status.
+async fn auth(app: &TestApp, id: &str, secret: &str) -> StatusCode {
+    let req = Request::post("/api/1.0/auth")
+        .header("Client-ID", id)
+        .header("Secret-Key", secret)
+        .body(Body::empty())
+        .unwrap();
+    app.send(req).await.status
+}
+
+#[tokio::test]
+async fn create_keeps_an_existing_id_and_secret_from_the_environment_or_stdin() {
+    let app = TestApp::new().await;
+    let env = |name: &str| (name == "GOSCORE_SECRET").then(|| KEPT_SECRET.to_owned());
+    for source in ["env", "stdin"] {
+        let id = format!("goscore-{}", uuid::Uuid::new_v4());
+        let mut args = create_args(&id, "https://acme.example/cb");
+        args.json = false;
+        match source {
+            "env" => args.secret_from_env = Some("GOSCORE_SECRET".into()),
+            _ => args.secret_stdin = true,
+        }
+        let mut stdin = std::io::Cursor::new(format!("{KEPT_SECRET}\n"));
+        let out = consent_link::cli::run_with(
+            app.store.as_ref(),
+            ClientCommand::Create(args),
+            T0,
+            &mut stdin,
+            &env,
+        )
+        .await
+        .unwrap();
+        assert!(out.contains(&id), "{out}");
+        assert!(!out.contains(KEPT_SECRET), "a kept secret is never echoed");
+        // The integrator's code works unchanged: same ID, same secret.
+        assert_eq!(
+            auth(&app, &id, KEPT_SECRET).await,
+            StatusCode::OK,
+            "{source}"
+        );
+        assert_eq!(
+            auth(&app, &id, "another-secret-x").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_kept_secret_must_be_given_safely_and_be_strong_enough() {
+    let store = store().await;
+    let env = |name: &str| match name {
+        "SHORT" => Some("short".to_owned()),
+        "SPACES" => Some("has spaces in the secret".to_owned()),
+        _ => None,
+    };
+    for (var, why) in [
+        ("UNSET", "is not set"),
+        ("SHORT", "at least 16"),
+        ("SPACES", "visible ASCII"),
+    ] {
+        let mut args = create_args(
+            &format!("cli-{}", uuid::Uuid::new_v4()),
+            "https://acme.example/cb",
+        );
+        args.secret_from_env = Some(var.into());
+        let mut stdin = std::io::Cursor::new(String::new());
+        let err = consent_link::cli::run_with(
+            store.as_ref(),
+            ClientCommand::Create(args),
+            T0,
+            &mut stdin,
+            &env,
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains(why), "{var}: {err}");
+    }
+    // An empty standard input is no secret.
+    let mut args = create_args(
+        &format!("cli-{}", uuid::Uuid::new_v4()),
+        "https://acme.example/cb",
+    );
+    args.secret_stdin = true;
+    let mut stdin = std::io::Cursor::new(String::new());
+    assert!(consent_link::cli::run_with(
+        store.as_ref(),
+        ClientCommand::Create(args),
+        T0,
+        &mut stdin,
+        &env
+    )
+    .await
+    .is_err());
+    // There is no flag that takes the secret itself, and the two sources
+    // (or a source and --public) do not go together.
+    let base = [
+        "consent-link",
+        "client",
+        "create",
+        "--name",
+        "A",
+        "--callback",
+        "https://a.example/cb",
+    ];
+    for extra in [
+        &["--secret", "gs_live_5f3c9a7e21d04b8f9c6a"][..],
+        &["--client-secret", "gs_live_5f3c9a7e21d04b8f9c6a"],
+        &["--secret-from-env", "X", "--secret-stdin"],
+        &["--secret-stdin", "--public"],
+    ] {
+        let argv: Vec<&str> = base.iter().chain(extra).copied().collect();
+        assert!(Cli::try_parse_from(&argv).is_err(), "{extra:?}");
+    }
+    let argv: Vec<&str> = base
+        .iter()
+        .chain(&["--id", "acme", "--secret-from-env", "X"])
+        .copied()
+        .collect();
+    assert!(Cli::try_parse_from(&argv).is_ok());
 }

@@ -25,7 +25,7 @@ fn client(id: &str) -> ClientRow {
     ClientRow::new(&c, None, T0)
 }
 
-fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
+pub fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
     LinkSessionRow {
         id_hash: id_hash.into(),
         csrf_hash: "csrf".into(),
@@ -48,10 +48,11 @@ fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
         error: None,
         created_at: T0,
         expires_at: T0 + 100,
+        tax_entities: String::new(),
     }
 }
 
-fn advance<'a>(id_hash: &'a str, transition: Transition, now: i64) -> Advance<'a> {
+pub fn advance<'a>(id_hash: &'a str, transition: Transition, now: i64) -> Advance<'a> {
     Advance {
         id_hash,
         mover: Mover::EndUser { csrf_hash: "csrf" },
@@ -254,6 +255,11 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
         let h = unique("sess");
         let mut row = session(cid, &h);
         row.step = "authenticated".into();
+        // Each link asks for other organisations' tax documents.
+        row.tax_entities = "923609016,974760673".into();
+        if ids.len() == 1 {
+            row.tax_entities = String::new();
+        }
         store.insert_link_session(&row).await.unwrap();
         let candidate = format!(
             "{}{}",
@@ -297,6 +303,10 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             .await
             .unwrap()
             .is_none());
+        // The consent carries what its own link asked for, also when the
+        // same person consents again (then: none).
+        let stored = store.get_consent(&id).await.unwrap().unwrap();
+        assert_eq!(stored.tax_entities, row.tax_entities);
         ids.push(id);
     }
     assert_eq!(ids[0], ids[1], "same person, same client: same ID");
