@@ -35,6 +35,16 @@ pub fn event_body(kind: &str, now: i64, data: serde_json::Value) -> String {
     serde_json::json!({ "type": kind, "timestamp": timestamp, "data": data }).to_string()
 }
 
+/// `consent.granted`: the user ID and the consented scopes.
+pub fn consent_granted(user_data_id: &str, scopes: &str, now: i64) -> String {
+    let scopes: Vec<&str> = scopes.split(',').filter(|s| !s.is_empty()).collect();
+    event_body(
+        "consent.granted",
+        now,
+        serde_json::json!({ "user_data_id": user_data_id, "scopes": scopes }),
+    )
+}
+
 /// How long before attempt `next` (2, 3, …): 5 s doubling, at most an hour.
 pub fn backoff(next: i32) -> i64 {
     let doublings = u32::try_from(next.saturating_sub(2)).unwrap_or(0).min(20);

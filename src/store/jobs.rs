@@ -341,4 +341,38 @@ macro_rules! impl_job_store {
     };
 }
 
+/// Forgets what was collected for a user (a withdrawn consent), through
+/// `$executor`: the data, the jobs not yet run, the sealed national ID; a
+/// collection still under way ends as `error`. A worker that finishes one
+/// of its jobs afterwards finds the job gone and writes nothing.
+macro_rules! forget_collected {
+    ($executor:expr, $user_data_id:expr, $now:expr) => {
+        async {
+            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
+                .bind($user_data_id)
+                .execute(&mut *$executor)
+                .await?;
+            sqlx::query(
+                "DELETE FROM collection_jobs WHERE collection_id IN \
+                 (SELECT id FROM collections WHERE user_data_id = $1)",
+            )
+            .bind($user_data_id)
+            .execute(&mut *$executor)
+            .await?;
+            sqlx::query(
+                "UPDATE collections SET national_id_sealed = NULL, \
+                 status = CASE WHEN finished_at IS NULL THEN 'error' ELSE status END, \
+                 finished_at = COALESCE(finished_at, $2) WHERE user_data_id = $1",
+            )
+            .bind($user_data_id)
+            .bind($now)
+            .execute(&mut *$executor)
+            .await
+            .map(|_| ())
+        }
+        .await
+    };
+}
+
+pub(crate) use forget_collected;
 pub(super) use impl_job_store;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-mod jobs;
+pub(crate) mod jobs;
 mod postgres;
 mod sql;
 mod sqlite;

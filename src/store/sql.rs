@@ -383,6 +383,22 @@ macro_rules! impl_sql_store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                $crate::store::jobs::forget_collected!(&mut *tx, user_data_id, now)?;
+                if withdrawn > 0 {
+                    let (client_id,): (String,) =
+                        sqlx::query_as("SELECT client_id FROM consents WHERE user_data_id = $1")
+                            .bind(user_data_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let event = $crate::webhooks::event_body(
+                        "consent.withdrawn",
+                        now,
+                        serde_json::json!({ "user_data_id": user_data_id }),
+                    );
+                    $crate::store::webhooks::insert_webhook_event!(
+                        &mut *tx, $crate::webhooks::new_event_id(), &client_id, event, now
+                    )?;
+                }
                 tx.commit().await?;
                 Ok(withdrawn > 0)
             }
@@ -451,6 +467,10 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                let granted = $crate::webhooks::consent_granted(&user_data_id, consent.scopes, consent.now);
+                $crate::store::webhooks::insert_webhook_event!(
+                    &mut *tx, $crate::webhooks::new_event_id(), consent.client_id, granted, consent.now
+                )?;
                 tx.commit().await?;
                 Ok(Some(user_data_id))
             }

@@ -198,6 +198,10 @@ fn source_id(url: &str) -> String {
 /// A collection of info and income for Kari, due now, from the source at
 /// `url`.
 async fn kari_collection(app: &TestApp, url: &str) -> String {
+    kari_collection_for(app, url, &uuid::Uuid::new_v4().to_string()).await
+}
+
+async fn kari_collection_for(app: &TestApp, url: &str, user: &str) -> String {
     use consent_link::store::{NewCollection, NewJob};
     let id = uuid::Uuid::new_v4().to_string();
     let sealed = app.key.seal("national_id", b"15878512345").unwrap();
@@ -206,7 +210,7 @@ async fn kari_collection(app: &TestApp, url: &str) -> String {
         .insert_collection(
             &NewCollection {
                 id: &id,
-                user_data_id: &uuid::Uuid::new_v4().to_string(),
+                user_data_id: user,
                 client_id: "c",
                 scopes: "info,income",
                 tax_entities: "[]",
@@ -306,4 +310,53 @@ async fn one_scope_failing_at_the_source_is_partially_done() {
     assert!(worker.run_one().await.unwrap());
     let c = app.store.get_collection(&id).await.unwrap().unwrap();
     assert_eq!(c.status, "partially_done");
+}
+
+/// Withdrawal during a collection leaves no data and no job, and the
+/// worker that was running it writes nothing when it ends.
+#[tokio::test]
+async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
+    let app = TestApp::new().await;
+    let (_, url) = fake_source(vec![(200, both_body(), None)]).await;
+    let user = uuid::Uuid::new_v4().to_string();
+    // One finished earlier, one under way.
+    let earlier = kari_collection_for(&app, &url, &user).await;
+    let w = worker(&app, &url);
+    assert!(w.run_one().await.unwrap());
+    assert_eq!(
+        app.store.get_collected_data(&earlier).await.unwrap().len(),
+        2
+    );
+    let now_running = kari_collection_for(&app, &url, &user).await;
+    let source = source_id(&url);
+    let job = app
+        .store
+        .take_job(&source, app.clock.now(), 60, "w-x")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .withdraw_consent(&user, app.clock.now())
+        .await
+        .unwrap();
+    assert!(app
+        .store
+        .finish_job(&job.id, "w-x", &[("info", "late")], app.clock.now())
+        .await
+        .unwrap()
+        .is_none());
+    for id in [&earlier, &now_running] {
+        assert!(app.store.get_collected_data(id).await.unwrap().is_empty());
+        let c = app.store.get_collection(id).await.unwrap().unwrap();
+        assert!(c.national_id_sealed.is_none());
+    }
+    app.clock.advance(3600);
+    assert!(!w.run_one().await.unwrap(), "no job is left");
+    let c = app
+        .store
+        .get_collection(&now_running)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, "error");
 }

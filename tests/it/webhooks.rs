@@ -255,3 +255,46 @@ async fn a_collection_that_ends_is_reported_by_data_collected() {
     assert_eq!(json["data"]["user_data_id"], user.as_str());
     assert_eq!(json["data"]["status"], "done");
 }
+
+/// A consent and its withdrawal are reported, each recorded in the
+/// transaction that writes it.
+#[tokio::test]
+async fn consent_granted_and_withdrawn_are_reported() {
+    let app = TestApp::new().await;
+    let (r, url) = receiver(vec![200]).await;
+    let client = client_with_webhook(&app, &url).await;
+    let user = app.link_user(&client, "info,income", "kari").await;
+    let d = deliverer(&app);
+    assert_eq!(deliver_due(&d, 5).await, [Delivery::Delivered]);
+    let token = app.client_token(&client).await;
+    let res = app
+        .send(
+            axum::http::Request::delete(format!("/api/1.0/consents/{user}"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    // Withdrawing again reports nothing new.
+    let again = app
+        .send(
+            axum::http::Request::delete(format!("/api/1.0/consents/{user}"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NO_CONTENT);
+    assert_eq!(deliver_due(&d, 5).await, [Delivery::Delivered]);
+    let seen = r.seen.lock().unwrap().clone();
+    let kinds: Vec<_> = seen.iter().map(|(_, _, _, j)| j["type"].clone()).collect();
+    assert_eq!(kinds, ["consent.granted", "consent.withdrawn"]);
+    assert!(seen
+        .iter()
+        .all(|(_, _, ok, j)| *ok && j["data"]["user_data_id"] == user.as_str()));
+    assert_eq!(
+        seen[0].3["data"]["scopes"],
+        serde_json::json!(["info", "income"])
+    );
+}
