@@ -62,6 +62,21 @@ pub struct ServeArgs {
     #[arg(long, env = "CONSENT_LINK_METHODS")]
     pub methods: Option<std::path::PathBuf>,
 
+    /// The data sources: a TOML file of adapters speaking the source
+    /// contract, each collecting some scopes (see the README).
+    #[arg(long, env = "CONSENT_LINK_SOURCES")]
+    pub sources: Option<std::path::PathBuf>,
+
+    /// How many days collected data is kept before it is deleted.
+    #[arg(long, env = "CONSENT_LINK_DATA_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub data_retention_days: u32,
+
+    /// Collection workers in this process (each runs one job at a time).
+    #[arg(long, env = "CONSENT_LINK_WORKERS", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub workers: u32,
+
     /// Serve the demo integrator at /demo, with the test-mode `demo`
     /// client. Only on a loopback bind address.
     #[arg(long, env = "CONSENT_LINK_DEMO")]

@@ -86,7 +86,17 @@ async fn serve(
         consent_link::ensure_demo_client(store.as_ref(), &state.key, &issuer, SystemClock.now())
             .await?;
     }
-    tokio::spawn(purge_expired(store.clone()));
+    let sources = match &args.sources {
+        Some(path) => consent_link::sources::load(path, &|var| std::env::var(var).ok())?,
+        None => consent_link::sources::Sources::default(),
+    };
+    for s in sources.all() {
+        let scopes: Vec<&str> = s.scopes.iter().map(|s| s.as_str()).collect();
+        tracing::info!(source = %s.id, scopes = ?scopes, "data source");
+    }
+    let retention_secs = i64::from(args.data_retention_days) * 86_400;
+    tokio::spawn(purge_expired(store.clone(), retention_secs));
+    let background = background_work(&state, sources, args.workers)?;
     tracing::info!(bind = %args.bind, metrics = %metrics_addr, issuer = %issuer, "consent-link listening");
     if args.demo {
         println!("consent-link is running. Open {issuer}/demo to try it (test mode, demo client).");
@@ -114,19 +124,69 @@ async fn serve(
     .await;
     let _ = stop_metrics.send(());
     let _ = metrics.await;
+    // Workers stop between jobs; a job under way is taken over by another
+    // instance when its lease runs out.
+    let _ = background.send(true);
     Ok(())
 }
 
+/// Starts this process's collection workers and webhook deliverer; they
+/// run until the returned sender says stop.
+fn background_work(
+    state: &consent_link::AppState,
+    sources: consent_link::sources::Sources,
+    workers: u32,
+) -> Result<tokio::sync::watch::Sender<bool>, Box<dyn std::error::Error>> {
+    use consent_link::collect::worker::Worker;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let sources = std::sync::Arc::new(sources);
+    let http = Worker::http_client()?;
+    let instance = uuid::Uuid::new_v4();
+    let idle = std::time::Duration::from_secs(1);
+    if !sources.all().is_empty() {
+        for n in 0..workers {
+            let worker = Worker {
+                store: state.store.clone(),
+                sources: sources.clone(),
+                key: state.key.clone(),
+                http: http.clone(),
+                clock: state.clock.clone(),
+                id: format!("{instance}-{n}"),
+            };
+            tokio::spawn(worker.run(idle, until_stopped(stopped.clone())));
+        }
+    }
+    let deliverer = consent_link::webhooks::Deliverer {
+        store: state.store.clone(),
+        key: state.key.clone(),
+        http,
+        clock: state.clock.clone(),
+        id: format!("{instance}-webhooks"),
+    };
+    tokio::spawn(deliverer.run(idle, until_stopped(stopped)));
+    Ok(stop)
+}
+
 /// Every ten minutes, deletes link sessions and codes that expired over an
-/// hour ago. Any instance may do it; the deletes are idempotent.
-async fn purge_expired(store: std::sync::Arc<dyn consent_link::store::Store>) {
+/// hour ago, and collected data older than the retention period. Any
+/// instance may do it; the deletes are idempotent.
+async fn purge_expired(store: std::sync::Arc<dyn consent_link::store::Store>, retention_secs: i64) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match store.purge_expired(SystemClock.now() - 3600).await {
+        let now = SystemClock.now();
+        match store.purge_expired(now - 3600).await {
             Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired sessions and codes"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e.to_string(), "purging expired rows failed"),
+        }
+        match store.purge_collected_data(now - retention_secs).await {
+            Ok(n) if n > 0 => tracing::info!(rows = n, "purged collected data past retention"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e.to_string(), "purging collected data failed"),
         }
     }
 }

@@ -100,6 +100,27 @@ impl Deliverer {
         Ok(Some(outcome))
     }
 
+    /// Delivers due events until `stop` resolves, idling `idle` when none
+    /// is due.
+    pub async fn run(self, idle: Duration, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            let ran = match self.run_one().await {
+                Ok(ran) => ran.is_some(),
+                Err(e) => {
+                    tracing::error!(error = %e, "webhook deliverer");
+                    false
+                }
+            };
+            if !ran {
+                tokio::select! {
+                    _ = &mut stop => return,
+                    _ = tokio::time::sleep(idle) => {}
+                }
+            }
+        }
+    }
+
     async fn send(&self, event: &TakenEvent, now: i64) -> Result<(), String> {
         let (Some(url), Some(sealed)) = (&event.webhook_url, &event.webhook_secret_sealed) else {
             return Err("the client has no webhook URL any more".into());

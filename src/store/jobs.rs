@@ -110,6 +110,10 @@ pub trait JobStore: Send + Sync + 'static {
 
     async fn get_collection(&self, id: &str) -> Result<Option<CollectionRow>, StoreError>;
 
+    /// Deletes data collected before `before` (the retention period);
+    /// returns how many scopes' data went.
+    async fn purge_collected_data(&self, before: i64) -> Result<u64, StoreError>;
+
     /// A collection's data as stored: (scope, sealed body).
     async fn get_collected_data(
         &self,
@@ -323,6 +327,17 @@ macro_rules! impl_job_store {
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?)
+            }
+
+            async fn purge_collected_data(
+                &self,
+                before: i64,
+            ) -> Result<u64, $crate::store::StoreError> {
+                Ok(sqlx::query("DELETE FROM collected_data WHERE collected_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
             }
 
             async fn get_collected_data(

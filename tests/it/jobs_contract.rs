@@ -170,4 +170,18 @@ async fn job_store_contract_leases_retries_and_finishes() {
     for cid in &ids {
         assert!(unique.contains(cid), "a job was never taken");
     }
+
+    // Data past the retention period goes; newer data stays.
+    let now = BASE + 20_000;
+    let r = format!("r-{}", id());
+    let young = collection(store, "info", &[(&r, "info")], now).await;
+    let job = store.take_job(&r, now, 60, "w-r").await.unwrap().unwrap();
+    store
+        .finish_job(&job.id, "w-r", &[("info", "young")], now)
+        .await
+        .unwrap();
+    let before = store.purge_collected_data(now).await.unwrap();
+    assert!(before >= 1, "older data was purged");
+    assert!(store.get_collected_data(&cid).await.unwrap().is_empty());
+    assert_eq!(store.get_collected_data(&young).await.unwrap().len(), 1);
 }

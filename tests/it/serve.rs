@@ -355,3 +355,37 @@ async fn serve_on_postgresql_requires_a_configured_server_key() {
         assert_eq!(first.demo_client_secret(), again.demo_client_secret());
     }
 }
+
+/// A mistake in the sources file stops serve with a message naming the
+/// file, the source and the field (issue 14).
+#[test]
+fn serve_stops_at_a_sources_file_mistake_naming_the_source_and_field() {
+    let dir = std::env::temp_dir().join(format!("cl-sources-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sources.toml");
+    std::fs::write(
+        &file,
+        "[[source]]\nid = \"gjeld\"\nscopes = [\"unsecured_loans\"]\nurl = \"http://adapter.example/\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--metrics-bind",
+            "127.0.0.1:0",
+            "--sources",
+        ])
+        .arg(&file)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite", dir.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("sources.toml"), "{stderr}");
+    assert!(stderr.contains("source[0] (\"gjeld\"): url"), "{stderr}");
+}
