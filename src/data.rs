@@ -2,6 +2,8 @@
 //! needs, pagination, the data collection status, and the bodies. Only
 //! consented scopes ever make it into a body.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use crate::oauth2::params::Params;
@@ -51,24 +53,8 @@ impl Endpoint {
 }
 
 /// The data collection status (SPEC.md): `new`, `in_progress`, `done`,
-/// `partially_done`, `error`. Test mode knows three of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DataStatus {
-    /// No data source yet (a real identity; collection is not built).
-    New,
-    Done,
-    Error,
-}
-
-impl DataStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataStatus::New => "new",
-            DataStatus::Done => "done",
-            DataStatus::Error => "error",
-        }
-    }
-}
+/// `partially_done`, `error`.
+pub use crate::collect::job::Status as DataStatus;
 
 /// The status of a consent's data, and the test person whose static data
 /// it is when it is `done`.
@@ -140,6 +126,10 @@ impl Page {
 pub struct Subject<'a> {
     pub person: Option<&'a TestPerson>,
     pub tax_entities: &'a [String],
+    /// What the sources gave, by scope (a collection's data); when set, it
+    /// is what the body shows, and a scope that was not collected is left
+    /// out.
+    pub collected: Option<&'a BTreeMap<Scope, Map<String, Value>>>,
 }
 
 /// The body of `endpoint` for one consent: `user_data_id`, `status`, and
@@ -183,6 +173,15 @@ pub fn body(
 /// three loan scopes share `loans`: the purpose is the consent's, the data
 /// the same.
 fn sections(scope: Scope, subject: Subject<'_>) -> Vec<(&'static str, Value)> {
+    if let Some(collected) = subject.collected {
+        let Some(body) = collected.get(&scope) else {
+            return Vec::new();
+        };
+        return crate::collect::source::body_keys(scope)
+            .iter()
+            .map(|key| (*key, body.get(*key).cloned().unwrap_or(Value::Null)))
+            .collect();
+    }
     let p = subject.person;
     let object = |f: fn(&TestPerson) -> Value| p.map_or_else(|| json!({}), f);
     let list = |f: fn(&TestPerson) -> Vec<Value>| Value::Array(p.map(f).unwrap_or_default());
@@ -259,6 +258,7 @@ mod tests {
         let subject = Subject {
             person: kari,
             tax_entities: &[],
+            collected: None,
         };
         let b = body(
             Endpoint::Loans,
@@ -283,6 +283,7 @@ mod tests {
         let subject = Subject {
             person: kari,
             tax_entities: &[],
+            collected: None,
         };
         for purpose in [
             Scope::UnsecuredLoansPresentation,

@@ -35,6 +35,18 @@ impl Status {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::New,
+            Status::InProgress,
+            Status::Done,
+            Status::PartiallyDone,
+            Status::Error,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
     /// A final status never changes.
     pub fn is_final(self) -> bool {
         matches!(self, Status::Done | Status::PartiallyDone | Status::Error)

@@ -6,11 +6,14 @@ use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use super::{AppError, AppState};
+use crate::collect::worker::SEAL_DATA;
 use crate::crypto;
-use crate::data::{self, Endpoint, Page, Subject};
+use crate::data::{self, DataStatus, Endpoint, Page, Subject};
 use crate::oauth2::params::Params;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::oauth2::token::credentials;
@@ -212,7 +215,20 @@ async fn read(
     }
     let page = Page::parse(&Params::parse(query.as_deref().unwrap_or("")))
         .map_err(ApiError::bad_request)?;
-    let (status, person) = data::collect(access.consent.test_person.as_deref());
+    let collection = app.store.latest_collection(&id).await?;
+    let collected = match &collection {
+        Some(c) => Some(collected_data(&app, &c.id).await?),
+        None => None,
+    };
+    let (status, person) = match &collection {
+        Some(c) => (
+            DataStatus::parse(&c.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("collection status {:?}", c.status)))?,
+            None,
+        ),
+        // No collection: a test person's static data (test mode).
+        None => data::collect(access.consent.test_person.as_deref()),
+    };
     let tax_entities: Vec<String> = access
         .consent
         .tax_entities
@@ -223,6 +239,7 @@ async fn read(
     let subject = Subject {
         person,
         tax_entities: &tax_entities,
+        collected: collected.as_ref(),
     };
     let mut body = data::body(endpoint, &id, status, subject, &scopes, page);
     if access.consent.test {
@@ -271,4 +288,29 @@ pub async fn withdraw(
         Err(e) => return Err(e),
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A collection's data, opened: each scope's body as the source gave it.
+/// A body that does not open or parse is left out (and logged): its scope
+/// reads as not collected.
+async fn collected_data(
+    app: &AppState,
+    collection_id: &str,
+) -> Result<BTreeMap<Scope, serde_json::Map<String, serde_json::Value>>, StoreError> {
+    let mut out = BTreeMap::new();
+    for (scope, sealed) in app.store.get_collected_data(collection_id).await? {
+        let body = Scope::ALL.into_iter().find(|s| s.as_str() == scope).zip(
+            app.key
+                .open(SEAL_DATA, &sealed)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok()),
+        );
+        match body {
+            Some((scope, serde_json::Value::Object(map))) => {
+                out.insert(scope, map);
+            }
+            _ => tracing::error!(scope = ?scope, "collected data does not open"),
+        }
+    }
+    Ok(out)
 }

@@ -110,6 +110,12 @@ pub trait JobStore: Send + Sync + 'static {
 
     async fn get_collection(&self, id: &str) -> Result<Option<CollectionRow>, StoreError>;
 
+    /// A user's most recent collection (a new consent starts a new one).
+    async fn latest_collection(
+        &self,
+        user_data_id: &str,
+    ) -> Result<Option<CollectionRow>, StoreError>;
+
     /// Deletes data collected before `before` (the retention period);
     /// returns how many scopes' data went.
     async fn purge_collected_data(&self, before: i64) -> Result<u64, StoreError>;
@@ -327,6 +333,19 @@ macro_rules! impl_job_store {
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?)
+            }
+
+            async fn latest_collection(
+                &self,
+                user_data_id: &str,
+            ) -> Result<Option<$crate::store::CollectionRow>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT * FROM collections WHERE user_data_id = $1 \
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                )
+                .bind(user_data_id)
+                .fetch_optional(&self.pool)
+                .await?)
             }
 
             async fn purge_collected_data(

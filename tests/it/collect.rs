@@ -360,3 +360,46 @@ async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
         .unwrap();
     assert_eq!(c.status, "error");
 }
+
+/// The data API serves what was collected, with the collection's status;
+/// a scope the source could not give is absent from the body.
+#[tokio::test]
+async fn the_data_api_serves_collected_data_with_its_status() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let user = app.link_user(&client, "info,income", "kari").await;
+    let token = app.client_token(&client).await;
+    let read = |path: &'static str| {
+        let (app, user, token) = (&app, user.clone(), token.clone());
+        async move {
+            app.api_get(&format!("/api/1.0/{path}/{user}"), &token)
+                .await
+                .json()
+        }
+    };
+    // A collection that is under way.
+    let (_, url) = fake_source(vec![(200, ok_body(), None)]).await;
+    let id = kari_collection_for(&app, &url, &user).await;
+    let body = read("loan_applications").await;
+    assert_eq!(body["status"], "new", "{body}");
+    assert!(
+        body.get("personal").is_none(),
+        "nothing collected yet: {body}"
+    );
+    // Done, with one scope refused by the source.
+    assert!(worker(&app, &url).run_one().await.unwrap());
+    assert_eq!(
+        app.store.get_collection(&id).await.unwrap().unwrap().status,
+        "partially_done"
+    );
+    let body = read("loan_applications").await;
+    assert_eq!(body["status"], "partially_done");
+    assert_eq!(body["personal"]["first_name"], "Kari");
+    assert!(
+        body.get("income").is_none() && body.get("employment").is_none(),
+        "{body}"
+    );
+    let personal = read("personal").await;
+    assert_eq!(personal["personal"], json!({"first_name": "Kari"}));
+    assert_eq!(personal["status"], "partially_done");
+}
