@@ -96,6 +96,19 @@ pub async fn state(
 /// The ID of the demo client that a fresh `serve` creates.
 pub const DEMO_CLIENT_ID: &str = "demo";
 
+/// Removes the `demo` client that [`ensure_demo_client`] made (recognised
+/// by its derived secret, so that a client an operator registered as
+/// `demo` is left alone); `true` if there was one.
+pub async fn remove_demo_client(store: &dyn Store, key: &ServerKey) -> Result<bool, StoreError> {
+    let ours = crypto::hash_token(&key.demo_client_secret());
+    match store.get_client(DEMO_CLIENT_ID).await? {
+        Some(c) if c.secret_hash.as_deref() == Some(ours.as_str()) => {
+            store.delete_client(DEMO_CLIENT_ID).await
+        }
+        _ => Ok(false),
+    }
+}
+
 /// Creates the test-mode `demo` client, calling back to this service's
 /// `/demo/callback`, unless it exists. Its secret is derived from the
 /// server key ([`ServerKey::demo_client_secret`]), so only the demo's own

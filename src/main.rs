@@ -43,6 +43,18 @@ async fn serve(
     if args.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
         return Err("CONSENT_LINK_SECRET_KEY must be at least 32 characters".into());
     }
+    if args.demo
+        && args
+            .public_url
+            .as_ref()
+            .is_some_and(|u| !consent_link::net::is_loopback_host(u))
+    {
+        return Err(format!(
+            "--demo is for trying consent-link on this machine: not with a public URL off it ({})",
+            args.public_url.as_ref().map(|u| u.as_str()).unwrap_or("")
+        )
+        .into());
+    }
     if args.demo && !args.bind.ip().is_loopback() {
         return Err(format!(
             "--demo is for trying consent-link on this machine (a test-mode client anyone \
@@ -85,6 +97,9 @@ async fn serve(
     if args.demo {
         consent_link::ensure_demo_client(store.as_ref(), &state.key, &issuer, SystemClock.now())
             .await?;
+    } else if consent_link::remove_demo_client(store.as_ref(), &state.key).await? {
+        // A test client anyone can use must not outlive --demo.
+        tracing::info!("removed the demo client: serving without --demo");
     }
     let sources = match &args.sources {
         Some(path) => consent_link::sources::load(path, &|var| std::env::var(var).ok())?,

@@ -188,11 +188,16 @@ impl Serve {
     /// `consent-link serve <args>` on a fresh SQLite file, once it says it
     /// is running.
     fn start(args: &[&str]) -> Serve {
+        Serve::start_on(&sqlite_url(), args)
+    }
+
+    /// [`Serve::start`] on the database at `url`.
+    fn start_on(url: &str, args: &[&str]) -> Serve {
         let mut child = Serve(
             std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
                 .arg("serve")
                 .args(args)
-                .env("DATABASE_URL", sqlite_url())
+                .env("DATABASE_URL", url)
                 .env("RUST_LOG", "warn")
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::null())
@@ -388,4 +393,42 @@ fn serve_stops_at_a_sources_file_mistake_naming_the_source_and_field() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("sources.toml"), "{stderr}");
     assert!(stderr.contains("source[0] (\"gjeld\"): url"), "{stderr}");
+}
+
+/// The demo is refused with a public URL off this machine too (behind a
+/// proxy on the same host it would be public), and its test client does
+/// not outlive `--demo` (review of issue 11).
+#[test]
+fn the_demo_stays_on_this_machine_and_its_client_goes_without_demo() {
+    let db = sqlite_url();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--metrics-bind",
+            "127.0.0.1:0",
+        ])
+        .args(["--public-url", "https://link.example"])
+        .env("DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--demo"));
+
+    let public = format!("127.0.0.1:{}", free_port());
+    let with_demo = |demo: bool| {
+        let mut args = vec!["--bind", public.as_str(), "--metrics-bind", "127.0.0.1:0"];
+        if demo {
+            args.push("--demo");
+        }
+        let mut child = Serve::start_on(&db, &args);
+        let status = http_get(&public, "/link?client_id=demo&scope=info").0;
+        child.terminate();
+        child.wait_for_clean_exit();
+        status
+    };
+    assert_eq!(with_demo(true), 200, "the demo client serves with --demo");
+    assert_eq!(with_demo(false), 400, "and is gone without it");
 }
