@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod net;
 pub mod oauth2;
 pub mod serve;
+mod service;
 pub mod store;
 pub mod test_persons;
 pub mod testdata;
