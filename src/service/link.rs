@@ -398,3 +398,6 @@ async fn load(store: &dyn Store, sid: &str) -> Result<Result<LinkSession, Refusa
         None => Refusal::NotFound,
     }))
 }
+
+#[cfg(test)]
+mod tests;
