@@ -56,13 +56,7 @@ async fn entry(
             client_name,
         } => {
             tracing::debug!(code = %error.code, "authorization request refused to the callback");
-            let callback_origin = delivery.callback.origin().ascii_serialization();
-            let policy = PagePolicy {
-                frame_ancestor: delivery.iframe.then(|| callback_origin.clone()),
-                form_target: Some(callback_origin),
-                frame_src: None,
-                providers: Vec::new(),
-            };
+            let policy = PagePolicy::for_delivery(&delivery);
             let outcome = Outcome::Error(error);
             Ok(deliver(
                 &app,

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::error::error_page;
 use super::AppError;
 use crate::flow::{FlowError, LinkSession};
+use crate::oauth2::authorize::Delivery;
 use crate::service::ServiceError;
 use crate::store::StoreError;
 
@@ -138,9 +139,15 @@ pub struct PagePolicy {
 
 impl PagePolicy {
     pub fn for_session(s: &LinkSession) -> PagePolicy {
-        let callback_origin = s.delivery.callback.origin().ascii_serialization();
+        PagePolicy::for_delivery(&s.delivery)
+    }
+
+    /// A page on the way to `delivery`'s callback: framed by it in iframe
+    /// mode, with a form that may lead there.
+    pub(crate) fn for_delivery(delivery: &Delivery) -> PagePolicy {
+        let callback_origin = delivery.callback.origin().ascii_serialization();
         PagePolicy {
-            frame_ancestor: s.delivery.iframe.then(|| callback_origin.clone()),
+            frame_ancestor: delivery.iframe.then(|| callback_origin.clone()),
             form_target: Some(callback_origin),
             frame_src: None,
             providers: Vec::new(),

@@ -31,7 +31,34 @@ pub(super) fn render_step(
     session: &LinkSession,
     sid: &str,
 ) -> Result<Response, PageError> {
-    let shown = link::page(&app.upstream, session);
+    let page = page_ctx(session, sid);
+    let mut policy = PagePolicy::for_session(session);
+    if matches!(session.step, Step::Started | Step::MethodSelected) {
+        // The method and sign-in forms redirect to the provider.
+        policy.providers = app.upstream.form_sources().to_vec();
+    }
+    let form = StepForm {
+        csrf: app.key.csrf_token(sid),
+        sid,
+        policy,
+    };
+    match link::page(&app.upstream, session) {
+        SessionPage::ChooseMethod(methods) => method_page(form, page, session, methods),
+        SessionPage::SignInAt(method) => upstream_page(form, page, session, &method),
+        SessionPage::TestBankId => test_bankid_page(form, page),
+        SessionPage::Consent => consent_page(form, page, session),
+        SessionPage::MethodUnavailable => Err(PageError::session(
+            session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error-method-unavailable",
+        )),
+        SessionPage::Done => Err(PageError::flow(session, FlowError::AlreadyCompleted)),
+    }
+}
+
+/// What every step's page has: the integrator's theme, the progress, and
+/// in iframe mode the status messages for the embedding page.
+fn page_ctx(session: &LinkSession, sid: &str) -> PageCtx {
     let statuses: &[&str] = match session.step {
         Step::Started => &["loaded"],
         Step::MethodSelected => &["method_selected"],
@@ -47,7 +74,7 @@ pub(super) fn render_step(
         Step::MethodSelected => "step-2",
         _ => "step-3",
     };
-    let page = PageCtx {
+    PageCtx {
         theme_css: session
             .styles_uri
             .as_ref()
@@ -55,28 +82,6 @@ pub(super) fn render_step(
         frame: frame_messages(&session.delivery, messages),
         progress: Some(progress),
         tr: Tr::new(&session.locale),
-    };
-    let mut policy = PagePolicy::for_session(session);
-    if matches!(session.step, Step::Started | Step::MethodSelected) {
-        // The method and sign-in forms redirect to the provider.
-        policy.providers = app.upstream.form_sources().to_vec();
-    }
-    let form = StepForm {
-        csrf: app.key.csrf_token(sid),
-        sid,
-        policy,
-    };
-    match shown {
-        SessionPage::ChooseMethod(methods) => method_page(form, page, session, methods),
-        SessionPage::SignInAt(method) => upstream_page(form, page, session, &method),
-        SessionPage::TestBankId => test_bankid_page(form, page),
-        SessionPage::Consent => consent_page(form, page, session),
-        SessionPage::MethodUnavailable => Err(PageError::session(
-            session,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "error-method-unavailable",
-        )),
-        SessionPage::Done => Err(PageError::flow(session, FlowError::AlreadyCompleted)),
     }
 }
 

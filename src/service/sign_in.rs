@@ -163,35 +163,15 @@ pub(crate) async fn callback(
     now: i64,
     rng: Rng<'_>,
 ) -> Result<CallbackOutcome, ServiceError> {
-    let Some(state) = answer.state.filter(|s| !s.is_empty()) else {
-        return Ok(CallbackOutcome::BadState("no state"));
+    let Taken {
+        state,
+        row,
+        sid,
+        session,
+    } = match take(ctx, answer, now).await? {
+        Ok(taken) => taken,
+        Err(reason) => return Ok(CallbackOutcome::BadState(reason)),
     };
-    // Checked in the same write that uses the state up, so that a request
-    // from another browser that has seen the state cannot spoil it.
-    let Some(browser_secret) = answer.browser_secret else {
-        return Ok(CallbackOutcome::BadState(
-            "no sign-in cookie: another browser",
-        ));
-    };
-    let state_hash = crypto::hash_token(state);
-    let browser_hash = crypto::hash_token(browser_secret);
-    let Some(row) = ctx
-        .store
-        .take_upstream_auth(&state_hash, &browser_hash, now)
-        .await?
-    else {
-        return Ok(CallbackOutcome::BadState(
-            "unknown, used or expired state, or another browser's",
-        ));
-    };
-    let sid = ctx
-        .key
-        .mask_session_id(state, &row.session_masked)
-        .ok_or(ServiceError::Internal("stored session ID does not unmask"))?;
-    let Some(row_session) = ctx.store.get_link_session(&row.session_hash).await? else {
-        return Ok(CallbackOutcome::BadState("the link session is gone"));
-    };
-    let session = row_session.to_session()?;
     let refused = |session: LinkSession, error| CallbackOutcome::Refused {
         session: Box::new(session),
         error,
@@ -215,6 +195,52 @@ pub(crate) async fn callback(
         Err(code) => fail(ctx, &sid, &session, code, now).await?,
     };
     Ok(CallbackOutcome::Ended(ended))
+}
+
+/// A sign-in used up by its callback, with the session it belongs to.
+struct Taken<'a> {
+    state: &'a str,
+    row: UpstreamAuthRow,
+    sid: String,
+    session: LinkSession,
+}
+
+/// Uses up the sign-in that the callback's state names, if it is live and
+/// this browser's; else why not (for the log).
+async fn take<'a>(
+    ctx: Ctx<'_>,
+    answer: &Callback<'a>,
+    now: i64,
+) -> Result<Result<Taken<'a>, &'static str>, ServiceError> {
+    let Some(state) = answer.state.filter(|s| !s.is_empty()) else {
+        return Ok(Err("no state"));
+    };
+    // Checked in the same write that uses the state up, so that a request
+    // from another browser that has seen the state cannot spoil it.
+    let Some(browser_secret) = answer.browser_secret else {
+        return Ok(Err("no sign-in cookie: another browser"));
+    };
+    let state_hash = crypto::hash_token(state);
+    let browser_hash = crypto::hash_token(browser_secret);
+    let taken = ctx
+        .store
+        .take_upstream_auth(&state_hash, &browser_hash, now);
+    let Some(row) = taken.await? else {
+        return Ok(Err("unknown, used or expired state, or another browser's"));
+    };
+    let sid = ctx
+        .key
+        .mask_session_id(state, &row.session_masked)
+        .ok_or(ServiceError::Internal("stored session ID does not unmask"))?;
+    let Some(session) = ctx.store.get_link_session(&row.session_hash).await? else {
+        return Ok(Err("the link session is gone"));
+    };
+    Ok(Ok(Taken {
+        state,
+        session: session.to_session()?,
+        row,
+        sid,
+    }))
 }
 
 /// A mix-up: another provider's answer, or none where the provider always
