@@ -9,8 +9,7 @@ use url::Url;
 
 /// How long a link session lives by default.
 pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 60;
-/// How long an authorization code lives (RFC 6749 §4.1.2: short, ≤ 10 min).
-pub const CODE_TTL_SECS: i64 = 5 * 60;
+pub use crate::oauth2::code::CODE_TTL_SECS;
 /// How long an API token (client or code-exchanged) lives.
 pub const TOKEN_TTL_SECS: i64 = 60 * 60;
 

@@ -16,7 +16,7 @@ pub mod metrics;
 pub mod net;
 pub mod oauth2;
 pub mod serve;
-pub mod service;
+mod service;
 pub mod sources;
 pub mod store;
 pub mod test_persons;

@@ -32,6 +32,7 @@ mod error;
 mod health;
 pub mod limits;
 mod pages;
+mod render;
 mod steps;
 mod theme;
 mod token;

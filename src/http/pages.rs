@@ -9,11 +9,123 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
+use super::error::error_page;
 use super::AppError;
-use crate::flow::LinkSession;
+use crate::flow::{FlowError, LinkSession};
+use crate::oauth2::authorize::Delivery;
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+/// What a page handler answers when it does not answer its page: the
+/// page surface's one error type. An end user's mistake (or a session
+/// that refuses the step) is an error page in their language; a server
+/// fault goes to the internal-error renderer (logged once, shown with only
+/// the request ID).
+#[derive(Debug)]
+pub(crate) enum PageError {
+    /// A session refused the request: the flow error's status and message.
+    Flow {
+        error: FlowError,
+        locale: String,
+        policy: Box<PagePolicy>,
+    },
+    /// Any other error page for the end user: `key` names the message.
+    Page {
+        status: StatusCode,
+        key: &'static str,
+        locale: String,
+        policy: Box<PagePolicy>,
+    },
+    Store(StoreError),
+    Internal(String),
+}
+
+impl PageError {
+    /// `error` on the page of `session`: its language, its frame.
+    pub(crate) fn flow(session: &LinkSession, error: FlowError) -> PageError {
+        PageError::Flow {
+            error,
+            locale: session.locale.clone(),
+            policy: Box::new(PagePolicy::for_session(session)),
+        }
+    }
+
+    /// The message `key` with `status`, on the page of `session`.
+    pub(crate) fn session(
+        session: &LinkSession,
+        status: StatusCode,
+        key: &'static str,
+    ) -> PageError {
+        PageError::Page {
+            status,
+            key,
+            locale: session.locale.clone(),
+            policy: Box::new(PagePolicy::for_session(session)),
+        }
+    }
+
+    /// The message `key` with `status`, in `locale`, framed by no one.
+    pub(crate) fn plain(status: StatusCode, key: &'static str, locale: &str) -> PageError {
+        PageError::Page {
+            status,
+            key,
+            locale: locale.to_owned(),
+            policy: Box::default(),
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        PageError::Store(e)
+    }
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(e) => PageError::Store(e),
+            ServiceError::Internal(detail) => PageError::Internal(detail.to_owned()),
+        }
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Store(e) => PageError::Store(e),
+            AppError::Internal(detail) => PageError::Internal(detail),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = match self {
+            PageError::Flow {
+                error,
+                locale,
+                policy,
+            } => {
+                let status =
+                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+                error_page(status, &locale, error.message_key(), &policy)
+            }
+            PageError::Page {
+                status,
+                key,
+                locale,
+                policy,
+            } => error_page(status, &locale, key, &policy),
+            PageError::Store(e) => Err(AppError::Store(e)),
+            PageError::Internal(detail) => Err(AppError::Internal(detail)),
+        };
+        page.unwrap_or_else(IntoResponse::into_response)
+    }
+}
 
 /// What a page's Content-Security-Policy allows beyond our own origin.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PagePolicy {
     /// In iframe mode, the one origin allowed to frame the page.
     pub frame_ancestor: Option<String>,
@@ -27,9 +139,15 @@ pub struct PagePolicy {
 
 impl PagePolicy {
     pub fn for_session(s: &LinkSession) -> PagePolicy {
-        let callback_origin = s.delivery.callback.origin().ascii_serialization();
+        PagePolicy::for_delivery(&s.delivery)
+    }
+
+    /// A page on the way to `delivery`'s callback: framed by it in iframe
+    /// mode, with a form that may lead there.
+    pub(crate) fn for_delivery(delivery: &Delivery) -> PagePolicy {
+        let callback_origin = delivery.callback.origin().ascii_serialization();
         PagePolicy {
-            frame_ancestor: s.delivery.iframe.then(|| callback_origin.clone()),
+            frame_ancestor: delivery.iframe.then(|| callback_origin.clone()),
             form_target: Some(callback_origin),
             frame_src: None,
             providers: Vec::new(),

@@ -1,304 +1,130 @@
-//! Sign-in at a configured OpenID Connect provider: the way there
-//! ([`begin`]) and the way back (`GET /oidc/callback`).
-//!
-//! The upstream `state` is random, stored only as a hash, single use,
-//! bound to one link session and to the browser that left for the
-//! provider (a cookie's secret, so a sign-in link sent to someone else
-//! cannot complete another person's session). `nonce` and the PKCE
-//! verifier are derived from the state under the server key.
+//! Sign-in at a configured OpenID Connect provider, as HTTP: the redirect
+//! there with the browser's binding cookie, and `GET /oidc/callback`. The
+//! rules are [`crate::service::sign_in`]'s.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use rand::rngs::OsRng;
 use serde::Deserialize;
+use url::Url;
 
-use super::error::error_page;
-use super::pages::{render, PagePolicy};
-use super::steps::NewSessionId;
-use super::{AppError, AppState};
-use crate::crypto;
-use crate::flow::{self, FlowError, LinkSession, Step, Transition};
+use super::pages::{render, PageError, PagePolicy};
+use super::render::session_path;
+use super::AppState;
+use crate::flow::{FlowError, LinkSession};
 use crate::i18n::{self, Tr};
-use crate::methods::Method;
 use crate::oauth2::error::ErrorCode;
-use crate::store::{Advance, Mover, UpstreamAuthRow};
-use crate::upstream::{UpstreamError, SIGN_IN_TTL_SECS};
+use crate::service::sign_in::{self, Begun, BrowserBinding, Callback, CallbackOutcome, Ended};
+use crate::upstream::SIGN_IN_TTL_SECS;
 use crate::views::{PageCtx, PopupPage};
 
-/// Sends the end user to `method`'s provider for the session `sid`.
-pub(super) async fn begin(
-    app: &AppState,
-    sid: &str,
-    session: &LinkSession,
-    method: &Method,
-    now: i64,
-) -> Result<Response, AppError> {
-    let (state, browser_secret) = {
-        let mut rng = rand::thread_rng();
-        (
-            crypto::random_token(&mut rng),
-            crypto::random_token(&mut rng),
-        )
-    };
-    let secrets = app.key.upstream_secrets(&state);
-    let url = match app
-        .upstream
-        .authorization_url(method, &secrets, &session.locale, now)
-        .await
-    {
-        Ok(url) => url,
-        Err(e) => {
-            tracing::warn!(method = %method.id, error = ?e.to_string(), "sign-in could not start");
-            return fail(app, sid, session, ErrorCode::TemporarilyUnavailable, now).await;
-        }
-    };
-    let session_masked = app
-        .key
-        .mask_session_id(&state, sid)
-        .ok_or_else(|| AppError::Internal("a session ID that is not a token".into()))?;
-    let state_hash = crypto::hash_token(&state);
-    app.store
-        .insert_upstream_auth(&UpstreamAuthRow {
-            state_hash: state_hash.clone(),
-            session_hash: session.id_hash.clone(),
-            session_masked,
-            method: method.id.clone(),
-            browser_hash: crypto::hash_token(&browser_secret),
-            created_at: now,
-            expires_at: (now + SIGN_IN_TTL_SECS).min(session.expires_at),
-            used_at: None,
-        })
-        .await?;
+/// The answer to a sign-in started: off to the provider, or the page of
+/// a sign-in that could not start.
+pub(super) fn begun(app: &AppState, begun: Begun) -> Result<Response, PageError> {
+    match begun {
+        Begun::ToProvider { url, binding } => to_provider(app, &url, &binding),
+        Begun::Ended(ended) => ended_page(ended),
+    }
+}
+
+fn to_provider(app: &AppState, url: &Url, binding: &BrowserBinding) -> Result<Response, PageError> {
     let cookie = format!(
-        "{}={browser_secret}; Path=/oidc/callback; Max-Age={SIGN_IN_TTL_SECS}; HttpOnly; SameSite=Lax{}",
-        cookie_name(&state_hash),
+        "{}={}; Path=/oidc/callback; Max-Age={SIGN_IN_TTL_SECS}; HttpOnly; SameSite=Lax{}",
+        binding.name,
+        binding.secret,
         secure_attribute(app),
     );
+    let header = |value: &str, what: &str| {
+        HeaderValue::from_str(value)
+            .map_err(|_| PageError::Internal(format!("{what} is not a header value")))
+    };
     let mut res = StatusCode::SEE_OTHER.into_response();
     let headers = res.headers_mut();
-    headers.insert(
-        LOCATION,
-        HeaderValue::from_str(url.as_str())
-            .map_err(|_| AppError::Internal("provider URL is not a header value".into()))?,
-    );
-    headers.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie)
-            .map_err(|_| AppError::Internal("cookie is not a header value".into()))?,
-    );
+    headers.insert(LOCATION, header(url.as_str(), "provider URL")?);
+    headers.insert(SET_COOKIE, header(&cookie, "cookie")?);
     Ok(res)
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct CallbackQuery {
+pub(crate) struct CallbackQuery {
     state: Option<String>,
     code: Option<String>,
     error: Option<String>,
-    /// RFC 9207: the provider that answered, checked where given, and
-    /// required where the provider's metadata promises it.
     iss: Option<String>,
 }
 
 /// The provider sends the end user back here.
-pub async fn callback(
+pub(crate) async fn callback(
     State(app): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<CallbackQuery>, QueryRejection>,
-) -> Result<Response, AppError> {
-    let now = app.clock.now();
+) -> Result<Response, PageError> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let locale = i18n::negotiate(
-        None,
-        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-    );
-    let refuse = |reason: &str| {
-        tracing::warn!(reason, "sign-in callback refused");
-        error_page(
-            StatusCode::BAD_REQUEST,
-            &locale,
-            "error-upstream-state",
-            &PagePolicy::default(),
-        )
+    let binding = q.state.as_deref().map(sign_in::binding_name);
+    let answer = Callback {
+        state: q.state.as_deref(),
+        browser_secret: binding.as_deref().and_then(|n| browser_cookie(&headers, n)),
+        iss: q.iss.as_deref(),
+        code: q.code.as_deref(),
+        error: q.error.as_deref(),
     };
-    let Some(state) = q.state.as_deref().filter(|s| !s.is_empty()) else {
-        return refuse("no state");
-    };
-    let state_hash = crypto::hash_token(state);
-    // Checked in the same write that uses the state up, so that a request
-    // from another browser that has seen the state cannot spoil it.
-    let Some(browser_secret) = browser_cookie(&headers, &state_hash) else {
-        return refuse("no sign-in cookie: another browser");
-    };
-    let browser_hash = crypto::hash_token(browser_secret);
-    let Some(row) = app
-        .store
-        .take_upstream_auth(&state_hash, &browser_hash, now)
-        .await?
-    else {
-        return refuse("unknown, used or expired state, or another browser's");
-    };
-    let sid = app
-        .key
-        .mask_session_id(state, &row.session_masked)
-        .ok_or_else(|| AppError::Internal("stored session ID does not unmask".into()))?;
-    let Some(session) = app
-        .store
-        .get_link_session(&row.session_hash)
-        .await?
-        .map(|r| r.to_session())
-        .transpose()?
-    else {
-        return refuse("the link session is gone");
-    };
-    if let Err(e) = flow::check_viewable(&session, now) {
-        return session_page(&session, e);
-    }
-    if session.step != Step::MethodSelected || session.method.as_deref() != Some(&row.method) {
-        return session_page(&session, FlowError::OutOfOrder);
-    }
-    let method = app.upstream.method(&row.method);
-    if let Some(m) = method {
-        // A mix-up: another provider's answer, or none where the provider
-        // always names itself (RFC 9207).
-        match app
-            .upstream
-            .check_response_issuer(m, q.iss.as_deref(), now)
-            .await
-        {
-            Ok(()) => {}
-            Err(UpstreamError::Rejected { check, detail }) => {
-                tracing::error!(method = %m.id, check, detail, "the callback is not the provider's answer");
-                return fail(&app, &sid, &session, ErrorCode::ServerError, now).await;
+    let now = app.clock.now();
+    match sign_in::callback(app.services(), &answer, now, &mut OsRng).await? {
+        CallbackOutcome::BadState(reason) => {
+            tracing::warn!(reason, "sign-in callback refused");
+            let accept_language = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+            let locale = i18n::negotiate(None, accept_language);
+            Err(PageError::plain(
+                StatusCode::BAD_REQUEST,
+                "error-upstream-state",
+                &locale,
+            ))
+        }
+        CallbackOutcome::Refused { session, error } => Err(session_page(&session, error)),
+        CallbackOutcome::Ended(ended) => {
+            let mut res = ended_page(ended).into_response();
+            // The cookie has done its work.
+            if let Some(v) = binding.and_then(|name| clear_cookie(&app, &name)) {
+                res.headers_mut().append(SET_COOKIE, v);
             }
-            Err(e @ UpstreamError::Unavailable(_)) => {
-                tracing::warn!(method = %m.id, error = %e, "sign-in failed at the provider");
-                return fail(&app, &sid, &session, ErrorCode::TemporarilyUnavailable, now).await;
-            }
+            Ok(res)
         }
-    }
-    let outcome = match (method, &q.code, &q.error) {
-        (_, _, Some(error)) if error == "access_denied" => Err(ErrorCode::AccessDenied),
-        (_, _, Some(error)) => {
-            tracing::warn!(method = ?row.method, provider_error = ?error, "the provider refused the sign-in");
-            Err(ErrorCode::TemporarilyUnavailable)
-        }
-        (Some(method), Some(code), None) => {
-            let secrets = app.key.upstream_secrets(state);
-            match app
-                .upstream
-                .identify(method, code, &secrets, row.created_at, now)
-                .await
-            {
-                Ok(national_id) => Ok(national_id),
-                Err(e @ UpstreamError::Unavailable(_)) => {
-                    tracing::warn!(method = %method.id, error = ?e.to_string(), "sign-in failed at the provider");
-                    Err(ErrorCode::TemporarilyUnavailable)
-                }
-                Err(UpstreamError::Rejected { check, detail }) => {
-                    tracing::error!(method = %method.id, check, detail, "ID token failed validation");
-                    Err(ErrorCode::ServerError)
-                }
-            }
-        }
-        (None, _, _) => {
-            tracing::warn!(method = ?row.method, "the method is no longer configured");
-            Err(ErrorCode::TemporarilyUnavailable)
-        }
-        (Some(_), None, None) => {
-            tracing::warn!(method = ?row.method, "the provider sent neither code nor error");
-            Err(ErrorCode::TemporarilyUnavailable)
-        }
-    };
-    let mut res = match outcome {
-        Ok(national_id) => signed_in(&app, &session, &national_id, now).await?,
-        Err(code) => fail(&app, &sid, &session, code, now).await?,
-    };
-    // The cookie has done its work.
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{}=; Path=/oidc/callback; Max-Age=0; HttpOnly; SameSite=Lax{}",
-        cookie_name(&state_hash),
-        secure_attribute(&app),
-    )) {
-        res.headers_mut().append(SET_COOKIE, v);
-    }
-    Ok(res)
-}
-
-/// Records the signed-in person (only a keyed hash of the national
-/// identity number) and moves on to consent, under a new session ID that
-/// only this browser learns (see [`NewSessionId`]).
-async fn signed_in(
-    app: &AppState,
-    session: &LinkSession,
-    national_id: &str,
-    now: i64,
-) -> Result<Response, AppError> {
-    let subject_hash = app.key.subject_hash(national_id);
-    let next = NewSessionId::new(app);
-    let advance = Advance {
-        subject_hash: Some(&subject_hash),
-        rekey: Some(next.rekey()),
-        ..server_move(session, Transition::Authenticate, now)
-    };
-    if app.store.advance_link_session(&advance).await?.is_none() {
-        return session_page(session, FlowError::OutOfOrder);
-    }
-    after(&next.path(), session, "popup-done", true)
-}
-
-/// Records that sign-in ended with `code`; the session page delivers it.
-async fn fail(
-    app: &AppState,
-    sid: &str,
-    session: &LinkSession,
-    code: ErrorCode,
-    now: i64,
-) -> Result<Response, AppError> {
-    let advance = Advance {
-        error: Some(code.as_str()),
-        ..server_move(session, Transition::FailSignIn, now)
-    };
-    if app.store.advance_link_session(&advance).await?.is_none() {
-        return session_page(session, FlowError::OutOfOrder);
-    }
-    let key = if code == ErrorCode::AccessDenied {
-        "popup-cancelled"
-    } else {
-        "popup-failed"
-    };
-    after(&format!("/s/{sid}"), session, key, false)
-}
-
-/// A move the server makes on its own, on the proof of the provider's
-/// callback (a single-use state bound to this browser): no CSRF token.
-fn server_move(session: &LinkSession, transition: Transition, now: i64) -> Advance<'_> {
-    Advance {
-        id_hash: &session.id_hash,
-        mover: Mover::Server,
-        transition,
-        now,
-        method: None,
-        subject_hash: None,
-        test_person: None,
-        error: None,
-        rekey: None,
     }
 }
 
-/// Back from the provider: in a window of its own, the session page; in
-/// the window opened beside the iframe, a page that says where to go on.
-/// After a sign-in (`hand_over`) that page hands the session's new path to
-/// the Link frame that opened it (by `postMessage` to our own origin), or
-/// goes there itself when nothing opened it; after a failure the frame
-/// notices by itself.
+/// Back from the provider (or not gone there): how the sign-in ended.
+fn ended_page(ended: Ended) -> Result<Response, PageError> {
+    match ended {
+        Ended::SignedIn { session, next } => {
+            after(&session_path(next.sid()), &session, "popup-done", true)
+        }
+        Ended::Failed { session, sid, code } => {
+            let key = if code == ErrorCode::AccessDenied {
+                "popup-cancelled"
+            } else {
+                "popup-failed"
+            };
+            after(&session_path(&sid), &session, key, false)
+        }
+        Ended::Raced(session) => Err(session_page(&session, FlowError::OutOfOrder)),
+    }
+}
+
+/// In a window of its own, the session page; in the window opened beside
+/// the iframe, a page that says where to go on. After a sign-in
+/// (`hand_over`) that page hands the session's new path to the Link frame
+/// that opened it (by `postMessage` to our own origin), or goes there
+/// itself when nothing opened it; after a failure the frame notices by
+/// itself.
 fn after(
     next: &str,
     session: &LinkSession,
     message_key: &str,
     hand_over: bool,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if !session.delivery.iframe {
         return Ok(Redirect::to(next).into_response());
     }
@@ -314,22 +140,25 @@ fn after(
         next: hand_over.then(|| next.to_owned()),
         page: PageCtx::plain(tr),
     };
-    render(StatusCode::OK, &view, &PagePolicy::default())
+    Ok(render(StatusCode::OK, &view, &PagePolicy::default())?)
 }
 
-fn session_page(session: &LinkSession, e: FlowError) -> Result<Response, AppError> {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    error_page(
-        status,
-        &session.locale,
-        e.message_key(),
-        &PagePolicy::default(),
-    )
+/// A flow error on the sign-in's way back: the session's language, in a
+/// window of its own.
+fn session_page(session: &LinkSession, error: FlowError) -> PageError {
+    PageError::Flow {
+        error,
+        locale: session.locale.clone(),
+        policy: Box::default(),
+    }
 }
 
-/// One cookie per sign-in, so that sign-ins in several tabs do not clash.
-fn cookie_name(state_hash: &str) -> String {
-    format!("cl_up_{}", &state_hash[..16.min(state_hash.len())])
+fn clear_cookie(app: &AppState, name: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{name}=; Path=/oidc/callback; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        secure_attribute(app),
+    ))
+    .ok()
 }
 
 fn secure_attribute(app: &AppState) -> &'static str {
@@ -340,10 +169,8 @@ fn secure_attribute(app: &AppState) -> &'static str {
     }
 }
 
-/// The value of the cookie set when this sign-in began, if the request
-/// carries it.
-fn browser_cookie<'h>(headers: &'h HeaderMap, state_hash: &str) -> Option<&'h str> {
-    let name = cookie_name(state_hash);
+/// The value of the cookie `name`, if the request carries it.
+fn browser_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -3,6 +3,7 @@
 
 pub mod authorize;
 pub mod client;
+pub mod code;
 pub mod error;
 pub mod params;
 pub mod pkce;
