@@ -125,6 +125,17 @@ pub struct LimitArgs {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
 
+    /// Connections open at once from one address (an IPv6 address's /64);
+    /// more are closed at once. 0: no limit (behind a load balancer that
+    /// does not pass client connections through, every connection comes
+    /// from its address: set 0 or at least the balancer's pool).
+    #[arg(
+        long,
+        env = "CONSENT_LINK_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub max_connections_per_address: u32,
+
     /// Link sessions started per second per client address (GET /, /link,
     /// /oauth/authorize); 0: no limit.
     #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_LINK", default_value_t = 20)]
@@ -179,6 +190,7 @@ impl LimitArgs {
             header_read_timeout: Duration::from_secs(self.header_read_timeout),
             keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout),
             max_connections: self.max_connections as usize,
+            max_per_address: self.max_connections_per_address as usize,
             shutdown_grace: Duration::from_secs(self.request_timeout),
         }
     }

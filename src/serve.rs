@@ -36,6 +36,10 @@ pub struct ConnLimits {
     pub keep_alive_timeout: Duration,
     /// Connections open at once.
     pub max_connections: usize,
+    /// Connections open at once from one address (IPv4, or an IPv6 /64);
+    /// 0: no limit. Without it one client could hold every connection
+    /// slot with slow keep-alive requests.
+    pub max_per_address: usize,
     /// How long shutdown waits for requests under way.
     pub shutdown_grace: Duration,
 }
@@ -47,6 +51,7 @@ impl Default for ConnLimits {
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(5),
             max_connections: 512,
+            max_per_address: 64,
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -77,6 +82,46 @@ impl Activity {
     }
 }
 
+/// Connections open per address, for [`ConnLimits::max_per_address`].
+#[derive(Clone, Default)]
+struct PerAddress(Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>);
+
+/// One open connection counted against its address; uncounted on drop.
+struct Slot {
+    of: PerAddress,
+    key: std::net::IpAddr,
+}
+
+impl PerAddress {
+    /// A slot for a connection from `peer`, unless its address holds `max`
+    /// already (`max` 0: no limit).
+    fn take(&self, peer: SocketAddr, max: usize) -> Option<Slot> {
+        let key = crate::http::limits::key(peer.ip());
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(key).or_insert(0);
+        if max > 0 && *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            of: self.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.of.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes.
 pub async fn run(
     listener: TcpListener,
@@ -85,6 +130,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let per_address = PerAddress::default();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut builder = http1::Builder::new();
     builder
@@ -115,6 +161,11 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        let Some(slot) = per_address.take(peer, limits.max_per_address) else {
+            // Closed at once; the permit goes back with it.
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let conn = serve_connection(
             builder.clone(),
@@ -126,6 +177,7 @@ pub async fn run(
         );
         tokio::spawn(async move {
             conn.await;
+            drop(slot);
             drop(permit);
         });
     }

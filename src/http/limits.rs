@@ -107,7 +107,7 @@ fn parse_addr(entry: &str) -> Option<IpAddr> {
 
 /// What is counted: an IPv4 address, or an IPv6 address's /64 (one
 /// subscriber gets a whole /64 and could rotate through it).
-fn key(ip: IpAddr) -> IpAddr {
+pub(crate) fn key(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(
             u128::from(v6) & 0xffff_ffff_ffff_ffff_0000_0000_0000_0000,

@@ -31,6 +31,7 @@ fn limits(header_read: u64, keep_alive: u64, max_connections: usize) -> ConnLimi
         header_read_timeout: Duration::from_secs(header_read),
         keep_alive_timeout: Duration::from_secs(keep_alive),
         max_connections,
+        max_per_address: 0,
         shutdown_grace: Duration::from_secs(1),
     }
 }
@@ -122,6 +123,49 @@ async fn connections_past_the_cap_wait_until_one_closes() {
     .unwrap();
     assert_eq!(waited, "", "served past the connection cap");
     assert!(served.starts_with("HTTP/1.0 200"), "{served}");
+}
+
+/// One address cannot hold every connection slot: past its own cap its
+/// connections are closed at once, while another address is still served
+/// (review of issue 11: 512 keep-alive connections from one client made
+/// the service unreachable).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_connection() {
+    let app = TestApp::new().await;
+    let addr = serve(
+        &app,
+        ConnLimits {
+            max_per_address: 2,
+            ..limits(30, 5, 10)
+        },
+    )
+    .await;
+    let from = |source: &'static str| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+        socket.connect(addr).await.unwrap().into_std().unwrap()
+    };
+    let hog_a = from("127.0.0.1").await;
+    let hog_b = from("127.0.0.1").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let third = from("127.0.0.1").await;
+    let other = from("127.0.0.2").await;
+    let (third, other) = blocking(move || {
+        let _hogs = (hog_a, hog_b);
+        let (mut third, mut other) = (third, other);
+        third.set_nonblocking(false).unwrap();
+        other.set_nonblocking(false).unwrap();
+        let _ = third.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+        other.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
+        (
+            read_until_closed(&mut third, Duration::from_secs(3)),
+            read_until_closed(&mut other, Duration::from_secs(3)),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(third, (String::new(), true), "closed unanswered");
+    assert!(other.0.starts_with("HTTP/1.0 200"), "{other:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
