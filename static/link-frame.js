@@ -3,6 +3,13 @@
 // never a wildcard target.
 (function () {
   "use strict";
+  // Not in a frame (the sign-in window went on by itself, having no
+  // opener to hand the session to): there is no page to post to, so the
+  // result page offers the link to the integrator's callback instead.
+  if (window.parent === window) {
+    var top = document.getElementById("cl-top-continue");
+    if (top) top.hidden = false;
+  }
   var el = document.getElementById("cl-frame");
   if (!el || window.parent === window) return;
   var origin = el.getAttribute("data-origin");
@@ -43,10 +50,8 @@
       if (popup) form.target = name;
     });
   }
-  var wait = document.getElementById("cl-wait");
-  if (!wait) return;
-  var url = wait.getAttribute("data-status");
-  var step = wait.getAttribute("data-step");
+  // Any Link page in the frame takes the hand-over (also the "continued
+  // in another window" page the frame may have reloaded to meanwhile).
   var done = false;
   window.addEventListener("message", function (event) {
     if (event.origin !== window.location.origin || typeof event.data !== "string") return;
@@ -57,6 +62,10 @@
     done = true;
     window.location.replace(msg.next);
   });
+  var wait = document.getElementById("cl-wait");
+  if (!wait) return;
+  var url = wait.getAttribute("data-status");
+  var step = wait.getAttribute("data-step");
   function poll() {
     if (done) return;
     fetch(url, { cache: "no-store", credentials: "omit" })

@@ -104,6 +104,11 @@ test("the iframe-mode result page and the completed-session page are accessible"
     await page.click("button[name=decision][value=accept]");
     await page.waitForSelector("p[role=status]");
     await checkPage(page, page, "iframe-result", locale);
+    // Not framed (a sign-in window that went on by itself ends here too):
+    // with script on, the link to the integrator's callback is offered.
+    const onward = page.locator("#cl-top-continue a");
+    assert.ok(await onward.isVisible(), "the callback link is shown at top level");
+    assert.match(await onward.getAttribute("href"), new RegExp(`^${env.host}/cb\\?code=`));
     // Coming back to a completed session shows a page saying so.
     const res = await page.goto(session);
     assert.equal(res.status(), 409, "a completed session answers 409");

@@ -258,3 +258,30 @@ async fn victim_signs_in_from_method_page(app: &TestApp, sid: &str, csrf: &str) 
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     res.location().unwrap().to_owned()
 }
+
+/// In iframe mode the result page also carries the link to the callback
+/// for when it is not framed (a sign-in window with no opener goes on by
+/// itself): hidden, shown by script at top level (review of issue 11).
+#[tokio::test]
+async fn an_iframe_result_offers_the_callback_link_when_not_framed() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let first = app
+        .start(
+            "/link",
+            &format!("client_id={client}&scope=info&iframe=true&state=s-1"),
+        )
+        .await;
+    let (sid, csrf) = app.sign_in(&first, "kari").await;
+    let done = app
+        .post_form(
+            &format!("{sid}/consent"),
+            &[("csrf", &csrf), ("decision", "accept")],
+        )
+        .await;
+    let body = crate::support::html_unescape(&done.body);
+    let at = body
+        .find("id=\"cl-top-continue\" hidden><a href=\"https://acme.example/cb?code=")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(body[at..].contains("state=s-1"), "{body}");
+}
