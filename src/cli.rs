@@ -20,8 +20,17 @@ pub enum CliError {
 
 /// Runs a client command, returning what to print. A secret to keep
 /// (`--secret-stdin`) is read from this process's standard input.
-pub async fn run(store: &dyn Store, cmd: ClientCommand, now: i64) -> Result<String, CliError> {
-    let env = |name: &str| std::env::var(name).ok();
+pub async fn run(
+    store: &dyn Store,
+    database_url: &str,
+    cmd: ClientCommand,
+    now: i64,
+) -> Result<String, CliError> {
+    // The database in use is the one the command line names.
+    let env = |name: &str| match name {
+        "DATABASE_URL" => Some(database_url.to_owned()),
+        _ => std::env::var(name).ok(),
+    };
     run_with(store, cmd, now, &mut std::io::stdin().lock(), &env).await
 }
 
@@ -36,8 +45,13 @@ pub async fn run_with(
     match cmd {
         ClientCommand::Create(args) => {
             let kept = kept_secret(&args, stdin, env)?;
-            create(store, args, kept, now).await
+            let webhook = match &args.webhook_url {
+                Some(url) => Some(new_webhook(store, url, env).await?),
+                None => None,
+            };
+            create(store, args, kept, webhook, now).await
         }
+        ClientCommand::Update(args) => update(store, args, env).await,
         ClientCommand::List { json } => list(store, json).await,
         ClientCommand::Delete { id } => {
             if store.delete_client(&id).await? {
@@ -83,10 +97,89 @@ fn kept_secret(
     Ok(Some(secret))
 }
 
+/// A webhook to set: the URL, the fresh signing secret to show once, and
+/// that secret sealed under the server key for the store.
+struct NewWebhook {
+    url: String,
+    secret: String,
+    sealed: String,
+}
+
+/// Checks a webhook URL (https, or http on loopback; no credentials or
+/// fragment) and makes its signing secret, sealed under the server key:
+/// `CONSENT_LINK_SECRET_KEY`, or on SQLite the one kept in the database.
+async fn new_webhook(
+    store: &dyn Store,
+    url: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<NewWebhook, CliError> {
+    let parsed =
+        url::Url::parse(url).map_err(|e| CliError::Invalid(format!("webhook URL {url:?}: {e}")))?;
+    if !crate::net::secure_or_loopback(&parsed)
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(CliError::Invalid(format!(
+            "webhook URL {url:?} must be https (http only on loopback), without credentials or fragment"
+        )));
+    }
+    let database_url = env("DATABASE_URL").unwrap_or_default();
+    let key = crate::server_key(
+        store,
+        env("CONSENT_LINK_SECRET_KEY").as_deref(),
+        &database_url,
+    )
+    .await
+    .map_err(|e| CliError::Invalid(format!("the server key seals the webhook secret: {e}")))?;
+    let secret = crate::webhooks::new_secret(&mut rand::thread_rng());
+    let sealed = key
+        .seal(crate::webhooks::SEAL_SECRET, secret.as_bytes())
+        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    Ok(NewWebhook {
+        url: parsed.to_string(),
+        secret,
+        sealed,
+    })
+}
+
+/// `client update ID`: sets, rotates or removes the webhook.
+async fn update(
+    store: &dyn Store,
+    args: crate::config::ClientUpdateArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, CliError> {
+    let Some(row) = store.get_client(&args.id).await? else {
+        return Err(CliError::Invalid(format!("no client {}", args.id)));
+    };
+    if args.no_webhook {
+        store.set_client_webhook(&row.id, None, None).await?;
+        return Ok(format!("client {}: webhook removed", row.id));
+    }
+    let url = match (&args.webhook_url, &row.webhook_url) {
+        (Some(url), _) => url.clone(),
+        (None, Some(url)) if args.rotate_webhook_secret => url.clone(),
+        _ => {
+            return Err(CliError::Invalid(
+                "give --webhook-url URL, --rotate-webhook-secret or --no-webhook".into(),
+            ))
+        }
+    };
+    let hook = new_webhook(store, &url, env).await?;
+    store
+        .set_client_webhook(&row.id, Some(&hook.url), Some(&hook.sealed))
+        .await?;
+    Ok(format!(
+        "client {}: webhook {}\nwebhook signing secret (shown once, store it now): {}",
+        row.id, hook.url, hook.secret
+    ))
+}
+
 async fn create(
     store: &dyn Store,
     args: ClientCreateArgs,
     kept: Option<String>,
+    webhook: Option<NewWebhook>,
     now: i64,
 ) -> Result<String, CliError> {
     let callback_uris = args
@@ -126,9 +219,18 @@ async fn create(
         StoreError::Conflict(_) => CliError::Invalid(format!("client {} exists", client.id)),
         e => CliError::Store(e),
     })?;
+    if let Some(hook) = &webhook {
+        store
+            .set_client_webhook(&row.id, Some(&hook.url), Some(&hook.sealed))
+            .await?;
+    }
     if args.json {
         let mut out = client_json(&row);
         out["client_secret"] = json!(secret);
+        if let Some(hook) = &webhook {
+            out["webhook_url"] = json!(hook.url);
+            out["webhook_secret"] = json!(hook.secret);
+        }
         return Ok(out.to_string());
     }
     let mut out = format!("created client {} ({})\n", client.id, client.name);
@@ -136,6 +238,12 @@ async fn create(
         Some(s) => out.push_str(&format!("client secret (shown once, store it now): {s}")),
         None if kept_given => out.push_str("client secret: the one given (kept, not shown)"),
         None => out.push_str("public client: no secret; PKCE is required"),
+    }
+    if let Some(hook) = &webhook {
+        out.push_str(&format!(
+            "\nwebhook {}\nwebhook signing secret (shown once, store it now): {}",
+            hook.url, hook.secret
+        ));
     }
     Ok(out)
 }

@@ -208,6 +208,24 @@ pub enum ClientCommand {
     },
     /// Delete a client with its sessions, consents and codes.
     Delete { id: String },
+    /// Set, rotate or remove a client's webhook. Prints a new signing
+    /// secret once.
+    Update(ClientUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClientUpdateArgs {
+    pub id: String,
+    /// Where events go (https, or http on loopback); a new signing secret
+    /// is made.
+    #[arg(long, conflicts_with = "no_webhook")]
+    pub webhook_url: Option<String>,
+    /// A new signing secret for the webhook URL the client has.
+    #[arg(long, conflicts_with = "no_webhook")]
+    pub rotate_webhook_secret: bool,
+    /// Remove the webhook: no more events are recorded for the client.
+    #[arg(long)]
+    pub no_webhook: bool,
 }
 
 #[derive(Debug, Args)]
@@ -251,6 +269,10 @@ pub struct ClientCreateArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where webhook events go (https, or http on loopback); prints the
+    /// signing secret once.
+    #[arg(long)]
+    pub webhook_url: Option<String>,
 }
 
 #[cfg(test)]

@@ -28,7 +28,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Serve(args) => serve(store, &cli.database_url, args).await,
         Command::Client(cmd) => {
-            let out = consent_link::cli::run(store.as_ref(), cmd, SystemClock.now()).await?;
+            let out =
+                consent_link::cli::run(store.as_ref(), &cli.database_url, cmd, SystemClock.now())
+                    .await?;
             println!("{out}");
             Ok(())
         }

@@ -21,6 +21,8 @@ pub struct ClientRow {
     pub test_allowed: bool,
     pub confidential: bool,
     pub created_at: i64,
+    /// Where webhook events go (the signing secret is kept sealed apart).
+    pub webhook_url: Option<String>,
 }
 
 impl ClientRow {
@@ -35,6 +37,7 @@ impl ClientRow {
             test_allowed: client.test_allowed,
             confidential: client.confidential,
             created_at,
+            webhook_url: None,
         }
     }
 

@@ -20,6 +20,7 @@ fn create_args(id: &str, callback: &str) -> ClientCreateArgs {
         secret_from_env: None,
         secret_stdin: false,
         json: true,
+        webhook_url: None,
     }
 }
 
@@ -29,6 +30,7 @@ async fn create_prints_secret_once_and_stores_only_its_hash() {
     let id = format!("cli-{}", uuid::Uuid::new_v4());
     let out = consent_link::cli::run(
         store.as_ref(),
+        "sqlite:",
         ClientCommand::Create(create_args(&id, "https://acme.example/cb")),
         T0,
     )
@@ -46,9 +48,14 @@ async fn create_prints_secret_once_and_stores_only_its_hash() {
         .unwrap()
         .contains(secret));
 
-    let listed = consent_link::cli::run(store.as_ref(), ClientCommand::List { json: true }, T0)
-        .await
-        .unwrap();
+    let listed = consent_link::cli::run(
+        store.as_ref(),
+        "sqlite:",
+        ClientCommand::List { json: true },
+        T0,
+    )
+    .await
+    .unwrap();
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
     let mine = listed
         .as_array()
@@ -63,12 +70,17 @@ async fn create_prints_secret_once_and_stores_only_its_hash() {
     );
     assert!(!listed.to_string().contains(secret));
 
-    consent_link::cli::run(store.as_ref(), ClientCommand::Delete { id: id.clone() }, T0)
-        .await
-        .unwrap();
+    consent_link::cli::run(
+        store.as_ref(),
+        "sqlite:",
+        ClientCommand::Delete { id: id.clone() },
+        T0,
+    )
+    .await
+    .unwrap();
     assert!(store.get_client(&id).await.unwrap().is_none());
     assert!(
-        consent_link::cli::run(store.as_ref(), ClientCommand::Delete { id }, T0)
+        consent_link::cli::run(store.as_ref(), "sqlite:", ClientCommand::Delete { id }, T0)
             .await
             .is_err()
     );
@@ -86,6 +98,7 @@ async fn create_refuses_bad_callbacks_and_duplicates() {
     ] {
         let res = consent_link::cli::run(
             store.as_ref(),
+            "sqlite:",
             ClientCommand::Create(create_args(&id, bad)),
             T0,
         )
@@ -93,11 +106,12 @@ async fn create_refuses_bad_callbacks_and_duplicates() {
         assert!(res.is_err(), "{bad}");
     }
     let ok = create_args(&id, "https://acme.example/cb");
-    consent_link::cli::run(store.as_ref(), ClientCommand::Create(ok), T0)
+    consent_link::cli::run(store.as_ref(), "sqlite:", ClientCommand::Create(ok), T0)
         .await
         .unwrap();
     let again = consent_link::cli::run(
         store.as_ref(),
+        "sqlite:",
         ClientCommand::Create(create_args(&id, "https://acme.example/cb")),
         T0,
     )
@@ -228,4 +242,93 @@ async fn a_kept_secret_must_be_given_safely_and_be_strong_enough() {
         .copied()
         .collect();
     assert!(Cli::try_parse_from(&argv).is_ok());
+}
+
+/// `client create --webhook-url` prints a signing secret once and seals it
+/// under the server key; events then reach the URL signed with it;
+/// `client update` rotates it or removes the webhook (issue 14).
+#[tokio::test]
+async fn a_webhook_is_registered_rotated_and_removed_from_the_command_line() {
+    use consent_link::config::ClientUpdateArgs;
+    let app = TestApp::new().await;
+    let id = format!("cli-{}", uuid::Uuid::new_v4());
+    // The same server key serve uses (the test app's).
+    let env = |name: &str| match name {
+        "CONSENT_LINK_SECRET_KEY" => Some("test-key-test-key-test-key-test-key".to_owned()),
+        "DATABASE_URL" => Some(database_url()),
+        _ => None,
+    };
+    let run = |cmd| {
+        let store = app.store.clone();
+        async move {
+            let mut stdin = std::io::Cursor::new(String::new());
+            consent_link::cli::run_with(store.as_ref(), cmd, T0, &mut stdin, &env).await
+        }
+    };
+    let bad = ClientCreateArgs {
+        webhook_url: Some("http://hooks.example/x".into()),
+        ..create_args(&format!("{id}-bad"), "https://acme.example/cb")
+    };
+    assert!(
+        run(ClientCommand::Create(bad)).await.is_err(),
+        "plain http off loopback"
+    );
+    let args = ClientCreateArgs {
+        webhook_url: Some("https://hooks.acme.example/consent-link".into()),
+        ..create_args(&id, "https://acme.example/cb")
+    };
+    let out: serde_json::Value =
+        serde_json::from_str(&run(ClientCommand::Create(args)).await.unwrap()).unwrap();
+    let first = out["webhook_secret"].as_str().unwrap().to_owned();
+    assert!(first.starts_with("whsec_"), "{out}");
+    let row = app.store.get_client(&id).await.unwrap().unwrap();
+    assert_eq!(
+        row.webhook_url.as_deref(),
+        Some("https://hooks.acme.example/consent-link")
+    );
+    // An event is recorded for it, and its secret opens under the key.
+    let event = consent_link::webhooks::new_event_id();
+    assert!(app
+        .store
+        .insert_webhook_event(&event, &id, "{}", T0)
+        .await
+        .unwrap());
+    let taken = app
+        .store
+        .take_webhook_event(T0, 30, "d")
+        .await
+        .unwrap()
+        .unwrap();
+    let opened = app
+        .key
+        .open(
+            "webhook_secret",
+            taken.webhook_secret_sealed.as_deref().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(String::from_utf8(opened).unwrap(), first);
+
+    let rotate = ClientUpdateArgs {
+        id: id.clone(),
+        webhook_url: None,
+        rotate_webhook_secret: true,
+        no_webhook: false,
+    };
+    let out = run(ClientCommand::Update(rotate)).await.unwrap();
+    assert!(out.contains("whsec_") && !out.contains(&first), "{out}");
+    let remove = ClientUpdateArgs {
+        id: id.clone(),
+        webhook_url: None,
+        rotate_webhook_secret: false,
+        no_webhook: true,
+    };
+    run(ClientCommand::Update(remove)).await.unwrap();
+    let event = consent_link::webhooks::new_event_id();
+    assert!(
+        !app.store
+            .insert_webhook_event(&event, &id, "{}", T0)
+            .await
+            .unwrap(),
+        "no events without a webhook"
+    );
 }
