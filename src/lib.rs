@@ -90,6 +90,7 @@ pub async fn state(
         upstream: Arc::new(upstream),
         metrics: Arc::new(metrics),
         themes: Arc::new(theme::Themes::new(theme::ThemeLimits::default())),
+        sources: Arc::new(sources::Sources::default()),
     })
 }
 

@@ -81,7 +81,7 @@ async fn serve(
     for m in upstream.methods() {
         tracing::info!(method = %m.id, issuer = %m.provider.issuer, "authentication method");
     }
-    let state = consent_link::state(
+    let mut state = consent_link::state(
         store.clone(),
         database_url,
         &issuer,
@@ -111,9 +111,10 @@ async fn serve(
         let scopes: Vec<&str> = s.scopes.iter().map(|s| s.as_str()).collect();
         tracing::info!(source = %s.id, scopes = ?scopes, "data source");
     }
+    state.sources = std::sync::Arc::new(sources);
     let retention_secs = i64::from(args.data_retention_days) * 86_400;
     tokio::spawn(purge_expired(store.clone(), retention_secs));
-    let background = background_work(&state, sources, args.workers)?;
+    let background = background_work(&state, args.workers)?;
     tracing::info!(bind = %args.bind, metrics = %metrics_addr, issuer = %issuer, "consent-link listening");
     if args.demo {
         println!("consent-link is running. Open {issuer}/demo to try it (test mode, demo client).");
@@ -151,7 +152,6 @@ async fn serve(
 /// run until the returned sender says stop.
 fn background_work(
     state: &consent_link::AppState,
-    sources: consent_link::sources::Sources,
     workers: u32,
 ) -> Result<tokio::sync::watch::Sender<bool>, Box<dyn std::error::Error>> {
     use consent_link::collect::worker::Worker;
@@ -159,7 +159,7 @@ fn background_work(
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let sources = std::sync::Arc::new(sources);
+    let sources = state.sources.clone();
     let http = Worker::http_client()?;
     let instance = uuid::Uuid::new_v4();
     let idle = std::time::Duration::from_secs(1);
@@ -182,6 +182,7 @@ fn background_work(
         http,
         clock: state.clock.clone(),
         id: format!("{instance}-webhooks"),
+        client: None,
     };
     tokio::spawn(deliverer.run(idle, until_stopped(stopped)));
     Ok(stop)

@@ -59,6 +59,8 @@ pub struct Deliverer {
     pub http: reqwest::Client,
     pub clock: Arc<dyn Clock>,
     pub id: String,
+    /// Only this client's events (`None`: every client's).
+    pub client: Option<String>,
 }
 
 /// What one delivery came to.
@@ -74,7 +76,11 @@ impl Deliverer {
     pub async fn run_one(&self) -> Result<Option<Delivery>, StoreError> {
         let now = self.clock.now();
         let lease = i64::try_from(DELIVERY_TIMEOUT.as_secs()).unwrap_or(10) + 20;
-        let Some(event) = self.store.take_webhook_event(now, lease, &self.id).await? else {
+        let taken = self
+            .store
+            .take_webhook_event(now, lease, &self.id, self.client.as_deref())
+            .await?;
+        let Some(event) = taken else {
             return Ok(None);
         };
         let sent = self.send(&event, now).await;

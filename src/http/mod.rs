@@ -135,6 +135,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Integrators' `styles_uri` sheets, fetched and checked.
     pub themes: Arc<Themes>,
+    /// The configured data sources.
+    pub sources: Arc<crate::sources::Sources>,
 }
 
 const REQUEST_ID: &str = "x-request-id";

@@ -144,7 +144,8 @@ pub(crate) async fn consent_post(
     let form = StepForm::from(form);
     let (store, now) = (app.store.as_ref(), app.clock.now());
     let decision = form.decision.as_deref();
-    match link::decide(store, &sid, form.csrf(), decision, now, &mut OsRng).await? {
+    let sources = app.sources.as_ref();
+    match link::decide(store, sources, &sid, form.csrf(), decision, now, &mut OsRng).await? {
         EndOutcome::Finished(finished) => finish(&app, &finished),
         EndOutcome::Refused(r) => Err(refusal(r, &headers)),
     }

@@ -334,6 +334,7 @@ impl Checked<'_> {
             test_person: None,
             error: None,
             rekey: None,
+            national_id_sealed: None,
         }
     }
 

@@ -324,9 +324,24 @@ async fn signed_in(
 ) -> Result<Ended, ServiceError> {
     let subject_hash = ctx.key.subject_hash(national_id);
     let next = NewSessionId::new(ctx.key, rng);
+    // Kept sealed for the collection a consent starts; a test flow
+    // collects nothing from the sources.
+    let sealed = if session.delivery.test {
+        None
+    } else {
+        Some(
+            ctx.key
+                .seal(
+                    crate::collect::worker::SEAL_NATIONAL_ID,
+                    national_id.as_bytes(),
+                )
+                .map_err(|_| ServiceError::Internal("sealing the national ID failed"))?,
+        )
+    };
     let advance = Advance {
         subject_hash: Some(&subject_hash),
         rekey: Some(next.rekey()),
+        national_id_sealed: sealed.as_deref(),
         ..server_move(session, Transition::Authenticate, now)
     };
     if ctx.store.advance_link_session(&advance).await?.is_none() {
@@ -373,5 +388,6 @@ fn server_move(session: &LinkSession, transition: Transition, now: i64) -> Advan
         test_person: None,
         error: None,
         rekey: None,
+        national_id_sealed: None,
     }
 }

@@ -139,34 +139,7 @@ macro_rules! impl_job_store {
                 jobs: &[$crate::store::NewJob<'_>],
             ) -> Result<(), $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO collections (id, user_data_id, client_id, scopes, tax_entities, \
-                     national_id_sealed, status, created_at, finished_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, NULL)",
-                )
-                .bind(c.id)
-                .bind(c.user_data_id)
-                .bind(c.client_id)
-                .bind(c.scopes)
-                .bind(c.tax_entities)
-                .bind(c.national_id_sealed)
-                .bind(c.now)
-                .execute(&mut *tx)
-                .await?;
-                for j in jobs {
-                    sqlx::query(
-                        "INSERT INTO collection_jobs (id, collection_id, source_id, scopes, \
-                         attempts, run_after, lease_until, leased_by) \
-                         VALUES ($1, $2, $3, $4, 0, $5, NULL, NULL)",
-                    )
-                    .bind(j.id)
-                    .bind(c.id)
-                    .bind(j.source_id)
-                    .bind(j.scopes)
-                    .bind(c.now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                $crate::store::jobs::insert_collection_rows!(&mut *tx, c, jobs)?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -375,6 +348,46 @@ macro_rules! impl_job_store {
     };
 }
 
+/// Inserts a collection (status `new`) and its jobs, due at once, through
+/// `$executor`.
+macro_rules! insert_collection_rows {
+    ($executor:expr, $c:expr, $jobs:expr) => {
+        async {
+            let c: &$crate::store::NewCollection<'_> = $c;
+            sqlx::query(
+                "INSERT INTO collections (id, user_data_id, client_id, scopes, tax_entities, \
+                 national_id_sealed, status, created_at, finished_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, NULL)",
+            )
+            .bind(c.id)
+            .bind(c.user_data_id)
+            .bind(c.client_id)
+            .bind(c.scopes)
+            .bind(c.tax_entities)
+            .bind(c.national_id_sealed)
+            .bind(c.now)
+            .execute(&mut *$executor)
+            .await?;
+            for j in $jobs {
+                sqlx::query(
+                    "INSERT INTO collection_jobs (id, collection_id, source_id, scopes, \
+                     attempts, run_after, lease_until, leased_by) \
+                     VALUES ($1, $2, $3, $4, 0, $5, NULL, NULL)",
+                )
+                .bind(j.id)
+                .bind(c.id)
+                .bind(j.source_id)
+                .bind(j.scopes)
+                .bind(c.now)
+                .execute(&mut *$executor)
+                .await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    };
+}
+
 /// Forgets what was collected for a user (a withdrawn consent), through
 /// `$executor`: the data, the jobs not yet run, the sealed national ID; a
 /// collection still under way ends as `error`. A worker that finishes one
@@ -408,5 +421,5 @@ macro_rules! forget_collected {
     };
 }
 
-pub(crate) use forget_collected;
 pub(super) use impl_job_store;
+pub(crate) use {forget_collected, insert_collection_rows};

@@ -173,6 +173,9 @@ pub struct Advance<'a> {
     /// A new ID for the session (at sign-in): its old ID then reaches
     /// nothing.
     pub rekey: Option<Rekey<'a>>,
+    /// At a sign-in: the national identity number, sealed, kept until the
+    /// session completes (for its collection) or fails.
+    pub national_id_sealed: Option<&'a str>,
 }
 
 /// Who moves a session.
@@ -202,6 +205,14 @@ pub struct Rekey<'a> {
     pub csrf_hash: &'a str,
 }
 
+/// The collection a consent starts: its ID (the `request_id` sources
+/// see) and one job per source.
+#[derive(Debug)]
+pub struct CollectionPlan<'a> {
+    pub id: &'a str,
+    pub jobs: &'a [crate::store::NewJob<'a>],
+}
+
 /// A consent to record. `user_data_id` is used only if this person has no
 /// ID with this client yet.
 #[derive(Debug)]
@@ -212,6 +223,10 @@ pub struct NewConsent<'a> {
     pub test_person: Option<&'a str>,
     /// Given in a test flow.
     pub test: bool,
+    /// The collection this consent starts (sources asked, one job each),
+    /// written in the same transaction with the national ID the session
+    /// kept sealed since sign-in; none when it kept none.
+    pub collection: Option<CollectionPlan<'a>>,
     pub scopes: &'a str,
     pub now: i64,
 }

@@ -195,6 +195,7 @@ macro_rules! impl_sql_store {
                     .bind(a.error)
                     .bind(a.rekey.map(|r| r.id_hash))
                     .bind(a.rekey.map(|r| r.csrf_hash))
+                    .bind(a.national_id_sealed)
                     .fetch_optional(&self.pool)
                     .await?)
             }
@@ -410,6 +411,14 @@ macro_rules! impl_sql_store {
                 code: Option<&$crate::store::NewAuthorizationCode<'_>>,
             ) -> Result<Option<String>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
+                // The sealed national ID, read before the advance clears it.
+                let sealed: Option<String> = sqlx::query_scalar(
+                    "SELECT national_id_sealed FROM link_sessions WHERE id_hash = $1",
+                )
+                .bind(a.id_hash)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
                 let advanced: Option<$crate::store::LinkSessionRow> = sqlx::query_as(ADVANCE_SQL)
                     .bind(a.id_hash)
                     .bind(a.mover.csrf_hash())
@@ -422,6 +431,7 @@ macro_rules! impl_sql_store {
                     .bind(a.error)
                     .bind(a.rekey.map(|r| r.id_hash))
                     .bind(a.rekey.map(|r| r.csrf_hash))
+                    .bind(a.national_id_sealed)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(advanced) = advanced else {
@@ -467,6 +477,26 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                if let (Some(plan), Some(sealed)) = (&consent.collection, &sealed) {
+                    let tax_entities = serde_json::Value::from(
+                        advanced
+                            .tax_entities
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>(),
+                    )
+                    .to_string();
+                    let collection = $crate::store::NewCollection {
+                        id: plan.id,
+                        user_data_id: &user_data_id,
+                        client_id: consent.client_id,
+                        scopes: consent.scopes,
+                        tax_entities: &tax_entities,
+                        national_id_sealed: sealed,
+                        now: consent.now,
+                    };
+                    $crate::store::jobs::insert_collection_rows!(&mut *tx, &collection, plan.jobs)?;
+                }
                 let granted = $crate::webhooks::consent_granted(&user_data_id, consent.scopes, consent.now);
                 $crate::store::webhooks::insert_webhook_event!(
                     &mut *tx, $crate::webhooks::new_event_id(), consent.client_id, granted, consent.now
@@ -489,6 +519,8 @@ pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
      prior_hash = CASE WHEN CAST($10 AS TEXT) IS NULL THEN prior_hash ELSE id_hash END, \
      id_hash = COALESCE(CAST($10 AS TEXT), id_hash), \
      csrf_hash = COALESCE(CAST($11 AS TEXT), csrf_hash), \
+     national_id_sealed = CASE WHEN $4 IN ('completed', 'failed') THEN NULL \
+       ELSE COALESCE(CAST($12 AS TEXT), national_id_sealed) END, \
      method = COALESCE(CAST($6 AS TEXT), method), \
      subject_hash = COALESCE(CAST($7 AS TEXT), subject_hash), \
      test_person = COALESCE(CAST($8 AS TEXT), test_person), \

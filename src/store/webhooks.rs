@@ -44,12 +44,14 @@ pub trait WebhookStore: Send + Sync + 'static {
         now: i64,
     ) -> Result<bool, StoreError>;
 
-    /// Takes one due event for `lease_secs`.
+    /// Takes one due event for `lease_secs` (only `client_id`'s when
+    /// given: a deliverer may serve one client).
     async fn take_webhook_event(
         &self,
         now: i64,
         lease_secs: i64,
         leased_by: &str,
+        client_id: Option<&str>,
     ) -> Result<Option<TakenEvent>, StoreError>;
 
     /// Removes an event that was delivered or given up. `false` if the
@@ -123,12 +125,14 @@ macro_rules! impl_webhook_store {
                 now: i64,
                 lease_secs: i64,
                 leased_by: &str,
+                client_id: Option<&str>,
             ) -> Result<Option<$crate::store::TakenEvent>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let taken: Option<(String,)> = sqlx::query_as(concat!(
                     "UPDATE webhook_events SET lease_until = $2, leased_by = $3, \
                      attempts = attempts + 1 \
                      WHERE id = (SELECT id FROM webhook_events WHERE run_after <= $1 \
+                     AND (CAST($4 AS TEXT) IS NULL OR client_id = $4) \
                      AND (lease_until IS NULL OR lease_until <= $1) ORDER BY run_after LIMIT 1 ",
                     $lock,
                     ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
@@ -136,6 +140,7 @@ macro_rules! impl_webhook_store {
                 .bind(now)
                 .bind(now + lease_secs)
                 .bind(leased_by)
+                .bind(client_id)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((id,)) = taken else {

@@ -19,13 +19,13 @@ use consent_link::Clock;
 use crate::support::*;
 
 /// One answer: status, body, `Retry-After`.
-type Answer = (u16, String, Option<&'static str>);
+pub(crate) type Answer = (u16, String, Option<&'static str>);
 
 /// What the fake source answers, and what it saw.
 #[derive(Clone, Default)]
-struct Fake {
+pub(crate) struct Fake {
     answer: Arc<Mutex<Vec<Answer>>>,
-    seen: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+    pub(crate) seen: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
     delay: Arc<Mutex<Duration>>,
 }
 
@@ -51,7 +51,7 @@ async fn collect(State(fake): State<Fake>, headers: HeaderMap, body: String) -> 
 }
 
 /// Starts the fake source; returns it and its URL.
-async fn fake_source(answers: Vec<Answer>) -> (Fake, String) {
+pub(crate) async fn fake_source(answers: Vec<Answer>) -> (Fake, String) {
     let fake = Fake::default();
     *fake.answer.lock().unwrap() = answers;
     let app = Router::new()
@@ -228,7 +228,7 @@ async fn kari_collection_for(app: &TestApp, url: &str, user: &str) -> String {
     id
 }
 
-fn both_body() -> String {
+pub(crate) fn both_body() -> String {
     json!({
         "data": {
             "info": {"personal": {"first_name": "Kari"}},

@@ -63,6 +63,7 @@ pub fn advance<'a>(id_hash: &'a str, transition: Transition, now: i64) -> Advanc
         test_person: None,
         error: None,
         rekey: None,
+        national_id_sealed: None,
     }
 }
 
@@ -272,6 +273,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             subject_hash: &subject,
             test_person: Some("kari"),
             test: false,
+            collection: None,
             scopes: "info",
             now: T0,
         };
@@ -355,6 +357,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         subject_hash: &subject,
         test_person: Some("kari"),
         test: false,
+        collection: None,
         scopes: "info",
         now: past,
     };

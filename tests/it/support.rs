@@ -129,6 +129,7 @@ impl TestApp {
             upstream: Arc::new(upstream),
             metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
             themes: Arc::new(test_themes()),
+            sources: Arc::new(consent_link::sources::Sources::default()),
         };
         TestApp {
             metrics_router: consent_link::metrics_router(state.clone()),

@@ -28,6 +28,7 @@ use crate::logs::capture;
 use crate::support::*;
 
 /// Issue 11: the relying party's hardening.
+mod collection;
 mod hardening;
 /// Issue 12: rules of the README's Security section without a test before.
 mod rules;

@@ -85,13 +85,16 @@ async fn receiver(statuses: Vec<u16>) -> (Receiver, String) {
     (r, format!("http://{addr}/hook"))
 }
 
-fn deliverer(app: &TestApp) -> Deliverer {
+/// A deliverer of `client`'s events only (the database may be shared by
+/// tests running at once).
+fn deliverer(app: &TestApp, client: &str) -> Deliverer {
     Deliverer {
         store: app.store.clone(),
         key: app.key.clone(),
         http: reqwest::Client::new(),
         clock: app.clock.clone(),
         id: format!("d-{}", uuid::Uuid::new_v4()),
+        client: Some(client.to_owned()),
     }
 }
 
@@ -135,7 +138,7 @@ async fn an_event_is_signed_retried_after_500_and_delivered_with_one_id() {
         .insert_webhook_event(&id, &client, &body, T0)
         .await
         .unwrap());
-    let d = deliverer(&app);
+    let d = deliverer(&app, &client);
     assert_eq!(deliver_due(&d, 5).await, [Delivery::Retried]);
     app.clock.advance(5);
     assert_eq!(deliver_due(&d, 5).await, [Delivery::Retried]);
@@ -168,7 +171,7 @@ async fn an_event_that_fails_for_24_hours_is_given_up() {
         .insert_webhook_event(&id, &client, "{}", T0)
         .await
         .unwrap();
-    let d = deliverer(&app);
+    let d = deliverer(&app, &client);
     let mut outcomes = Vec::new();
     for _ in 0..100 {
         outcomes.extend(deliver_due(&d, 5).await);
@@ -240,7 +243,7 @@ async fn a_collection_that_ends_is_reported_by_data_collected() {
         .unwrap()
         .unwrap();
     // Nothing to report while it runs.
-    let d = deliverer(&app);
+    let d = deliverer(&app, &client);
     assert!(deliver_due(&d, 5).await.is_empty());
     app.store
         .finish_job(&job.id, "w", &[("info", "sealed")], T0)
@@ -264,7 +267,7 @@ async fn consent_granted_and_withdrawn_are_reported() {
     let (r, url) = receiver(vec![200]).await;
     let client = client_with_webhook(&app, &url).await;
     let user = app.link_user(&client, "info,income", "kari").await;
-    let d = deliverer(&app);
+    let d = deliverer(&app, &client);
     assert_eq!(deliver_due(&d, 5).await, [Delivery::Delivered]);
     let token = app.client_token(&client).await;
     let res = app

@@ -10,7 +10,8 @@ use crate::oauth2::code;
 use crate::oauth2::error::OAuthError;
 use crate::oauth2::result::Outcome;
 use crate::service::{sign_in, Ctx, Rng, ServiceError};
-use crate::store::{Advance, NewAuthorizationCode, NewConsent, Store};
+use crate::sources::Sources;
+use crate::store::{Advance, CollectionPlan, NewAuthorizationCode, NewConsent, NewJob, Store};
 use crate::test_persons::{self, Behaviour};
 
 /// What the choice of a method led to.
@@ -156,6 +157,7 @@ pub(crate) enum EndOutcome {
 /// `decline` delivers a cancellation.
 pub(crate) async fn decide(
     store: &dyn Store,
+    sources: &Sources,
     sid: &str,
     csrf: &str,
     decision: Option<&str>,
@@ -167,7 +169,7 @@ pub(crate) async fn decide(
         Err(r) => return Ok(EndOutcome::Refused(r)),
     };
     match decision {
-        Some("accept") => accept(store, c, rng).await,
+        Some("accept") => accept(store, sources, c, rng).await,
         Some("decline") => close(store, c, Transition::Complete, cancelled()).await,
         _ => Ok(EndOutcome::Refused(c.invalid_form())),
     }
@@ -195,6 +197,7 @@ pub(crate) async fn cancel(
 /// authorization code (OAuth2), in one transaction with the move.
 async fn accept(
     store: &dyn Store,
+    sources: &Sources,
     c: Checked<'_>,
     rng: Rng<'_>,
 ) -> Result<EndOutcome, ServiceError> {
@@ -206,7 +209,39 @@ async fn accept(
     };
     let candidate_id = user_data_id(rng);
     let scopes = session.scopes.to_product_string();
+    // The collection this consent starts: one job per source that serves
+    // a consented scope (a test flow collects from none).
+    let collection_id = user_data_id(rng);
+    let planned: Vec<(String, String, String)> = if session.delivery.test {
+        Vec::new()
+    } else {
+        sources
+            .all()
+            .iter()
+            .filter_map(|source| {
+                let asked: Vec<&str> = session
+                    .scopes
+                    .iter()
+                    .filter(|s| source.scopes.contains(s))
+                    .map(|s| s.as_str())
+                    .collect();
+                (!asked.is_empty()).then(|| (user_data_id(rng), source.id.clone(), asked.join(",")))
+            })
+            .collect()
+    };
+    let jobs: Vec<NewJob<'_>> = planned
+        .iter()
+        .map(|(id, source_id, scopes)| NewJob {
+            id,
+            source_id,
+            scopes,
+        })
+        .collect();
     let consent = NewConsent {
+        collection: (!jobs.is_empty()).then_some(CollectionPlan {
+            id: &collection_id,
+            jobs: &jobs,
+        }),
         user_data_id: &candidate_id,
         client_id: &session.client_id,
         subject_hash,

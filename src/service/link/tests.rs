@@ -4,6 +4,9 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+static NO_SOURCES: std::sync::LazyLock<crate::sources::Sources> =
+    std::sync::LazyLock::new(crate::sources::Sources::default);
+
 use super::*;
 use crate::crypto;
 use crate::oauth2::client::Client;
@@ -124,6 +127,7 @@ async fn accepting_on_the_oauth2_entry_stores_a_code_issued_at_the_given_time() 
     let csrf = f.csrf(&sid);
     let outcome = decide(
         f.store.as_ref(),
+        &NO_SOURCES,
         &sid,
         &csrf,
         Some("accept"),
@@ -162,6 +166,7 @@ async fn consent_on_a_refused_transition_delivers_nothing_and_writes_nothing() {
     let csrf = f.csrf(&early);
     let outcome = decide(
         f.store.as_ref(),
+        &NO_SOURCES,
         &early,
         &csrf,
         Some("accept"),
@@ -178,6 +183,7 @@ async fn consent_on_a_refused_transition_delivers_nothing_and_writes_nothing() {
     // Another session's anti-CSRF token.
     let outcome = decide(
         f.store.as_ref(),
+        &NO_SOURCES,
         &sid,
         &csrf,
         Some("accept"),
@@ -192,6 +198,7 @@ async fn consent_on_a_refused_transition_delivers_nothing_and_writes_nothing() {
     let csrf = f.csrf(&sid);
     let outcome = decide(
         f.store.as_ref(),
+        &NO_SOURCES,
         &sid,
         &csrf,
         Some("accept"),
@@ -205,6 +212,7 @@ async fn consent_on_a_refused_transition_delivers_nothing_and_writes_nothing() {
     // Neither accept nor decline.
     let outcome = decide(
         f.store.as_ref(),
+        &NO_SOURCES,
         &sid,
         &csrf,
         Some("maybe"),
@@ -240,6 +248,7 @@ async fn signing_in_moves_the_session_to_an_id_only_this_answer_holds() {
     // The old ID and its token reach nothing; the new one is at consent.
     let outcome = decide(
         f.store.as_ref(),
+        &NO_SOURCES,
         &first,
         &csrf,
         Some("accept"),

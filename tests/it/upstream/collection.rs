@@ -1,0 +1,107 @@
+//! A consent starts a collection (issue 14): a production client's end
+//! user signs in at a provider (the mock OpenID provider), consents, and
+//! the collection written with the consent runs against a source on
+//! loopback; the data API then serves what the source gave.
+
+use std::sync::Arc;
+
+use consent_link::collect::worker::Worker;
+
+use super::*;
+use crate::collect::{both_body, fake_source};
+
+#[tokio::test]
+async fn a_consent_starts_a_collection_that_the_data_api_serves() {
+    let op = Op::start().await;
+    let mut app = app_with(&op.issuer()).await;
+    let (fake, url) = fake_source(vec![(200, both_body(), None)]).await;
+    let port: String = url.chars().filter(char::is_ascii_digit).collect();
+    let text = format!(
+        "[[source]]\nid = \"src-{port}\"\nscopes = [\"info\", \"income\"]\nurl = \"{url}\"\n"
+    );
+    let sources = Arc::new(consent_link::sources::parse(&text, &|_| None).unwrap());
+    app.state.sources = sources.clone();
+    app.router = consent_link::app(app.state.clone());
+    let client = app
+        .register(ClientSpec {
+            test_allowed: false,
+            ..ClientSpec::default()
+        })
+        .await;
+
+    let leg = leave_for_provider(
+        &app,
+        "/link",
+        &format!("client_id={client}&scope=info,income"),
+    )
+    .await;
+    let code = op.sign_in(&leg.request, NIN);
+    let back = come_back(&app, &leg, &format!("code={code}")).await;
+    let next = back.location().unwrap().to_owned();
+    let consent = app.get(&next).await;
+    let done = app
+        .post_form(
+            &format!("{next}/consent"),
+            &[("csrf", &consent.csrf()), ("decision", "accept")],
+        )
+        .await;
+    let user = done.callback_params()["code"].clone();
+
+    // Written with the consent: new, with the national ID sealed.
+    let collection = app.store.latest_collection(&user).await.unwrap().unwrap();
+    assert_eq!(collection.status, "new");
+    let sealed = collection.national_id_sealed.clone().unwrap();
+    assert!(!sealed.contains(NIN));
+    let token = app.client_token(&client).await;
+    let body = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await
+        .json();
+    assert_eq!(body["status"], "new", "{body}");
+
+    // A worker runs it: the source gets the signed-in person's number.
+    let worker = Worker {
+        store: app.store.clone(),
+        sources,
+        key: app.key.clone(),
+        http: Worker::http_client().unwrap(),
+        clock: app.clock.clone(),
+        id: "w-e2e".into(),
+    };
+    assert!(worker.run_one().await.unwrap());
+    let seen = fake.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].1["national_id"], NIN);
+    assert_eq!(seen[0].1["request_id"], collection.id.as_str());
+    let body = app
+        .api_get(&format!("/api/1.0/loan_applications/{user}"), &token)
+        .await
+        .json();
+    assert_eq!(body["status"], "done", "{body}");
+    assert_eq!(body["personal"]["first_name"], "Kari");
+    assert!(body.get("test").is_none());
+    let ended = app
+        .store
+        .get_collection(&collection.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        ended.national_id_sealed.is_none(),
+        "the national ID is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_test_flow_starts_no_collection_from_the_sources() {
+    let op = Op::start().await;
+    let mut app = app_with(&op.issuer()).await;
+    let (fake, url) = fake_source(vec![(200, both_body(), None)]).await;
+    let text = format!("[[source]]\nid = \"t\"\nscopes = [\"info\"]\nurl = \"{url}\"\n");
+    app.state.sources = Arc::new(consent_link::sources::parse(&text, &|_| None).unwrap());
+    app.router = consent_link::app(app.state.clone());
+    let client = app.client().await; // a test client
+    let user = app.link_user(&client, "info", "kari").await;
+    assert!(app.store.latest_collection(&user).await.unwrap().is_none());
+    assert!(fake.seen.lock().unwrap().is_empty());
+}
