@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+mod consents;
 pub(crate) mod jobs;
 mod postgres;
 mod sql;
 mod sqlite;
 pub(crate) mod webhooks;
 
+pub use consents::ConsentStore;
 pub use jobs::{CollectionRow, JobStore, NewCollection, NewJob, TakenJob};
 pub use rows::*;
 pub use webhooks::{TakenEvent, WebhookStore};
@@ -44,7 +46,7 @@ impl From<sqlx::Error> for StoreError {
 }
 
 #[async_trait]
-pub trait Store: JobStore + WebhookStore + Send + Sync + 'static {
+pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static {
     /// One trivial query: is the database reachable?
     async fn ping(&self) -> Result<(), StoreError>;
     /// Closes the connection pool: every later call fails as with a
@@ -132,22 +134,6 @@ pub trait Store: JobStore + WebhookStore + Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> Result<Option<AccessTokenRow>, StoreError>;
-
-    async fn get_consent(&self, user_data_id: &str) -> Result<Option<ConsentRow>, StoreError>;
-    /// Withdraws a consent and revokes the tokens issued for that user.
-    /// `false` if there was no such consent or it was withdrawn already.
-    async fn withdraw_consent(&self, user_data_id: &str, now: i64) -> Result<bool, StoreError>;
-
-    /// Completes a session with consent, in one transaction: the advance,
-    /// the pairwise user ID (created once per person and client, reused
-    /// after), and for the OAuth2 entry an authorization code. `None` when
-    /// the advance did not hold; then nothing is written.
-    async fn complete_with_consent(
-        &self,
-        advance: &Advance<'_>,
-        consent: &NewConsent<'_>,
-        code: Option<&NewAuthorizationCode<'_>>,
-    ) -> Result<Option<String>, StoreError>;
 }
 
 /// How long after it expires a used authorization code is kept: as long as

@@ -22,5 +22,6 @@ impl PostgresStore {
 }
 
 impl_sql_store!(PostgresStore);
+super::consents::impl_consent_store!(PostgresStore);
 super::jobs::impl_job_store!(PostgresStore, "FOR UPDATE SKIP LOCKED");
 super::webhooks::impl_webhook_store!(PostgresStore, "FOR UPDATE SKIP LOCKED");
