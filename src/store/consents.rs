@@ -102,8 +102,13 @@ macro_rules! impl_consent_store {
             ) -> Result<Option<String>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 // The sealed national ID, read before the advance clears it.
+                // A write, not a SELECT: on SQLite a transaction that reads
+                // first and writes later cannot wait for the write lock (it
+                // fails at once under concurrency); one that writes first
+                // waits its turn.
                 let sealed: Option<String> = sqlx::query_scalar(
-                    "SELECT national_id_sealed FROM link_sessions WHERE id_hash = $1",
+                    "UPDATE link_sessions SET national_id_sealed = national_id_sealed \
+                     WHERE id_hash = $1 RETURNING national_id_sealed",
                 )
                 .bind(a.id_hash)
                 .fetch_optional(&mut *tx)

@@ -543,3 +543,50 @@ async fn purge_and_withdrawal_have_their_indexes() {
         assert!(names.iter().any(|n| n == index), "no index {index}");
     }
 }
+
+/// Consents completing at the same moment in many sessions all succeed:
+/// on SQLite a transaction that read before it wrote could not wait for
+/// the write lock and failed at once (found by the load run).
+#[tokio::test]
+async fn concurrent_consents_in_different_sessions_all_complete() {
+    let url = database_url();
+    let store: std::sync::Arc<dyn consent_link::store::Store> =
+        consent_link::store::connect(&url).await.unwrap();
+    let cid = unique("client");
+    store.insert_client(&client(&cid)).await.unwrap();
+    let mut hashes = Vec::new();
+    for _ in 0..24 {
+        let h = unique("sess");
+        let mut row = session(&cid, &h);
+        row.step = "authenticated".into();
+        store.insert_link_session(&row).await.unwrap();
+        hashes.push(h);
+    }
+    let tasks: Vec<_> = hashes
+        .into_iter()
+        .map(|h| {
+            let (store, cid) = (store.clone(), cid.clone());
+            tokio::spawn(async move {
+                let subject = crypto::hash_token(&h);
+                let user = uuid::Uuid::new_v4().to_string();
+                let consent = NewConsent {
+                    user_data_id: &user,
+                    client_id: &cid,
+                    subject_hash: &subject,
+                    test_person: None,
+                    test: false,
+                    collection: None,
+                    scopes: "info",
+                    now: T0,
+                };
+                store
+                    .complete_with_consent(&advance(&h, Transition::Complete, T0), &consent, None)
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        let done = t.await.unwrap();
+        assert!(matches!(done, Ok(Some(_))), "{done:?}");
+    }
+}
