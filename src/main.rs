@@ -172,6 +172,7 @@ fn background_work(
                 http: http.clone(),
                 clock: state.clock.clone(),
                 id: format!("{instance}-{n}"),
+                metrics: state.metrics.clone(),
             };
             tokio::spawn(worker.run(idle, until_stopped(stopped.clone())));
         }
@@ -183,6 +184,7 @@ fn background_work(
         clock: state.clock.clone(),
         id: format!("{instance}-webhooks"),
         client: None,
+        metrics: state.metrics.clone(),
     };
     tokio::spawn(deliverer.run(idle, until_stopped(stopped)));
     Ok(stop)

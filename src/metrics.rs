@@ -20,6 +20,9 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     results: IntCounterVec,
+    jobs: IntCounterVec,
+    source_latency: HistogramVec,
+    webhooks: IntCounterVec,
 }
 
 impl Metrics {
@@ -44,14 +47,39 @@ impl Metrics {
             ),
             &["entry", "result"],
         )?;
+        let jobs = IntCounterVec::new(
+            Opts::new(
+                "collection_attempts_total",
+                "Calls to data sources by source and outcome: collected, retried, failed",
+            ),
+            &["source", "outcome"],
+        )?;
+        let source_latency = HistogramVec::new(
+            HistogramOpts::new("source_call_duration_seconds", "Time a data source took")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["source"],
+        )?;
+        let webhooks = IntCounterVec::new(
+            Opts::new(
+                "webhook_deliveries_total",
+                "Webhook deliveries by outcome: delivered, retried, given_up",
+            ),
+            &["outcome"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(results.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(source_latency.clone()))?;
+        registry.register(Box::new(webhooks.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             results,
+            jobs,
+            source_latency,
+            webhooks,
         })
     }
 
@@ -64,6 +92,20 @@ impl Metrics {
         self.latency
             .with_label_values(&[method, route])
             .observe(seconds);
+    }
+
+    /// One call to a data source: its source ID (configuration, never a
+    /// person), how long it took, and what came of it.
+    pub fn source_call(&self, source: &str, seconds: f64, outcome: &'static str) {
+        self.jobs.with_label_values(&[source, outcome]).inc();
+        self.source_latency
+            .with_label_values(&[source])
+            .observe(seconds);
+    }
+
+    /// One webhook delivery: `delivered`, `retried` or `given_up`.
+    pub fn webhook(&self, outcome: &'static str) {
+        self.webhooks.with_label_values(&[outcome]).inc();
     }
 
     /// One result delivered to an integrator.

@@ -61,6 +61,7 @@ pub struct Deliverer {
     pub id: String,
     /// Only this client's events (`None`: every client's).
     pub client: Option<String>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// What one delivery came to.
@@ -103,6 +104,11 @@ impl Deliverer {
                 Delivery::Retried
             }
         };
+        self.metrics.webhook(match outcome {
+            Delivery::Delivered => "delivered",
+            Delivery::Retried => "retried",
+            Delivery::GaveUp => "given_up",
+        });
         Ok(Some(outcome))
     }
 

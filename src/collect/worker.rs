@@ -31,6 +31,7 @@ pub struct Worker {
     pub clock: Arc<dyn Clock>,
     /// This worker's name on the leases it takes (unique per worker).
     pub id: String,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Worker {
@@ -90,15 +91,24 @@ impl Worker {
             scopes: &scopes,
             tax_entities: &tax_entities,
         };
+        let began = std::time::Instant::now();
         let attempt = call(&self.http, source, &req).await;
+        let seconds = began.elapsed().as_secs_f64();
         let made = u32::try_from(job.attempts).unwrap_or(u32::MAX);
         match after_attempt(attempt, made, source.attempts, &scopes) {
             Next::RetryAfter(wait) => {
+                self.metrics.source_call(&source.id, seconds, "retried");
                 tracing::warn!(source = %source.id, attempt = made, "source failed; retrying");
                 let at = now + i64::try_from(wait.as_secs()).unwrap_or(0);
                 self.store.retry_job(&job.id, &self.id, at).await?;
             }
             Next::Finish { data, failed } => {
+                let outcome = if data.is_empty() {
+                    "failed"
+                } else {
+                    "collected"
+                };
+                self.metrics.source_call(&source.id, seconds, outcome);
                 for (scope, reason) in &failed {
                     tracing::warn!(source = %source.id, scope = scope.as_str(), reason = ?reason, "scope not collected");
                 }

@@ -186,6 +186,7 @@ fn worker(app: &TestApp, url: &str) -> consent_link::collect::worker::Worker {
         http: consent_link::collect::worker::Worker::http_client().unwrap(),
         clock: app.clock.clone(),
         id: format!("w-{}", uuid::Uuid::new_v4()),
+        metrics: app.state.metrics.clone(),
     }
 }
 
@@ -281,6 +282,16 @@ async fn a_source_that_fails_twice_then_answers_is_collected_with_one_request_id
     let info = app.key.open("collected_data", &data[1].1).unwrap();
     assert_eq!(data[1].0, "info");
     assert!(String::from_utf8(info).unwrap().contains("Kari"));
+    // Operators see it: two retries and one collection, for this source.
+    let metrics = app.metrics().await.body;
+    let source = source_id(&url);
+    for (outcome, n) in [("retried", 2), ("collected", 1)] {
+        let line = format!(
+            "consent_link_collection_attempts_total{{outcome=\"{outcome}\",source=\"{source}\"}} {n}"
+        );
+        assert!(metrics.contains(&line), "no {line} in\n{metrics}");
+    }
+    assert!(metrics.contains("consent_link_source_call_duration_seconds_bucket"));
 }
 
 #[tokio::test]

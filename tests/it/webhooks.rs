@@ -95,6 +95,7 @@ fn deliverer(app: &TestApp, client: &str) -> Deliverer {
         clock: app.clock.clone(),
         id: format!("d-{}", uuid::Uuid::new_v4()),
         client: Some(client.to_owned()),
+        metrics: app.state.metrics.clone(),
     }
 }
 
@@ -149,6 +150,13 @@ async fn an_event_is_signed_retried_after_500_and_delivered_with_one_id() {
         deliver_due(&d, 5).await.is_empty(),
         "delivered once, then gone"
     );
+    let metrics = app.metrics().await.body;
+    for line in [
+        "consent_link_webhook_deliveries_total{outcome=\"retried\"} 2",
+        "consent_link_webhook_deliveries_total{outcome=\"delivered\"} 1",
+    ] {
+        assert!(metrics.contains(line), "no {line} in\n{metrics}");
+    }
     let seen = r.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 3);
     for (seen_id, ts, ok, json) in &seen {

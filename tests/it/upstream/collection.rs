@@ -67,6 +67,7 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
         http: Worker::http_client().unwrap(),
         clock: app.clock.clone(),
         id: "w-e2e".into(),
+        metrics: app.state.metrics.clone(),
     };
     assert!(worker.run_one().await.unwrap());
     let seen = fake.seen.lock().unwrap().clone();
