@@ -114,21 +114,8 @@ macro_rules! impl_consent_store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .flatten();
-                let advanced: Option<$crate::store::LinkSessionRow> = sqlx::query_as(ADVANCE_SQL)
-                    .bind(a.id_hash)
-                    .bind(a.mover.csrf_hash())
-                    .bind(a.transition.from().map($crate::flow::Step::as_str))
-                    .bind(a.transition.to().as_str())
-                    .bind(a.now)
-                    .bind(a.method)
-                    .bind(a.subject_hash)
-                    .bind(a.test_person)
-                    .bind(a.error)
-                    .bind(a.rekey.map(|r| r.id_hash))
-                    .bind(a.rekey.map(|r| r.csrf_hash))
-                    .bind(a.national_id_sealed)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let advanced: Option<$crate::store::LinkSessionRow> =
+                    advance_query!(a).fetch_optional(&mut *tx).await?;
                 let Some(advanced) = advanced else {
                     tx.rollback().await?;
                     return Ok(None);

@@ -3,7 +3,7 @@
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-use super::sql::{impl_sql_store, insert_token, ADVANCE_SQL};
+use super::sql::{advance_query, impl_sql_store, insert_token, ADVANCE_SQL};
 use super::StoreError;
 
 pub struct PostgresStore {

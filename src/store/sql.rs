@@ -183,21 +183,7 @@ macro_rules! impl_sql_store {
                 &self,
                 a: &$crate::store::Advance<'_>,
             ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as(ADVANCE_SQL)
-                    .bind(a.id_hash)
-                    .bind(a.mover.csrf_hash())
-                    .bind(a.transition.from().map($crate::flow::Step::as_str))
-                    .bind(a.transition.to().as_str())
-                    .bind(a.now)
-                    .bind(a.method)
-                    .bind(a.subject_hash)
-                    .bind(a.test_person)
-                    .bind(a.error)
-                    .bind(a.rekey.map(|r| r.id_hash))
-                    .bind(a.rekey.map(|r| r.csrf_hash))
-                    .bind(a.national_id_sealed)
-                    .fetch_optional(&self.pool)
-                    .await?)
+                Ok(advance_query!(a).fetch_optional(&self.pool).await?)
             }
 
             async fn purge_expired(&self, before: i64) -> Result<u64, $crate::store::StoreError> {
@@ -368,6 +354,27 @@ pub(super) const ADVANCE_SQL: &str = "UPDATE link_sessions SET step = $4, \
      AND ((CAST($3 AS TEXT) IS NULL AND step <> 'failed') OR step = $3) \
      RETURNING *";
 
+/// [`ADVANCE_SQL`] with an [`Advance`](super::Advance)'s parameters bound,
+/// for `advance_link_session` and `complete_with_consent` alike.
+macro_rules! advance_query {
+    ($a:expr) => {{
+        let a: &$crate::store::Advance<'_> = $a;
+        sqlx::query_as(ADVANCE_SQL)
+            .bind(a.id_hash)
+            .bind(a.mover.csrf_hash())
+            .bind(a.transition.from().map($crate::flow::Step::as_str))
+            .bind(a.transition.to().as_str())
+            .bind(a.now)
+            .bind(a.method)
+            .bind(a.subject_hash)
+            .bind(a.test_person)
+            .bind(a.error)
+            .bind(a.rekey.map(|r| r.id_hash))
+            .bind(a.rekey.map(|r| r.csrf_hash))
+            .bind(a.national_id_sealed)
+    }};
+}
+
 /// Inserts an access token through `$executor` (pool or transaction).
 macro_rules! insert_token {
     ($executor:expr, $t:expr) => {{
@@ -390,4 +397,4 @@ macro_rules! insert_token {
     }};
 }
 
-pub(super) use {impl_sql_store, insert_token};
+pub(super) use {advance_query, impl_sql_store, insert_token};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-use super::sql::{impl_sql_store, insert_token, ADVANCE_SQL};
+use super::sql::{advance_query, impl_sql_store, insert_token, ADVANCE_SQL};
 use super::StoreError;
 
 pub struct SqliteStore {
