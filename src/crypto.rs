@@ -34,6 +34,17 @@ pub struct UpstreamSecrets<'a> {
 #[error("sealed value does not open")]
 pub struct SealError;
 
+/// HMAC-SHA256 of `parts` in order, under `key`.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail.
+    #[allow(clippy::expect_used)]
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
@@ -141,12 +152,7 @@ impl ServerKey {
     }
 
     fn mac(&self, domain: &[u8], input: &str) -> Vec<u8> {
-        // HMAC accepts keys of any length, so this cannot fail.
-        #[allow(clippy::expect_used)]
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
-        mac.update(domain);
-        mac.update(input.as_bytes());
-        mac.finalize().into_bytes().to_vec()
+        hmac_sha256(&self.0, &[domain, input.as_bytes()]).to_vec()
     }
 }
 

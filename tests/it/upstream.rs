@@ -382,6 +382,23 @@ struct Leg {
 }
 
 impl Leg {
+    /// The sign-in that `res` (the answer sending the browser to the
+    /// provider) started for session `sid`.
+    fn from_answer(sid: &str, csrf: String, res: &Page) -> Leg {
+        Leg {
+            sid: sid.to_owned(),
+            csrf,
+            request: url::Url::parse(res.location().unwrap()).unwrap(),
+            cookie: res
+                .header("set-cookie")
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned(),
+        }
+    }
+
     fn state(&self) -> String {
         self.request
             .query_pairs()
@@ -405,19 +422,7 @@ async fn leave_for_provider(app: &TestApp, entry: &str, query: &str) -> Leg {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let cookie = res
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    Leg {
-        sid,
-        csrf: first.csrf(),
-        request: url::Url::parse(res.location().unwrap()).unwrap(),
-        cookie,
-    }
+    Leg::from_answer(&sid, first.csrf(), &res)
 }
 
 /// The provider sends the browser back with `query`.
@@ -990,18 +995,7 @@ async fn iframe_mode_signs_in_in_another_window_and_the_frame_goes_on() {
         .post_form(&format!("{sid}/upstream"), &[("csrf", &waiting.csrf())])
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let leg = Leg {
-        sid: sid.clone(),
-        csrf: waiting.csrf(),
-        request: url::Url::parse(res.location().unwrap()).unwrap(),
-        cookie: res
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned(),
-    };
+    let leg = Leg::from_answer(&sid, waiting.csrf(), &res);
     let code = op.sign_in(&leg.request, NIN);
     let back = come_back(&app, &leg, &format!("code={code}")).await;
     assert_eq!(back.status, StatusCode::OK);
@@ -1153,18 +1147,7 @@ async fn fixation_a_stranger_cannot_finish_a_sign_in_at_a_provider_issue_11() {
                 res
             };
             assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-            let leg = Leg {
-                sid: sid.clone(),
-                csrf: victims.csrf(),
-                request: url::Url::parse(res.location().unwrap()).unwrap(),
-                cookie: res
-                    .header("set-cookie")
-                    .unwrap()
-                    .split(';')
-                    .next()
-                    .unwrap()
-                    .to_owned(),
-            };
+            let leg = Leg::from_answer(&sid, victims.csrf(), &res);
             let code = op.sign_in(&leg.request, NIN);
             let back = come_back(&app, &leg, &format!("code={code}")).await;
             let next = if iframe {
