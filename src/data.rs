@@ -8,8 +8,6 @@ use serde_json::{json, Map, Value};
 
 use crate::oauth2::params::Params;
 use crate::oauth2::scope::{Scope, Scopes};
-use crate::test_persons::{self, Behaviour, TestPerson};
-use crate::testdata;
 
 /// The data API's read endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,16 +53,6 @@ impl Endpoint {
 /// The data collection status (SPEC.md): `new`, `in_progress`, `done`,
 /// `partially_done`, `error`.
 pub use crate::collect::job::Status as DataStatus;
-
-/// The status of a consent's data, and the test person whose static data
-/// it is when it is `done`.
-pub fn collect(test_person: Option<&str>) -> (DataStatus, Option<&'static TestPerson>) {
-    match test_person.and_then(test_persons::find) {
-        None => (DataStatus::New, None),
-        Some(p) if p.behaviour == Behaviour::DataCollectionFails => (DataStatus::Error, None),
-        Some(p) => (DataStatus::Done, Some(p)),
-    }
-}
 
 pub const DEFAULT_PER_PAGE: usize = 25;
 pub const MAX_PER_PAGE: usize = 100;
@@ -120,16 +108,13 @@ impl Page {
     }
 }
 
-/// Whose data a body is: the test person (none outside test mode, or while
-/// there is no data) and the organisations of `tax_entities`.
-#[derive(Clone, Copy, Debug, Default)]
+/// Whose data a body is: what the sources gave, by scope (a scope that
+/// was not collected, or not yet, is left out), and the organisations of
+/// `tax_entities`.
+#[derive(Clone, Copy, Debug)]
 pub struct Subject<'a> {
-    pub person: Option<&'a TestPerson>,
     pub tax_entities: &'a [String],
-    /// What the sources gave, by scope (a collection's data); when set, it
-    /// is what the body shows, and a scope that was not collected is left
-    /// out.
-    pub collected: Option<&'a BTreeMap<Scope, Map<String, Value>>>,
+    pub collected: &'a BTreeMap<Scope, Map<String, Value>>,
 }
 
 /// The body of `endpoint` for one consent: `user_data_id`, `status`, and
@@ -173,38 +158,13 @@ pub fn body(
 /// three loan scopes share `loans`: the purpose is the consent's, the data
 /// the same.
 fn sections(scope: Scope, subject: Subject<'_>) -> Vec<(&'static str, Value)> {
-    if let Some(collected) = subject.collected {
-        let Some(body) = collected.get(&scope) else {
-            return Vec::new();
-        };
-        return crate::collect::source::body_keys(scope)
-            .iter()
-            .map(|key| (*key, body.get(*key).cloned().unwrap_or(Value::Null)))
-            .collect();
-    }
-    let p = subject.person;
-    let object = |f: fn(&TestPerson) -> Value| p.map_or_else(|| json!({}), f);
-    let list = |f: fn(&TestPerson) -> Vec<Value>| Value::Array(p.map(f).unwrap_or_default());
-    match scope {
-        Scope::Info => vec![("personal", object(testdata::personal))],
-        Scope::UnsecuredLoans
-        | Scope::UnsecuredLoansPresentation
-        | Scope::UnsecuredLoansProcessing => vec![("loans", list(testdata::loans))],
-        Scope::StudentLoan => vec![("student_loan", object(testdata::student_loan))],
-        Scope::Vehicles => vec![("vehicles", object(testdata::vehicles))],
-        Scope::Income => vec![
-            ("income", object(testdata::income)),
-            ("employment", p.map_or(Value::Null, testdata::employment)),
-        ],
-        Scope::EInvoices => vec![("invoices", list(testdata::invoices))],
-        Scope::TaxDataPdf => vec![(
-            "tax_documents",
-            p.map_or_else(
-                || json!({}),
-                |p| testdata::tax_documents(p, subject.tax_entities),
-            ),
-        )],
-    }
+    let Some(body) = subject.collected.get(&scope) else {
+        return Vec::new();
+    };
+    crate::collect::source::body_keys(scope)
+        .iter()
+        .map(|key| (*key, body.get(*key).cloned().unwrap_or(Value::Null)))
+        .collect()
 }
 
 /// The scopes of `consent` that `token` (if it is limited) also covers.
@@ -250,15 +210,23 @@ mod tests {
         }
     }
 
+    /// Kari's data in every scope, as the test source collects it.
+    fn kari() -> BTreeMap<Scope, Map<String, Value>> {
+        let kari = crate::test_persons::find("kari").unwrap();
+        Scope::ALL
+            .into_iter()
+            .map(|s| (s, crate::testdata::scope_body(kari, s, &[])))
+            .collect()
+    }
+
     #[test]
     fn only_consented_scopes_reach_a_body() {
-        let kari = test_persons::find("kari");
         let loans = Endpoint::Loans.scopes_in(&[Scope::Info, Scope::StudentLoan]);
         assert_eq!(loans, vec![Scope::StudentLoan]);
+        let collected = kari();
         let subject = Subject {
-            person: kari,
             tax_entities: &[],
-            collected: None,
+            collected: &collected,
         };
         let b = body(
             Endpoint::Loans,
@@ -279,11 +247,10 @@ mod tests {
 
     #[test]
     fn each_purpose_scope_alone_reads_loans_and_tax_documents_only_combined() {
-        let kari = test_persons::find("kari");
+        let collected = kari();
         let subject = Subject {
-            person: kari,
             tax_entities: &[],
-            collected: None,
+            collected: &collected,
         };
         for purpose in [
             Scope::UnsecuredLoansPresentation,
@@ -331,14 +298,5 @@ mod tests {
             vec![Scope::Income]
         );
         assert_eq!(effective_scopes(&consent, None).len(), 2);
-    }
-
-    #[test]
-    fn the_failing_person_has_status_error_and_no_data() {
-        let (status, person) = collect(Some("sigrid"));
-        assert_eq!(status, DataStatus::Error);
-        assert!(person.is_none());
-        assert_eq!(collect(Some("kari")).0, DataStatus::Done);
-        assert_eq!(collect(None).0, DataStatus::New);
     }
 }

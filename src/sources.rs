@@ -125,6 +125,9 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Sources
 
 fn source(s: SourceConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Source, String> {
     check_id(&s.id)?;
+    if s.id == crate::collect::test_source::TEST_SOURCE {
+        return Err(format!("id: {:?} is the built-in test source", s.id));
+    }
     if s.scopes.is_empty() {
         return Err("scopes: must name at least one scope".into());
     }
@@ -232,6 +235,7 @@ url = "http://127.0.0.1:8080/collect"
             ("timeout_secs = 0", "timeout_secs: must be 1 to 300"),
             ("attempts = 99", "attempts: must be 1 to 20"),
             ("colour = \"blue\"", "unknown field"),
+            ("id = \"test\"", "id: \"test\" is the built-in test source"),
         ];
         for (line, expected) in cases {
             let mut fields = vec![

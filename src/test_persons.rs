@@ -13,7 +13,16 @@ pub enum Behaviour {
     CancelsAtBankId,
     /// Signs in and consents, but data collection fails (data status `error`).
     DataCollectionFails,
+    /// Full data, but the test source takes about ten seconds
+    /// ([`SLOW_COLLECTION_SECS`]) `in_progress` before it is `done`.
+    SlowCollection,
+    /// Full data except income, which the test source cannot collect
+    /// (`partially_done`; `error` when income is all that was asked).
+    IncomeFails,
 }
+
+/// How long the slow test person's collection stays `in_progress`.
+pub const SLOW_COLLECTION_SECS: u64 = 10;
 
 #[derive(Debug)]
 pub struct TestPerson {
@@ -40,6 +49,8 @@ impl TestPerson {
             Behaviour::NoLoansNoVehicles => "person-no-loans",
             Behaviour::CancelsAtBankId => "person-cancels",
             Behaviour::DataCollectionFails => "person-fails",
+            Behaviour::SlowCollection => "person-slow",
+            Behaviour::IncomeFails => "person-partial",
         }
     }
 }
@@ -75,7 +86,29 @@ pub const TEST_PERSONS: &[TestPerson] = &[
         national_id: "30849056789",
         behaviour: Behaviour::DataCollectionFails,
     },
+    TestPerson {
+        key: "tone",
+        name: "Tone Treg",
+        national_id: "05917945612",
+        behaviour: Behaviour::SlowCollection,
+    },
+    TestPerson {
+        key: "hans",
+        name: "Hans Halvorsen",
+        national_id: "21868223456",
+        behaviour: Behaviour::IncomeFails,
+    },
 ];
+
+/// The person whose data a test flow gets when it was signed in with a
+/// configured (real) method: the test source never sees a real person's
+/// national identity number.
+pub const STAND_IN: &str = "kari";
+
+/// The test person with this national identity number.
+pub fn by_national_id(national_id: &str) -> Option<&'static TestPerson> {
+    TEST_PERSONS.iter().find(|p| p.national_id == national_id)
+}
 
 pub fn find(key: &str) -> Option<&'static TestPerson> {
     TEST_PERSONS.iter().find(|p| p.key == key)

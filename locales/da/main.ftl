@@ -19,6 +19,8 @@ person-full = Fuldstændige data i alle kategorier
 person-no-loans = Ingen lån og ingen køretøjer
 person-cancels = Afbryder i BankID
 person-fails = Indhentningen af data mislykkes
+person-slow = Fuldstændige data, hentes langsomt (omkring ti sekunder)
+person-partial = Fuldstændige data undtagen indkomst, som ikke kan hentes
 
 consent-title = Del dine oplysninger
 consent-intro = { $client } beder om at se:

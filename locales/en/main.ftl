@@ -19,6 +19,8 @@ person-full = Full data in every category
 person-no-loans = No loans and no vehicles
 person-cancels = Cancels at BankID
 person-fails = Data collection will fail
+person-slow = Full data, collected slowly (about ten seconds)
+person-partial = Full data except income, which cannot be collected
 
 consent-title = Share your information
 consent-intro = { $client } asks to see:

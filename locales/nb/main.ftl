@@ -19,6 +19,8 @@ person-full = Fullstendige data i alle kategorier
 person-no-loans = Ingen lån og ingen kjøretøy
 person-cancels = Avbryter i BankID
 person-fails = Datainnhentingen mislykkes
+person-slow = Fullstendige data, hentet sakte (omtrent ti sekunder)
+person-partial = Fullstendige data unntatt inntekt, som ikke kan hentes
 
 consent-title = Del informasjonen din
 consent-intro = { $client } ber om å se:

@@ -19,6 +19,8 @@ person-full = Fullständiga uppgifter i alla kategorier
 person-no-loans = Inga lån och inga fordon
 person-cancels = Avbryter i BankID
 person-fails = Hämtningen av uppgifter misslyckas
+person-slow = Fullständiga uppgifter, hämtas långsamt (omkring tio sekunder)
+person-partial = Fullständiga uppgifter utom inkomst, som inte kan hämtas
 
 consent-title = Dela dina uppgifter
 consent-intro = { $client } ber att få se:

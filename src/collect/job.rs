@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::source::{backoff, Attempt};
+use super::source::{backoff, Attempt, MAX_BACKOFF};
 use crate::oauth2::scope::Scope;
 
 /// A collection's data status, as every data body carries it.
@@ -94,6 +94,8 @@ pub fn after_attempt(attempt: Attempt, made: u32, attempts: u32, scopes: &[Scope
         Attempt::Retry { reason, .. } => {
             all_fail(format!("gave up after {made} attempts: {reason}"))
         }
+        Attempt::Pending { after } if made < attempts => Next::RetryAfter(after.min(MAX_BACKOFF)),
+        Attempt::Pending { .. } => all_fail(format!("still collecting after {made} attempts")),
     }
 }
 

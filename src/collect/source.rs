@@ -26,6 +26,8 @@ pub struct Request<'a> {
     pub national_id: &'a str,
     pub scopes: &'a [Scope],
     pub tax_entities: &'a [String],
+    /// Which attempt this is (1, 2, …); the same `request_id` on each.
+    pub attempt: u32,
 }
 
 /// What one attempt gave.
@@ -46,6 +48,34 @@ pub enum Attempt {
         reason: String,
         after: Option<Duration>,
     },
+    /// The source is still collecting (the test source's slow person):
+    /// ask again after `after`. Counts as an attempt, logs no failure.
+    Pending { after: Duration },
+}
+
+/// A source configured in the sources file, called over HTTP.
+pub struct Http<'a> {
+    pub source: &'a Source,
+    pub client: &'a reqwest::Client,
+}
+
+#[async_trait::async_trait]
+impl super::DataSource for Http<'_> {
+    fn id(&self) -> &str {
+        &self.source.id
+    }
+
+    fn timeout(&self) -> Duration {
+        self.source.timeout
+    }
+
+    fn attempts(&self) -> u32 {
+        self.source.attempts
+    }
+
+    async fn collect(&self, req: &Request<'_>) -> Attempt {
+        call(self.client, self.source, req).await
+    }
 }
 
 /// The data API keys a scope's body carries.

@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::job::{after_attempt, Next};
-use super::source::{call, Request};
+use super::source::{Attempt, Http, Request};
+use super::test_source::TestSource;
+use super::DataSource;
 use crate::crypto::ServerKey;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::sources::Sources;
@@ -42,65 +44,95 @@ impl Worker {
             .build()
     }
 
-    /// Runs one due job, if there is one; `true` if it did.
-    pub async fn run_one(&self) -> Result<bool, StoreError> {
-        let now = self.clock.now();
-        let longest = self
+    /// Every source this worker runs: the configured ones and the built-in
+    /// test source.
+    fn data_sources(&self) -> Vec<Box<dyn DataSource + '_>> {
+        let mut all: Vec<Box<dyn DataSource + '_>> = self
             .sources
             .all()
             .iter()
-            .map(|s| s.timeout.as_secs())
-            .max()
-            .unwrap_or(0);
-        let lease = i64::try_from(longest).unwrap_or(i64::MAX / 4) + LEASE_MARGIN_SECS;
+            .map(|source| {
+                Box::new(Http {
+                    source,
+                    client: &self.http,
+                }) as Box<dyn DataSource + '_>
+            })
+            .collect();
+        all.push(Box::new(TestSource));
+        all
+    }
+
+    /// Runs one due job, if there is one; `true` if it did.
+    pub async fn run_one(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let sources = self.data_sources();
+        let longest = sources.iter().map(|s| s.timeout().as_secs()).max();
+        let lease = i64::try_from(longest.unwrap_or(0)).unwrap_or(i64::MAX / 4) + LEASE_MARGIN_SECS;
         let mut taken = None;
-        for source in self.sources.all() {
-            taken = self
+        for source in &sources {
+            if let Some(job) = self
                 .store
-                .take_job(&source.id, now, lease, &self.id)
-                .await?;
-            if taken.is_some() {
+                .take_job(source.id(), now, lease, &self.id)
+                .await?
+            {
+                taken = Some((job, source));
                 break;
             }
         }
-        let Some(job) = taken else {
+        let Some((job, source)) = taken else {
             return Ok(false);
         };
+        self.run_job(&job, source.as_ref(), now).await?;
+        Ok(true)
+    }
+
+    /// One attempt at `job` and what follows from it.
+    async fn run_job(
+        &self,
+        job: &TakenJob,
+        source: &dyn DataSource,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let scopes: Vec<Scope> = Scopes::parse(&job.scopes)
             .map(|s| s.iter().collect())
             .map_err(|e| StoreError::Corrupt(format!("job scopes: {e}")))?;
-        let Some(source) = self.sources.all().iter().find(|s| s.id == job.source_id) else {
-            tracing::error!(source = %job.source_id, "a job's source is no longer configured");
-            self.finish(&job, &[], now).await?;
-            return Ok(true);
-        };
         let national_id = job
             .national_id_sealed
             .as_deref()
             .and_then(|sealed| self.key.open(SEAL_NATIONAL_ID, sealed).ok())
             .and_then(|bytes| String::from_utf8(bytes).ok());
         let Some(national_id) = national_id else {
-            tracing::error!(source = %source.id, "a job's national ID does not open");
-            self.finish(&job, &[], now).await?;
-            return Ok(true);
+            tracing::error!(source = %source.id(), "a job's national ID does not open");
+            return self.finish(job, &[], now).await;
         };
         let tax_entities: Vec<String> = serde_json::from_str(&job.tax_entities).unwrap_or_default();
+        let made = u32::try_from(job.attempts).unwrap_or(u32::MAX);
         let req = Request {
             request_id: &job.collection_id,
             national_id: &national_id,
             scopes: &scopes,
             tax_entities: &tax_entities,
+            attempt: made,
         };
         let began = std::time::Instant::now();
-        let attempt = call(&self.http, source, &req).await;
+        let attempt = source.collect(&req).await;
         let seconds = began.elapsed().as_secs_f64();
-        let made = u32::try_from(job.attempts).unwrap_or(u32::MAX);
-        match after_attempt(attempt, made, source.attempts, &scopes) {
+        let id = source.id();
+        match &attempt {
+            Attempt::Retry { reason, .. } => {
+                tracing::warn!(source = %id, attempt = made, reason = %reason, "source failed");
+            }
+            Attempt::Failed(reason) => {
+                tracing::warn!(source = %id, attempt = made, reason = %reason, "source failed");
+            }
+            Attempt::Pending { .. } | Attempt::Answered { .. } => {}
+        }
+        match after_attempt(attempt, made, source.attempts(), &scopes) {
             Next::RetryAfter(wait) => {
-                self.metrics.source_call(&source.id, seconds, "retried");
-                tracing::warn!(source = %source.id, attempt = made, "source failed; retrying");
+                self.metrics.source_call(id, seconds, "retried");
                 let at = now + i64::try_from(wait.as_secs()).unwrap_or(0);
                 self.store.retry_job(&job.id, &self.id, at).await?;
+                Ok(())
             }
             Next::Finish { data, failed } => {
                 let outcome = if data.is_empty() {
@@ -108,25 +140,32 @@ impl Worker {
                 } else {
                     "collected"
                 };
-                self.metrics.source_call(&source.id, seconds, outcome);
+                self.metrics.source_call(id, seconds, outcome);
                 for (scope, reason) in &failed {
-                    tracing::warn!(source = %source.id, scope = scope.as_str(), reason = ?reason, "scope not collected");
+                    tracing::warn!(source = %id, scope = scope.as_str(), reason = %reason, "scope not collected");
                 }
-                let mut sealed = Vec::new();
-                for (scope, body) in data {
-                    let text = Value::Object(body).to_string();
-                    let body = self
-                        .key
-                        .seal(SEAL_DATA, text.as_bytes())
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    sealed.push((scope.as_str(), body));
-                }
+                let sealed = self.seal_all(data)?;
                 let refs: Vec<(&str, &str)> =
                     sealed.iter().map(|(s, b)| (*s, b.as_str())).collect();
-                self.finish(&job, &refs, now).await?;
+                self.finish(job, &refs, now).await
             }
         }
-        Ok(true)
+    }
+
+    /// Each collected body, sealed for storage at rest.
+    fn seal_all(
+        &self,
+        data: std::collections::BTreeMap<Scope, serde_json::Map<String, Value>>,
+    ) -> Result<Vec<(&'static str, String)>, StoreError> {
+        data.into_iter()
+            .map(|(scope, body)| {
+                let text = Value::Object(body).to_string();
+                self.key
+                    .seal(SEAL_DATA, text.as_bytes())
+                    .map(|sealed| (scope.as_str(), sealed))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
     }
 
     async fn finish(

@@ -6,18 +6,16 @@ use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use std::collections::BTreeMap;
 
 use serde_json::json;
 
 use super::{AppError, AppState};
-use crate::collect::worker::SEAL_DATA;
-use crate::crypto;
-use crate::data::{self, DataStatus, Endpoint, Page, Subject};
+use crate::data::{Endpoint, Page};
 use crate::oauth2::params::Params;
-use crate::oauth2::scope::{Scope, Scopes};
 use crate::oauth2::token::credentials;
-use crate::store::{ConsentRow, StoreError};
+use crate::service::data::{self, Denied, ReadOutcome, WithdrawOutcome};
+use crate::service::ServiceError;
+use crate::store::StoreError;
 
 /// A data API error, as the product's docs write every error:
 /// `{"type": "error", "error": {"status", "message"}}`, where `status` is a
@@ -155,48 +153,33 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// What a valid token may read of one user.
-struct Access {
-    consent: ConsentRow,
-    scopes: Vec<Scope>,
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        ApiError::fault(e.to_string())
+    }
 }
 
-/// The token's right to user `id`: 401 without a valid token; 404 for an
-/// unknown ID, another client's ID, or (for a code-exchanged token) another
-/// user's ID; 410 once the consent is withdrawn.
-async fn access(app: &AppState, headers: &HeaderMap, id: &str) -> Result<Access, ApiError> {
-    let bearer = headers
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> ApiError {
+        match denied {
+            Denied::NoToken => ApiError::no_token(),
+            Denied::InvalidToken => ApiError::invalid_token(),
+            Denied::NotFound => ApiError::not_found(),
+            Denied::Withdrawn => ApiError::withdrawn(),
+            Denied::NotConsented => {
+                ApiError::forbidden("the end user did not consent to this data")
+            }
+            Denied::BadPage(message) => ApiError::bad_request(message),
+        }
+    }
+}
+
+/// The Bearer token of a data API call, if there is one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| credentials(v, "bearer"));
-    let Some(bearer) = bearer.filter(|t| !t.is_empty()) else {
-        return Err(ApiError::no_token());
-    };
-    let now = app.clock.now();
-    let token = app
-        .store
-        .get_access_token(&crypto::hash_token(bearer))
-        .await?
-        .filter(|t| t.revoked_at.is_none() && now < t.expires_at)
-        .ok_or_else(ApiError::invalid_token)?;
-    if token.user_data_id.as_deref().is_some_and(|u| u != id) {
-        return Err(ApiError::not_found());
-    }
-    let consent = app
-        .store
-        .get_consent(id)
-        .await?
-        .filter(|c| c.client_id == token.client_id)
-        .ok_or_else(ApiError::not_found)?;
-    if consent.withdrawn_at.is_some() {
-        return Err(ApiError::withdrawn());
-    }
-    let parse =
-        |s: &str| Scopes::parse(s).map_err(|e| ApiError::fault(format!("stored scopes: {e}")));
-    let consented = parse(&consent.scopes)?;
-    let limited = token.scopes.as_deref().map(parse).transpose()?;
-    let scopes = data::effective_scopes(&consented, limited.as_ref());
-    Ok(Access { consent, scopes })
+        .and_then(|v| credentials(v, "bearer"))
 }
 
 async fn read(
@@ -206,50 +189,17 @@ async fn read(
     query: Option<String>,
     endpoint: Endpoint,
 ) -> Result<Response, ApiError> {
-    let access = access(&app, &headers, &id).await?;
-    let scopes = endpoint.scopes_in(&access.scopes);
-    if scopes.is_empty() {
-        return Err(ApiError::forbidden(
-            "the end user did not consent to this data",
-        ));
+    let page = Page::parse(&Params::parse(query.as_deref().unwrap_or("")));
+    let now = app.clock.now();
+    match data::read(app.services(), bearer(&headers), &id, endpoint, page, now).await? {
+        ReadOutcome::Body(body) => {
+            let mut res = Json(body).into_response();
+            res.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(res)
+        }
+        ReadOutcome::Denied(denied) => Err(denied.into()),
     }
-    let page = Page::parse(&Params::parse(query.as_deref().unwrap_or("")))
-        .map_err(ApiError::bad_request)?;
-    let collection = app.store.latest_collection(&id).await?;
-    let collected = match &collection {
-        Some(c) => Some(collected_data(&app, &c.id).await?),
-        None => None,
-    };
-    let (status, person) = match &collection {
-        Some(c) => (
-            DataStatus::parse(&c.status)
-                .ok_or_else(|| StoreError::Corrupt(format!("collection status {:?}", c.status)))?,
-            None,
-        ),
-        // No collection: a test person's static data (test mode).
-        None => data::collect(access.consent.test_person.as_deref()),
-    };
-    let tax_entities: Vec<String> = access
-        .consent
-        .tax_entities
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let subject = Subject {
-        person,
-        tax_entities: &tax_entities,
-        collected: collected.as_ref(),
-    };
-    let mut body = data::body(endpoint, &id, status, subject, &scopes, page);
-    if access.consent.test {
-        // Test data never passes for a real person's.
-        body["test"] = serde_json::Value::Bool(true);
-    }
-    let mut res = Json(body).into_response();
-    res.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
 }
 
 macro_rules! read_endpoint {
@@ -280,37 +230,9 @@ pub async fn withdraw(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    match access(&app, &headers, &id).await {
-        Ok(_) => {
-            app.store.withdraw_consent(&id, app.clock.now()).await?;
-        }
-        Err(e) if e.http == StatusCode::GONE => {}
-        Err(e) => return Err(e),
+    let now = app.clock.now();
+    match data::withdraw(app.services(), bearer(&headers), &id, now).await? {
+        WithdrawOutcome::Withdrawn => Ok(StatusCode::NO_CONTENT.into_response()),
+        WithdrawOutcome::Denied(denied) => Err(denied.into()),
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// A collection's data, opened: each scope's body as the source gave it.
-/// A body that does not open or parse is left out (and logged): its scope
-/// reads as not collected.
-async fn collected_data(
-    app: &AppState,
-    collection_id: &str,
-) -> Result<BTreeMap<Scope, serde_json::Map<String, serde_json::Value>>, StoreError> {
-    let mut out = BTreeMap::new();
-    for (scope, sealed) in app.store.get_collected_data(collection_id).await? {
-        let body = Scope::ALL.into_iter().find(|s| s.as_str() == scope).zip(
-            app.key
-                .open(SEAL_DATA, &sealed)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok()),
-        );
-        match body {
-            Some((scope, serde_json::Value::Object(map))) => {
-                out.insert(scope, map);
-            }
-            _ => tracing::error!(scope = ?scope, "collected data does not open"),
-        }
-    }
-    Ok(out)
 }

@@ -24,6 +24,7 @@ use tower::ServiceExt;
 use super::pages::{render, PagePolicy};
 use super::{AppError, AppState};
 use crate::crypto;
+use crate::data::DataStatus;
 use crate::i18n::{self, Tr};
 use crate::oauth2::params::Params;
 use crate::views::{DemoCallbackPage, DemoPage, PageCtx};
@@ -256,13 +257,30 @@ async fn read_data(
         return Ok((calls, Some(body)));
     };
     let path = format!("/api/1.0/loan_applications/{}", enc(id));
-    let req = Request::get(&path)
-        .header(AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty());
-    let (status, data) = call(app, req).await?;
-    calls.push((format!("GET {path}"), status.as_u16()));
-    Ok((calls, Some(data)))
+    // Collection is asynchronous: poll once a second, as the docs ask,
+    // until the status is final (or a few seconds have passed).
+    let mut polls = 0;
+    loop {
+        let req = Request::get(&path)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty());
+        let (status, data) = call(app, req).await?;
+        calls.push((format!("GET {path}"), status.as_u16()));
+        polls += 1;
+        let pending = data
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(DataStatus::parse)
+            .is_some_and(|s| !s.is_final());
+        if !pending || polls >= DEMO_POLLS {
+            return Ok((calls, Some(data)));
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
+
+/// How many times the demo reads the data before it shows what it has.
+const DEMO_POLLS: u32 = 4;
 
 async fn call(
     app: &AppState,

@@ -10,6 +10,7 @@ use crate::crypto::ServerKey;
 use crate::store::{Store, StoreError};
 use crate::upstream::Upstream;
 
+pub(crate) mod data;
 pub(crate) mod link;
 pub(crate) mod sign_in;
 pub(crate) mod token;

@@ -324,20 +324,15 @@ async fn signed_in(
 ) -> Result<Ended, ServiceError> {
     let subject_hash = ctx.key.subject_hash(national_id);
     let next = NewSessionId::new(ctx.key, rng);
-    // Kept sealed for the collection a consent starts; a test flow
-    // collects nothing from the sources.
-    let sealed = if session.delivery.test {
-        None
+    // Kept sealed for the collection a consent starts. A test flow keeps
+    // no real person's number: the test source serves the stand-in.
+    let collected_for = if session.delivery.test {
+        crate::test_persons::find(crate::test_persons::STAND_IN)
+            .map_or(national_id, |p| p.national_id)
     } else {
-        Some(
-            ctx.key
-                .seal(
-                    crate::collect::worker::SEAL_NATIONAL_ID,
-                    national_id.as_bytes(),
-                )
-                .map_err(|_| ServiceError::Internal("sealing the national ID failed"))?,
-        )
+        national_id
     };
+    let sealed = Some(seal_national_id(ctx.key, collected_for)?);
     let advance = Advance {
         subject_hash: Some(&subject_hash),
         rekey: Some(next.rekey()),
@@ -390,4 +385,17 @@ fn server_move(session: &LinkSession, transition: Transition, now: i64) -> Advan
         rekey: None,
         national_id_sealed: None,
     }
+}
+
+/// The national identity number, sealed for the collection a consent
+/// starts (and forgotten when it ends).
+pub(crate) fn seal_national_id(
+    key: &crate::crypto::ServerKey,
+    national_id: &str,
+) -> Result<String, ServiceError> {
+    key.seal(
+        crate::collect::worker::SEAL_NATIONAL_ID,
+        national_id.as_bytes(),
+    )
+    .map_err(|_| ServiceError::Internal("sealing the national ID failed"))
 }

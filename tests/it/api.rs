@@ -61,6 +61,7 @@ async fn a_client_token_reads_every_endpoint_in_the_products_field_names() {
     let app = TestApp::new().await;
     let client = all_scopes_client(&app).await;
     let user = app.link_user(&client, ALL, "kari").await;
+    app.collect().await;
     let token = app.client_token(&client).await;
     let get = |path: &'static str| read_ok(&app, path, &user, &token);
     let personal = get("personal").await;
@@ -120,6 +121,7 @@ async fn only_consented_scopes_are_returned_and_others_are_403() {
     let app = TestApp::new().await;
     let client = all_scopes_client(&app).await;
     let user = app.link_user(&client, "info,student_loan", "kari").await;
+    app.collect().await;
     let token = app.client_token(&client).await;
     for path in ["vehicles", "income", "invoices"] {
         let res = app
@@ -240,6 +242,7 @@ async fn lists_are_paginated_and_bad_page_parameters_are_400() {
     let app = TestApp::new().await;
     let client = all_scopes_client(&app).await;
     let user = app.link_user(&client, ALL, "kari").await;
+    app.collect().await;
     let token = app.client_token(&client).await;
     let mut seen = Vec::new();
     for (page, expected) in [(1, 3), (2, 3), (3, 1), (4, 0)] {
@@ -294,6 +297,7 @@ async fn test_persons_data_statuses_and_empty_scopes() {
     let client = all_scopes_client(&app).await;
     let token = app.client_token(&client).await;
     let sigrid = app.link_user(&client, ALL, "sigrid").await;
+    app.collect().await;
     let body = app
         .api_get(&format!("/api/1.0/loan_applications/{sigrid}"), &token)
         .await
@@ -301,6 +305,7 @@ async fn test_persons_data_statuses_and_empty_scopes() {
     assert_eq!(body["status"], "error");
     assert_eq!(body["user_data_id"], sigrid.as_str());
     let ingrid = app.link_user(&client, ALL, "ingrid").await;
+    app.collect().await;
     let loans = app
         .api_get(&format!("/api/1.0/loans/{ingrid}"), &token)
         .await

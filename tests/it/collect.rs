@@ -83,6 +83,7 @@ async fn attempt(url: &str, extra: &str) -> Attempt {
         national_id: "15878512345",
         scopes: &SCOPES,
         tax_entities: &[],
+        attempt: 1,
     };
     call(&http, &source(url, extra), &req).await
 }
@@ -388,7 +389,9 @@ async fn the_data_api_serves_collected_data_with_its_status() {
                 .json()
         }
     };
-    // A collection that is under way.
+    // A later collection (the test flow's own is a second older), under
+    // way.
+    app.clock.advance(1);
     let (_, url) = fake_source(vec![(200, ok_body(), None)]).await;
     let id = kari_collection_for(&app, &url, &user).await;
     let body = read("loan_applications").await;

@@ -321,7 +321,9 @@ async fn link_all(app: &TestApp, client: &str, person: &str) -> String {
         "client_id={client}&scope={ALL_NINE}&test=true&tax_entities={}",
         enc(TAX_ENTITIES)
     );
-    app.consent_as("/link", &query, person).await["code"].clone()
+    let user = app.consent_as("/link", &query, person).await["code"].clone();
+    app.collect().await;
+    user
 }
 
 #[tokio::test]

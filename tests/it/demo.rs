@@ -72,6 +72,7 @@ async fn the_demo_callback_reads_nothing_for_a_code_it_is_given_alone() {
     // (as Ola), with the victim's user ID: still nothing.
     let (path, query) = demo_link(&attacker_demo, "demo-redirect-en");
     let own = app.consent_as(&path, &query, "ola").await;
+    app.collect().await;
     let forged = format!("code={}&state={}", enc(user_id), enc(&own["state"]));
     let page = app
         .get_with(

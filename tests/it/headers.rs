@@ -204,6 +204,7 @@ async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret()
     ] {
         let (path, query) = demo_link(&demo, id);
         let params = app.consent_as(&path, &query, "kari").await;
+        app.collect().await;
         let back: String = params
             .iter()
             .map(|(k, v)| format!("{k}={}&", enc(v)))
@@ -237,6 +238,7 @@ async fn demo_runs_both_entries_through_to_the_data_without_leaking_its_secret()
     // The same in Norwegian: the link said so in its state.
     let (path, query) = demo_link(&demo, "demo-redirect-nb");
     let params = app.consent_as(&path, &query, "kari").await;
+    app.collect().await;
     let back: String = params
         .iter()
         .map(|(k, v)| format!("{k}={}&", enc(v)))

@@ -23,6 +23,7 @@ mod scopes;
 mod serve;
 mod store_contract;
 mod test_mode;
+mod test_source;
 mod theme;
 mod tokens;
 mod upstream;

@@ -96,6 +96,7 @@ async fn the_oauth2_crate_completes_the_flow_with_pkce_and_reads_data() {
     let scopes: Vec<&str> = token.scopes().unwrap().iter().map(|s| s.as_str()).collect();
     assert_eq!(scopes, ["info", "income"]);
     let user = &token.extra_fields().user_data_id;
+    app.collect().await;
     let res = app
         .api_get(
             &format!("/api/1.0/personal/{user}"),

@@ -39,6 +39,7 @@ async fn link(
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let code = res.callback_params()["code"].clone();
+    app.collect().await;
     (html_unescape(&consent_page.body), code)
 }
 

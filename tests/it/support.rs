@@ -187,6 +187,26 @@ impl TestApp {
         self.register(ClientSpec::default()).await
     }
 
+    /// Runs the collection workers of a `serve` (the built-in test source
+    /// and this app's configured sources) until no job is due now: what a
+    /// worker does in the background, at a moment the test chooses.
+    pub async fn collect(&self) -> usize {
+        let worker = consent_link::collect::worker::Worker {
+            store: self.store.clone(),
+            sources: self.state.sources.clone(),
+            key: self.key.clone(),
+            http: consent_link::collect::worker::Worker::http_client().unwrap(),
+            clock: self.clock.clone(),
+            id: format!("w-{}", uuid::Uuid::new_v4()),
+            metrics: self.state.metrics.clone(),
+        };
+        let mut ran = 0;
+        while worker.run_one().await.unwrap() {
+            ran += 1;
+        }
+        ran
+    }
+
     /// `GET /metrics` on the operators' listener.
     pub async fn metrics(&self) -> Page {
         let req = Request::get("/metrics").body(Body::empty()).unwrap();

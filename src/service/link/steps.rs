@@ -4,6 +4,7 @@
 //! [`Transition`], and answered with an outcome.
 
 use super::{check, failure, offered, Checked, Finished, NewSessionId, Refusal};
+use crate::collect::test_source::TEST_SOURCE;
 use crate::flow::{Step, Transition, TEST_BANKID};
 use crate::oauth2::authorize::Entry;
 use crate::oauth2::code;
@@ -131,10 +132,13 @@ pub(crate) async fn authenticate_test(
     }
     let subject_hash = ctx.key.subject_hash(person.national_id);
     let next = NewSessionId::new(ctx.key, rng);
+    // The test source gets the (synthetic) national ID as any source would.
+    let sealed = crate::service::sign_in::seal_national_id(ctx.key, person.national_id)?;
     let advance = Advance {
         subject_hash: Some(&subject_hash),
         test_person: Some(person.key),
         rekey: Some(next.rekey()),
+        national_id_sealed: Some(&sealed),
         ..c.advance(transition)
     };
     if ctx.store.advance_link_session(&advance).await?.is_none() {
@@ -193,6 +197,36 @@ pub(crate) async fn cancel(
     close(store, c, Transition::Cancel, cancelled()).await
 }
 
+/// The jobs (ID, source, scopes in product form) of the collection a
+/// consent to `session` starts.
+fn plan_jobs(
+    sources: &Sources,
+    session: &crate::flow::LinkSession,
+    rng: Rng<'_>,
+) -> Vec<(String, String, String)> {
+    if session.delivery.test {
+        let all = session
+            .scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>();
+        return vec![(user_data_id(rng), TEST_SOURCE.to_owned(), all.join(","))];
+    }
+    sources
+        .all()
+        .iter()
+        .filter_map(|source| {
+            let asked: Vec<&str> = session
+                .scopes
+                .iter()
+                .filter(|s| source.scopes.contains(s))
+                .map(|s| s.as_str())
+                .collect();
+            (!asked.is_empty()).then(|| (user_data_id(rng), source.id.clone(), asked.join(",")))
+        })
+        .collect()
+}
+
 /// Records consent and delivers the user ID (Link) or a fresh
 /// authorization code (OAuth2), in one transaction with the move.
 async fn accept(
@@ -210,25 +244,9 @@ async fn accept(
     let candidate_id = user_data_id(rng);
     let scopes = session.scopes.to_product_string();
     // The collection this consent starts: one job per source that serves
-    // a consented scope (a test flow collects from none).
+    // a consented scope (a test flow: the built-in test source, for all).
     let collection_id = user_data_id(rng);
-    let planned: Vec<(String, String, String)> = if session.delivery.test {
-        Vec::new()
-    } else {
-        sources
-            .all()
-            .iter()
-            .filter_map(|source| {
-                let asked: Vec<&str> = session
-                    .scopes
-                    .iter()
-                    .filter(|s| source.scopes.contains(s))
-                    .map(|s| s.as_str())
-                    .collect();
-                (!asked.is_empty()).then(|| (user_data_id(rng), source.id.clone(), asked.join(",")))
-            })
-            .collect()
-    };
+    let planned = plan_jobs(sources, session, rng);
     let jobs: Vec<NewJob<'_>> = planned
         .iter()
         .map(|(id, source_id, scopes)| NewJob {

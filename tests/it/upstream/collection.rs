@@ -94,7 +94,7 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
 }
 
 #[tokio::test]
-async fn a_test_flow_starts_no_collection_from_the_sources() {
+async fn a_test_flow_collects_from_the_test_source_never_from_the_configured_ones() {
     let op = Op::start().await;
     let mut app = app_with(&op.issuer()).await;
     let (fake, url) = fake_source(vec![(200, both_body(), None)]).await;
@@ -103,6 +103,19 @@ async fn a_test_flow_starts_no_collection_from_the_sources() {
     app.router = consent_link::app(app.state.clone());
     let client = app.client().await; // a test client
     let user = app.link_user(&client, "info", "kari").await;
-    assert!(app.store.latest_collection(&user).await.unwrap().is_none());
+    let collection = app.store.latest_collection(&user).await.unwrap().unwrap();
+    assert_eq!(collection.status, "new");
+    assert_eq!(app.collect().await, 1, "one job, the test source's");
     assert!(fake.seen.lock().unwrap().is_empty());
+    let collection = app
+        .store
+        .get_collection(&collection.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(collection.status, "done");
+    assert!(
+        collection.national_id_sealed.is_none(),
+        "forgotten when it ended"
+    );
 }

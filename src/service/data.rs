@@ -1,0 +1,215 @@
+//! Reading a user's data (the data API's policy): which token may read
+//! which user, what a withdrawn consent means, and the body a read gets
+//! from the user's latest collection. Handlers only turn the outcome into
+//! JSON and an HTTP status.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::{Ctx, ServiceError};
+use crate::collect::worker::SEAL_DATA;
+use crate::crypto;
+use crate::data::{self, DataStatus, Endpoint, Page, Subject};
+use crate::oauth2::scope::{Scope, Scopes};
+use crate::store::{ConsentRow, StoreError};
+use crate::test_persons::{self, Behaviour};
+use crate::testdata;
+
+/// Why a read or a withdrawal is refused.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Denied {
+    /// No `Authorization: Bearer` token.
+    NoToken,
+    /// A token that is unknown, expired or revoked.
+    InvalidToken,
+    /// An unknown ID, another client's, or another user's (for a token
+    /// from the OAuth2 entry).
+    NotFound,
+    /// The consent was withdrawn.
+    Withdrawn,
+    /// The consent does not cover this endpoint's data.
+    NotConsented,
+    /// A bad `page`/`per_page`.
+    BadPage(String),
+}
+
+/// What a read led to.
+#[derive(Debug)]
+pub(crate) enum ReadOutcome {
+    Body(Value),
+    Denied(Denied),
+}
+
+/// What a withdrawal led to. Withdrawing again is withdrawn too, so that
+/// a retry is safe.
+#[derive(Debug)]
+pub(crate) enum WithdrawOutcome {
+    Withdrawn,
+    Denied(Denied),
+}
+
+/// What a valid token may read of one user.
+struct Access {
+    consent: ConsentRow,
+    scopes: Vec<Scope>,
+}
+
+/// Whether a token may read one user.
+enum Gate {
+    Open(Access),
+    Shut(Denied),
+}
+
+/// The token's right to user `id`.
+async fn access(
+    ctx: Ctx<'_>,
+    bearer: Option<&str>,
+    id: &str,
+    now: i64,
+) -> Result<Gate, ServiceError> {
+    let Some(bearer) = bearer.filter(|t| !t.is_empty()) else {
+        return Ok(Gate::Shut(Denied::NoToken));
+    };
+    let token = ctx
+        .store
+        .get_access_token(&crypto::hash_token(bearer))
+        .await?
+        .filter(|t| t.revoked_at.is_none() && now < t.expires_at);
+    let Some(token) = token else {
+        return Ok(Gate::Shut(Denied::InvalidToken));
+    };
+    if token.user_data_id.as_deref().is_some_and(|u| u != id) {
+        return Ok(Gate::Shut(Denied::NotFound));
+    }
+    let consent = ctx.store.get_consent(id).await?;
+    let Some(consent) = consent.filter(|c| c.client_id == token.client_id) else {
+        return Ok(Gate::Shut(Denied::NotFound));
+    };
+    if consent.withdrawn_at.is_some() {
+        return Ok(Gate::Shut(Denied::Withdrawn));
+    }
+    let parse = |s: &str| {
+        Scopes::parse(s)
+            .map_err(|_| ServiceError::Store(StoreError::Corrupt("stored scopes".into())))
+    };
+    let consented = parse(&consent.scopes)?;
+    let limited = token.scopes.as_deref().map(parse).transpose()?;
+    let scopes = data::effective_scopes(&consented, limited.as_ref());
+    Ok(Gate::Open(Access { consent, scopes }))
+}
+
+/// `endpoint`'s body for user `id`, as `bearer` may read it.
+pub(crate) async fn read(
+    ctx: Ctx<'_>,
+    bearer: Option<&str>,
+    id: &str,
+    endpoint: Endpoint,
+    page: Result<Option<Page>, String>,
+    now: i64,
+) -> Result<ReadOutcome, ServiceError> {
+    let access = match access(ctx, bearer, id, now).await? {
+        Gate::Open(access) => access,
+        Gate::Shut(denied) => return Ok(ReadOutcome::Denied(denied)),
+    };
+    let scopes = endpoint.scopes_in(&access.scopes);
+    if scopes.is_empty() {
+        return Ok(ReadOutcome::Denied(Denied::NotConsented));
+    }
+    let page = match page {
+        Ok(page) => page,
+        Err(e) => return Ok(ReadOutcome::Denied(Denied::BadPage(e))),
+    };
+    let consent = &access.consent;
+    let tax_entities: Vec<String> = consent
+        .tax_entities
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let (status, collected) = match ctx.store.latest_collection(id).await? {
+        Some(c) => (
+            DataStatus::parse(&c.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("collection status {:?}", c.status)))?,
+            opened(ctx, &c.id).await?,
+        ),
+        None => before_collections(consent, &scopes, &tax_entities),
+    };
+    let subject = Subject {
+        tax_entities: &tax_entities,
+        collected: &collected,
+    };
+    let mut body = data::body(endpoint, id, status, subject, &scopes, page);
+    if consent.test {
+        // Test data never passes for a real person's.
+        body["test"] = Value::Bool(true);
+    }
+    Ok(ReadOutcome::Body(body))
+}
+
+/// The integrator withdraws the consent to user `id`: every token for it
+/// is revoked, its collected data and pending jobs deleted.
+pub(crate) async fn withdraw(
+    ctx: Ctx<'_>,
+    bearer: Option<&str>,
+    id: &str,
+    now: i64,
+) -> Result<WithdrawOutcome, ServiceError> {
+    match access(ctx, bearer, id, now).await? {
+        Gate::Open(_) => {
+            ctx.store.withdraw_consent(id, now).await?;
+            Ok(WithdrawOutcome::Withdrawn)
+        }
+        Gate::Shut(Denied::Withdrawn) => Ok(WithdrawOutcome::Withdrawn),
+        Gate::Shut(denied) => Ok(WithdrawOutcome::Denied(denied)),
+    }
+}
+
+/// A collection's data, opened: each scope's body as the source gave it.
+/// A body that does not open or parse is left out (and logged): its scope
+/// reads as not collected.
+async fn opened(
+    ctx: Ctx<'_>,
+    collection_id: &str,
+) -> Result<BTreeMap<Scope, Map<String, Value>>, StoreError> {
+    let mut out = BTreeMap::new();
+    for (scope, sealed) in ctx.store.get_collected_data(collection_id).await? {
+        let body = Scope::ALL.into_iter().find(|s| s.as_str() == scope).zip(
+            ctx.key
+                .open(SEAL_DATA, &sealed)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok()),
+        );
+        match body {
+            Some((scope, Value::Object(map))) => {
+                out.insert(scope, map);
+            }
+            _ => tracing::error!(scope = ?scope, "collected data does not open"),
+        }
+    }
+    Ok(out)
+}
+
+/// A consent without a collection: one recorded before collections
+/// existed. A test person's then reads their static data as it did; any
+/// other has none (`new`).
+fn before_collections(
+    consent: &ConsentRow,
+    scopes: &[Scope],
+    tax_entities: &[String],
+) -> (DataStatus, BTreeMap<Scope, Map<String, Value>>) {
+    let person = consent.test_person.as_deref().and_then(test_persons::find);
+    match person {
+        Some(p) if consent.test && p.behaviour == Behaviour::DataCollectionFails => {
+            (DataStatus::Error, BTreeMap::new())
+        }
+        Some(p) if consent.test => (
+            DataStatus::Done,
+            scopes
+                .iter()
+                .map(|&s| (s, testdata::scope_body(p, s, tax_entities)))
+                .collect(),
+        ),
+        _ => (DataStatus::New, BTreeMap::new()),
+    }
+}
