@@ -25,5 +25,6 @@ mod store_contract;
 mod test_mode;
 mod theme;
 mod tokens;
+mod unserved_scopes;
 mod upstream;
 mod webhooks;
