@@ -111,6 +111,7 @@ async fn serve(
         let scopes: Vec<&str> = s.scopes.iter().map(|s| s.as_str()).collect();
         tracing::info!(source = %s.id, scopes = ?scopes, "data source");
     }
+    warn_if_production_links_are_refused(store.as_ref(), &sources).await?;
     state.sources = std::sync::Arc::new(sources);
     let retention_secs = i64::from(args.data_retention_days) * 86_400;
     tokio::spawn(purge_expired(store.clone(), retention_secs));
@@ -145,6 +146,32 @@ async fn serve(
     // Workers stop between jobs; a job under way is taken over by another
     // instance when its lease runs out.
     let _ = background.send(true);
+    Ok(())
+}
+
+/// Without sources, every production client's link is refused at the
+/// start (a scope no source serves is never collected as nothing): the
+/// operator hears of it once, and serve starts all the same (test clients
+/// and a later `--sources` need it running).
+async fn warn_if_production_links_are_refused(
+    store: &dyn consent_link::store::Store,
+    sources: &consent_link::sources::Sources,
+) -> Result<(), consent_link::store::StoreError> {
+    if !sources.all().is_empty() {
+        return Ok(());
+    }
+    let production = store
+        .list_clients()
+        .await?
+        .iter()
+        .filter(|c| !c.test_allowed)
+        .count();
+    if production > 0 {
+        tracing::warn!(
+            production_clients = production,
+            "no data sources configured (--sources): production clients' links will be refused"
+        );
+    }
     Ok(())
 }
 

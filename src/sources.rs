@@ -22,7 +22,7 @@ use url::Url;
 
 use crate::methods::{check_id, ConfigError};
 use crate::net::secure_or_loopback;
-use crate::oauth2::scope::Scope;
+use crate::oauth2::scope::{Scope, Scopes};
 
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
 pub const DEFAULT_ATTEMPTS: u32 = 5;
@@ -68,6 +68,12 @@ impl Sources {
     /// The source that collects `scope`, if any does.
     pub fn serving(&self, scope: Scope) -> Option<&Source> {
         self.0.iter().find(|s| s.scopes.contains(&scope))
+    }
+
+    /// The first of `scopes` that no source serves: a production link
+    /// asking for it would be collected as nothing.
+    pub fn first_unserved(&self, scopes: &Scopes) -> Option<Scope> {
+        scopes.iter().find(|scope| self.serving(*scope).is_none())
     }
 }
 
@@ -208,6 +214,10 @@ url = "http://127.0.0.1:8080/collect"
         let local = sources.serving(Scope::Info).unwrap();
         assert_eq!(local.timeout, Duration::from_secs(DEFAULT_TIMEOUT_SECS));
         assert!(sources.serving(Scope::Vehicles).is_none());
+        let asked = Scopes::parse("info,vehicles,unsecured_loans").unwrap();
+        assert_eq!(sources.first_unserved(&asked), Some(Scope::Vehicles));
+        let served = Scopes::parse("info,income,unsecured_loans").unwrap();
+        assert_eq!(sources.first_unserved(&served), None);
         assert!(
             !format!("{gjeld:?}").contains("t0ken"),
             "tokens never in Debug"

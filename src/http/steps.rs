@@ -48,6 +48,7 @@ impl AppState {
             store: self.store.as_ref(),
             key: &self.key,
             upstream: &self.upstream,
+            sources: &self.sources,
         }
     }
 }

@@ -20,10 +20,12 @@ use crate::crypto::{self, ServerKey};
 use crate::flow::{self, FlowError, LinkSession, Step, Transition, TEST_BANKID};
 use crate::i18n;
 use crate::methods::Method;
-use crate::oauth2::authorize::{self, Delivery, Entry, Rejection};
+use crate::oauth2::authorize::{self, AuthorizationRequest, Delivery, Entry, Rejection};
+use crate::oauth2::client::Client;
 use crate::oauth2::error::{ErrorCode, OAuthError};
 use crate::oauth2::params::Params;
 use crate::oauth2::result::Outcome;
+use crate::sources::Sources;
 use crate::store::{Advance, LinkSessionRow, Mover, Rekey, Store};
 use crate::upstream::Upstream;
 
@@ -89,19 +91,55 @@ pub(crate) async fn start(
         return Ok(StartOutcome::Refused(authorize::PageError::UnknownClient));
     };
     let client = row.to_client()?;
+    let refused = |delivery, error| StartOutcome::Deliver {
+        delivery,
+        error,
+        client_name: client.name.clone(),
+    };
     let request = match authorize::evaluate(entry, params, &client, &i18n::supported()) {
         Ok(request) => request,
         Err(Rejection::Page(e)) => return Ok(StartOutcome::Refused(e)),
-        Err(Rejection::Deliver(delivery, error)) => {
-            return Ok(StartOutcome::Deliver {
-                delivery,
-                error,
-                client_name: client.name,
-            })
-        }
+        Err(Rejection::Deliver(delivery, error)) => return Ok(refused(delivery, error)),
     };
+    if let Some(error) = uncollectable(&request, ctx.sources) {
+        tracing::warn!(client = %client.id, error = %error.description, "link refused: a scope no data source serves");
+        return Ok(refused(Box::new(request.delivery), error));
+    }
     let id = NewSessionId::new(ctx.key, rng);
-    let session = LinkSession {
+    let session = new_session(&id, client, request, locale, now + ttl_secs);
+    ctx.store
+        .insert_link_session(&LinkSessionRow::from_session(&session, now))
+        .await?;
+    Ok(StartOutcome::Started {
+        sid: id.sid,
+        session: Box::new(session),
+    })
+}
+
+/// SPEC.md, "Data collection": outside test mode, a link asking for a
+/// scope that no configured source serves is refused at the start, never
+/// collected as nothing. A test flow collects from the built-in test
+/// source, which serves every scope.
+fn uncollectable(request: &AuthorizationRequest, sources: &Sources) -> Option<OAuthError> {
+    if request.delivery.test {
+        return None;
+    }
+    let scope = sources.first_unserved(&request.scopes)?;
+    Some(OAuthError::new(
+        ErrorCode::InvalidScope,
+        format!("scope '{scope}' cannot be collected: no data source serves it"),
+    ))
+}
+
+/// The session an evaluated request starts, at its first step.
+fn new_session(
+    id: &NewSessionId,
+    client: Client,
+    request: AuthorizationRequest,
+    locale: &str,
+    expires_at: i64,
+) -> LinkSession {
+    LinkSession {
         id_hash: id.id_hash.clone(),
         csrf_hash: id.csrf_hash.clone(),
         client_id: client.id,
@@ -116,16 +154,9 @@ pub(crate) async fn start(
         subject_hash: None,
         test_person: None,
         error: None,
-        expires_at: now + ttl_secs,
+        expires_at,
         tax_entities: request.tax_entities,
-    };
-    ctx.store
-        .insert_link_session(&LinkSessionRow::from_session(&session, now))
-        .await?;
-    Ok(StartOutcome::Started {
-        sid: id.sid,
-        session: Box::new(session),
-    })
+    }
 }
 
 /// What the session page answers.

@@ -7,6 +7,7 @@
 use rand::RngCore;
 
 use crate::crypto::ServerKey;
+use crate::sources::Sources;
 use crate::store::{Store, StoreError};
 use crate::upstream::Upstream;
 
@@ -22,6 +23,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) key: &'a ServerKey,
     /// The configured authentication methods and their providers.
     pub(crate) upstream: &'a Upstream,
+    /// The configured data sources.
+    pub(crate) sources: &'a Sources,
 }
 
 /// The randomness a service draws from: a CSPRNG that may be held across

@@ -302,7 +302,8 @@ async fn unknown_session_is_404_page() {
 
 #[tokio::test]
 async fn method_not_offered_is_refused() {
-    let app = TestApp::new().await;
+    // A production client's link needs a source for its scopes.
+    let app = TestApp::new().await.with_sources(&uncalled_source("info"));
     let client = app
         .register(ClientSpec {
             test_allowed: false,

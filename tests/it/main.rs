@@ -26,5 +26,6 @@ mod test_mode;
 mod test_source;
 mod theme;
 mod tokens;
+mod unserved_scopes;
 mod upstream;
 mod webhooks;

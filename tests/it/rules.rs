@@ -161,7 +161,8 @@ async fn a_withdrawn_consent_comes_back_with_the_same_user_id() {
 /// page says so and offers only Cancel, which returns `USER_CANCELLED`.
 #[tokio::test]
 async fn no_method_available_shows_a_page_whose_cancel_gives_user_cancelled() {
-    let app = TestApp::new().await;
+    // A production client's link needs a source for its scopes.
+    let app = TestApp::new().await.with_sources(&uncalled_source("info"));
     let client = app
         .register(ClientSpec {
             test_allowed: false,

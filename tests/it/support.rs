@@ -90,6 +90,19 @@ pub fn no_methods() -> consent_link::upstream::Upstream {
     consent_link::upstream::Upstream::new(Vec::new(), ISSUER).unwrap()
 }
 
+/// A `--sources` file with one source serving `scopes` (comma-separated)
+/// on a loopback port where nothing listens: what a production client's
+/// link needs to start (a scope no source serves is refused), for tests
+/// that run no collection. Its ID is unique (the database may be shared).
+pub fn uncalled_source(scopes: &str) -> String {
+    let quoted: Vec<String> = scopes.split(',').map(|s| format!("{s:?}")).collect();
+    format!(
+        "[[source]]\nid = \"uncalled-{}\"\nscopes = [{}]\nurl = \"http://127.0.0.1:9/collect\"\n",
+        uuid::Uuid::new_v4(),
+        quoted.join(", ")
+    )
+}
+
 /// Themes as in production, with a 1-second fetch timeout so that a test
 /// of a slow sheet does not wait the full 5 seconds.
 pub fn test_themes() -> consent_link::theme::Themes {
@@ -161,6 +174,20 @@ impl TestApp {
             demo: true,
             ..Default::default()
         })
+    }
+
+    /// This deployment with the data sources of `toml` (a `--sources`
+    /// file's text), served with the default router options. TestApp runs
+    /// no collection workers, so no source is called.
+    pub fn with_sources(self, toml: &str) -> TestApp {
+        let mut state = self.state;
+        state.sources = Arc::new(consent_link::sources::parse(toml, &|_| None).unwrap());
+        TestApp {
+            metrics_router: consent_link::metrics_router(state.clone()),
+            router: consent_link::app_with(state.clone(), &Default::default()),
+            state,
+            ..self
+        }
     }
 
     /// Registers a client with a unique ID and returns the ID.

@@ -16,7 +16,8 @@ async fn production_client(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn an_end_user_cannot_switch_a_production_client_to_test_mode_issue_11() {
-    let app = TestApp::new().await;
+    // A production client's link needs a source for its scopes.
+    let app = TestApp::new().await.with_sources(&uncalled_source("info"));
     let client = production_client(&app).await;
     for flag in ["true", "1"] {
         // Redirect: the integrator hears of it; no test BankID is offered.

@@ -458,7 +458,10 @@ async fn link_as(app: &TestApp, op: &Op, client: &str, nin: &str) -> HashMap<Str
 #[tokio::test]
 async fn sign_in_through_the_provider_gives_one_pairwise_id_per_client() {
     let op = Op::start().await;
-    let app = app_with(&op.issuer()).await;
+    // A production client's link needs a source for its scopes.
+    let app = app_with(&op.issuer())
+        .await
+        .with_sources(&uncalled_source("info"));
     let a = app
         .register(ClientSpec {
             test_allowed: false,
@@ -1026,7 +1029,10 @@ async fn iframe_mode_signs_in_in_another_window_and_the_frame_goes_on() {
 #[tokio::test]
 async fn the_method_page_offers_exactly_the_configured_methods_plus_test_mode() {
     let op = Op::start().await;
-    let app = app_with(&op.issuer()).await;
+    // A production client's link needs a source for its scopes.
+    let app = app_with(&op.issuer())
+        .await
+        .with_sources(&uncalled_source("info"));
     let live = app
         .register(ClientSpec {
             test_allowed: false,

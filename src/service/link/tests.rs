@@ -67,6 +67,7 @@ impl Fixture {
             store: self.store.as_ref(),
             key: &self.key,
             upstream: &self.upstream,
+            sources: &NO_SOURCES,
         }
     }
 
@@ -81,6 +82,7 @@ impl Fixture {
             store: self.store.as_ref(),
             key: &self.key,
             upstream: &self.upstream,
+            sources: &NO_SOURCES,
         };
         let params = Params::parse(query);
         match start(ctx, entry, &params, "en", TTL, NOW, &mut self.rng)
@@ -103,6 +105,7 @@ impl Fixture {
             store: self.store.as_ref(),
             key: &self.key,
             upstream: &self.upstream,
+            sources: &NO_SOURCES,
         };
         let chosen = select_method(ctx, &sid, &csrf, TEST_BANKID, NOW, &mut self.rng).await;
         assert!(matches!(chosen.unwrap(), MethodOutcome::Chosen));
