@@ -94,6 +94,7 @@ async fn the_demo_callback_reads_nothing_for_a_code_it_is_given_alone() {
     // attacker's browser reads nothing and does not use the code up.
     let (path, query) = demo_link(&victim_demo, "demo-oauth");
     let victim = app.consent_as(&path, &query, "kari").await;
+    app.collect().await;
     let page = app
         .get_with(
             &format!("/demo/callback?{}", query_of(&victim)),
