@@ -309,3 +309,28 @@ async fn consent_granted_and_withdrawn_are_reported() {
         serde_json::json!(["info", "income"])
     );
 }
+
+/// An integrator's whole test-mode loop: a test client with a webhook
+/// hears `consent.granted` and then `data.collected` with the final
+/// status of the test source's collection (Hans: income fails).
+#[tokio::test]
+async fn a_test_flow_reports_its_collection_by_webhook_end_to_end() {
+    let app = TestApp::new().await;
+    let (r, url) = receiver(vec![200]).await;
+    let client = client_with_webhook(&app, &url).await;
+    let user = app.link_user(&client, "info,income", "hans").await;
+    let d = deliverer(&app, &client);
+    assert_eq!(deliver_due(&d, 5).await, [Delivery::Delivered]);
+    assert_eq!(app.collect().await, 1);
+    assert_eq!(deliver_due(&d, 5).await, [Delivery::Delivered]);
+    let seen = r.seen.lock().unwrap().clone();
+    let types: Vec<&Value> = seen.iter().map(|(_, _, _, json)| &json["type"]).collect();
+    assert_eq!(types, ["consent.granted", "data.collected"]);
+    assert!(
+        seen.iter().all(|(_, _, ok, _)| *ok),
+        "every signature verifies"
+    );
+    let collected = &seen[1].3["data"];
+    assert_eq!(collected["user_data_id"], user.as_str());
+    assert_eq!(collected["status"], "partially_done");
+}
