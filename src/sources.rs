@@ -20,6 +20,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::collect::test_source::TEST_SOURCE;
 use crate::methods::{check_id, ConfigError};
 use crate::net::secure_or_loopback;
 use crate::oauth2::scope::{Scope, Scopes};
@@ -56,18 +57,44 @@ impl std::fmt::Debug for Source {
     }
 }
 
-/// The configured sources, each scope served by at most one.
-#[derive(Clone, Debug, Default)]
-pub struct Sources(Vec<Source>);
+/// The configured sources, each scope served by at most one, and the ID
+/// of the built-in test source that test flows collect from.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    list: Vec<Source>,
+    test_source: String,
+}
+
+impl Default for Sources {
+    fn default() -> Sources {
+        Sources {
+            list: Vec::new(),
+            test_source: TEST_SOURCE.to_owned(),
+        }
+    }
+}
 
 impl Sources {
     pub fn all(&self) -> &[Source] {
-        &self.0
+        &self.list
     }
 
     /// The source that collects `scope`, if any does.
     pub fn serving(&self, scope: Scope) -> Option<&Source> {
-        self.0.iter().find(|s| s.scopes.contains(&scope))
+        self.list.iter().find(|s| s.scopes.contains(&scope))
+    }
+
+    /// The ID on the jobs of the built-in test source.
+    pub fn test_source(&self) -> &str {
+        &self.test_source
+    }
+
+    /// The same sources with the test source's jobs under another ID:
+    /// for tests that share one database and must each run only their
+    /// own test flows' jobs.
+    pub fn with_test_source_id(mut self, id: &str) -> Sources {
+        self.test_source = id.to_owned();
+        self
     }
 
     /// The first of `scopes` that no source serves: a production link
@@ -126,12 +153,15 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Sources
         }
         sources.push(source);
     }
-    Ok(Sources(sources))
+    Ok(Sources {
+        list: sources,
+        ..Sources::default()
+    })
 }
 
 fn source(s: SourceConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Source, String> {
     check_id(&s.id)?;
-    if s.id == crate::collect::test_source::TEST_SOURCE {
+    if s.id == TEST_SOURCE {
         return Err(format!("id: {:?} is the built-in test source", s.id));
     }
     if s.scopes.is_empty() {

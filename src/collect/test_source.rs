@@ -17,13 +17,16 @@ use crate::testdata;
 /// The test source's ID on jobs; the sources file cannot use it.
 pub const TEST_SOURCE: &str = "test";
 
-/// Serves every scope of a test flow.
-pub struct TestSource;
+/// Serves every scope of a test flow, under the ID its jobs carry
+/// ([`Sources::test_source`](crate::sources::Sources::test_source)).
+pub struct TestSource<'a> {
+    pub id: &'a str,
+}
 
 #[async_trait]
-impl DataSource for TestSource {
+impl DataSource for TestSource<'_> {
     fn id(&self) -> &str {
-        TEST_SOURCE
+        self.id
     }
 
     fn timeout(&self) -> Duration {

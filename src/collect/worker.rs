@@ -58,7 +58,9 @@ impl Worker {
                 }) as Box<dyn DataSource + '_>
             })
             .collect();
-        all.push(Box::new(TestSource));
+        all.push(Box::new(TestSource {
+            id: self.sources.test_source(),
+        }));
         all
     }
 

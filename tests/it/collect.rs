@@ -182,7 +182,11 @@ fn worker(app: &TestApp, url: &str) -> consent_link::collect::worker::Worker {
     );
     consent_link::collect::worker::Worker {
         store: app.store.clone(),
-        sources: Arc::new(consent_link::sources::parse(&text, &|_| None).unwrap()),
+        sources: Arc::new(
+            consent_link::sources::parse(&text, &|_| None)
+                .unwrap()
+                .with_test_source_id(app.state.sources.test_source()),
+        ),
         key: app.key.clone(),
         http: consent_link::collect::worker::Worker::http_client().unwrap(),
         clock: app.clock.clone(),

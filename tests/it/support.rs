@@ -142,7 +142,12 @@ impl TestApp {
             upstream: Arc::new(upstream),
             metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
             themes: Arc::new(test_themes()),
-            sources: Arc::new(consent_link::sources::Sources::default()),
+            // Each app's test flows collect under a test source ID of
+            // their own: tests share one PostgreSQL database.
+            sources: Arc::new(
+                consent_link::sources::Sources::default()
+                    .with_test_source_id(&format!("test-{}", uuid::Uuid::new_v4())),
+            ),
         };
         TestApp {
             metrics_router: consent_link::metrics_router(state.clone()),
@@ -180,8 +185,13 @@ impl TestApp {
     /// file's text), served with the default router options. TestApp runs
     /// no collection workers, so no source is called.
     pub fn with_sources(self, toml: &str) -> TestApp {
+        let test_source = self.state.sources.test_source().to_owned();
         let mut state = self.state;
-        state.sources = Arc::new(consent_link::sources::parse(toml, &|_| None).unwrap());
+        state.sources = Arc::new(
+            consent_link::sources::parse(toml, &|_| None)
+                .unwrap()
+                .with_test_source_id(&test_source),
+        );
         TestApp {
             metrics_router: consent_link::metrics_router(state.clone()),
             router: consent_link::app_with(state.clone(), &Default::default()),

@@ -4,7 +4,6 @@
 //! [`Transition`], and answered with an outcome.
 
 use super::{check, failure, offered, Checked, Finished, NewSessionId, Refusal};
-use crate::collect::test_source::TEST_SOURCE;
 use crate::flow::{Step, Transition, TEST_BANKID};
 use crate::oauth2::authorize::Entry;
 use crate::oauth2::code;
@@ -210,7 +209,11 @@ fn plan_jobs(
             .iter()
             .map(|s| s.as_str())
             .collect::<Vec<_>>();
-        return vec![(user_data_id(rng), TEST_SOURCE.to_owned(), all.join(","))];
+        return vec![(
+            user_data_id(rng),
+            sources.test_source().to_owned(),
+            all.join(","),
+        )];
     }
     sources
         .all()

@@ -19,7 +19,11 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
     let text = format!(
         "[[source]]\nid = \"src-{port}\"\nscopes = [\"info\", \"income\"]\nurl = \"{url}\"\n"
     );
-    let sources = Arc::new(consent_link::sources::parse(&text, &|_| None).unwrap());
+    let sources = Arc::new(
+        consent_link::sources::parse(&text, &|_| None)
+            .unwrap()
+            .with_test_source_id(app.state.sources.test_source()),
+    );
     app.state.sources = sources.clone();
     app.router = consent_link::app(app.state.clone());
     let client = app
@@ -99,7 +103,12 @@ async fn a_test_flow_collects_from_the_test_source_never_from_the_configured_one
     let mut app = app_with(&op.issuer()).await;
     let (fake, url) = fake_source(vec![(200, both_body(), None)]).await;
     let text = format!("[[source]]\nid = \"t\"\nscopes = [\"info\"]\nurl = \"{url}\"\n");
-    app.state.sources = Arc::new(consent_link::sources::parse(&text, &|_| None).unwrap());
+    let test_source = app.state.sources.test_source().to_owned();
+    app.state.sources = Arc::new(
+        consent_link::sources::parse(&text, &|_| None)
+            .unwrap()
+            .with_test_source_id(&test_source),
+    );
     app.router = consent_link::app(app.state.clone());
     let client = app.client().await; // a test client
     let user = app.link_user(&client, "info", "kari").await;
