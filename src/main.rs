@@ -190,19 +190,18 @@ fn background_work(
     let http = Worker::http_client()?;
     let instance = uuid::Uuid::new_v4();
     let idle = std::time::Duration::from_secs(1);
-    if !sources.all().is_empty() {
-        for n in 0..workers {
-            let worker = Worker {
-                store: state.store.clone(),
-                sources: sources.clone(),
-                key: state.key.clone(),
-                http: http.clone(),
-                clock: state.clock.clone(),
-                id: format!("{instance}-{n}"),
-                metrics: state.metrics.clone(),
-            };
-            tokio::spawn(worker.run(idle, until_stopped(stopped.clone())));
-        }
+    // Always: the built-in test source runs even without --sources.
+    for n in 0..workers {
+        let worker = Worker {
+            store: state.store.clone(),
+            sources: sources.clone(),
+            key: state.key.clone(),
+            http: http.clone(),
+            clock: state.clock.clone(),
+            id: format!("{instance}-{n}"),
+            metrics: state.metrics.clone(),
+        };
+        tokio::spawn(worker.run(idle, until_stopped(stopped.clone())));
     }
     let deliverer = consent_link::webhooks::Deliverer {
         store: state.store.clone(),
