@@ -354,6 +354,25 @@ macro_rules! insert_collection_rows {
     ($executor:expr, $c:expr, $jobs:expr) => {
         async {
             let c: &$crate::store::NewCollection<'_> = $c;
+            // A new consent replaces the person's previous one: its
+            // collection goes, with its data and any job not yet run (a
+            // worker that finishes one later finds it gone and writes
+            // nothing), so the latest collection is the only one.
+            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
+                .bind(c.user_data_id)
+                .execute(&mut *$executor)
+                .await?;
+            sqlx::query(
+                "DELETE FROM collection_jobs WHERE collection_id IN \
+                 (SELECT id FROM collections WHERE user_data_id = $1)",
+            )
+            .bind(c.user_data_id)
+            .execute(&mut *$executor)
+            .await?;
+            sqlx::query("DELETE FROM collections WHERE user_data_id = $1")
+                .bind(c.user_data_id)
+                .execute(&mut *$executor)
+                .await?;
             sqlx::query(
                 "INSERT INTO collections (id, user_data_id, client_id, scopes, tax_entities, \
                  national_id_sealed, status, created_at, finished_at) \

@@ -116,3 +116,37 @@ async fn the_failing_test_person_ends_in_error_with_no_data() {
         assert!(body.get(key).is_none(), "{key}: {body}");
     }
 }
+
+#[tokio::test]
+async fn consenting_again_replaces_the_previous_collection_and_its_data() {
+    let (app, user, token) = setup("kari", "info,income").await;
+    app.collect().await;
+    let first = app.store.latest_collection(&user).await.unwrap().unwrap();
+    assert_eq!(first.status, "done");
+    assert_eq!(
+        app.store.get_collected_data(&first.id).await.unwrap().len(),
+        2
+    );
+    // The same person consents again to the same client, in the same
+    // second, to less: one collection, the new one, and none of the old data.
+    let client = app
+        .store
+        .get_consent(&user)
+        .await
+        .unwrap()
+        .unwrap()
+        .client_id;
+    assert_eq!(app.link_user(&client, "info", "kari").await, user);
+    let latest = app.store.latest_collection(&user).await.unwrap().unwrap();
+    assert_ne!(latest.id, first.id);
+    assert!(app.store.get_collection(&first.id).await.unwrap().is_none());
+    assert!(app
+        .store
+        .get_collected_data(&first.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let body = read(&app, &user, &token).await;
+    assert_eq!(body["status"], "new", "{body}");
+    assert!(body.get("income").is_none(), "{body}");
+}
