@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub mod job;
+pub mod shape;
 pub mod source;
 pub mod test_source;
 pub mod worker;

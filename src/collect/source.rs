@@ -11,6 +11,7 @@ use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::{json, Map, Value};
 
+use super::shape;
 use crate::oauth2::scope::Scope;
 use crate::sources::Source;
 
@@ -33,14 +34,15 @@ pub struct Request<'a> {
 /// What one attempt gave.
 #[derive(Debug, PartialEq)]
 pub enum Attempt {
-    /// A `200` that fits: each asked scope's body (its data API keys), or
-    /// the source's reason it has none.
+    /// A `200` whose frame fits: each asked scope's body that fits the data
+    /// API's shape, or why it has none (the source's reason, or where its
+    /// body does not fit).
     Answered {
         data: BTreeMap<Scope, Map<String, Value>>,
         errors: BTreeMap<Scope, String>,
     },
-    /// A `4xx`, or an answer that does not parse or fit: the scopes fail at
-    /// once (asking again would get the same).
+    /// A `4xx`, or an answer that does not parse or whose frame does not
+    /// fit: the scopes fail at once (asking again would get the same).
     Failed(String),
     /// A `5xx`, `429`, time-out or refused connection: try again, after
     /// `after` when the source said when (`Retry-After`).
@@ -164,40 +166,29 @@ fn retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
     Some(Duration::from_secs(secs).min(MAX_BACKOFF))
 }
 
-/// Whether a `200` answer fits the contract for `asked`: every asked scope
-/// in exactly one of `data` and `errors`, nothing else, and each body
-/// holding exactly its scope's keys.
+/// What a `200` answer means for `asked`. Its frame must fit the contract
+/// (`data` and `errors` objects, every asked scope in exactly one of them,
+/// nothing else, each reason a string) or the whole answer fails. Then each
+/// scope stands alone: a body that fits the data API's shape
+/// ([`shape::check`]) is data; one that does not fails that scope, with a
+/// reason naming the scope and where, as does the source's own reason.
 pub fn fit(answer: &Value, asked: &[Scope]) -> Attempt {
-    let empty = Map::new();
-    let data = match answer.get("data") {
-        None => &empty,
-        Some(Value::Object(d)) => d,
-        Some(_) => return Attempt::Failed("data is not an object".into()),
+    let (data, errors) = match frame(answer, asked) {
+        Ok(parts) => parts,
+        Err(reason) => return Attempt::Failed(reason),
     };
-    let errors = match answer.get("errors") {
-        None => &empty,
-        Some(Value::Object(e)) => e,
-        Some(_) => return Attempt::Failed("errors is not an object".into()),
-    };
-    for name in data.keys().chain(errors.keys()) {
-        if !asked.iter().any(|s| s.as_str() == name) {
-            return Attempt::Failed(format!("the answer names {name:?}, which was not asked"));
-        }
-    }
     let mut got = BTreeMap::new();
     let mut failed = BTreeMap::new();
     for &scope in asked {
         match (data.get(scope.as_str()), errors.get(scope.as_str())) {
-            (Some(Value::Object(body)), None) => {
-                let keys = body_keys(scope);
-                if body.len() != keys.len() || !keys.iter().all(|k| body.contains_key(*k)) {
-                    return Attempt::Failed(format!(
-                        "{}: the body must hold exactly {keys:?}",
-                        scope.as_str()
-                    ));
+            (Some(body), None) => match shape::check(scope, body) {
+                Ok(body) => {
+                    got.insert(scope, body.clone());
                 }
-                got.insert(scope, body.clone());
-            }
+                Err(misfit) => {
+                    failed.insert(scope, misfit);
+                }
+            },
             (None, Some(Value::String(reason))) => {
                 failed.insert(scope, reason.chars().take(200).collect());
             }
@@ -205,13 +196,36 @@ pub fn fit(answer: &Value, asked: &[Scope]) -> Attempt {
                 return Attempt::Failed(format!("{} is in both data and errors", scope.as_str()))
             }
             (None, None) => return Attempt::Failed(format!("{} is missing", scope.as_str())),
-            _ => return Attempt::Failed(format!("{} is not of the right type", scope.as_str())),
+            (None, Some(_)) => {
+                return Attempt::Failed(format!("errors.{} is not a string", scope.as_str()))
+            }
         }
     }
     Attempt::Answered {
         data: got,
         errors: failed,
     }
+}
+
+/// An answer's `data` and `errors`.
+type Frame<'a> = (&'a Map<String, Value>, &'a Map<String, Value>);
+
+/// An answer's `data` and `errors`, if they are objects naming only asked
+/// scopes.
+fn frame<'a>(answer: &'a Value, asked: &[Scope]) -> Result<Frame<'a>, String> {
+    static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+    let part = |name: &str| match answer.get(name) {
+        None => Ok(&*EMPTY),
+        Some(Value::Object(map)) => Ok(map),
+        Some(_) => Err(format!("{name} is not an object")),
+    };
+    let (data, errors) = (part("data")?, part("errors")?);
+    for name in data.keys().chain(errors.keys()) {
+        if !asked.iter().any(|s| s.as_str() == name) {
+            return Err(format!("the answer names {name:?}, which was not asked"));
+        }
+    }
+    Ok((data, errors))
 }
 
 /// How long to wait before attempt `next` (2, 3, …): exponential from one
@@ -239,29 +253,65 @@ mod tests {
         assert_eq!(backoff(2, Some(Duration::from_secs(86_400))), MAX_BACKOFF);
     }
 
+    fn kari_personal() -> Value {
+        let kari = crate::test_persons::find("kari").unwrap();
+        json!({ "personal": crate::testdata::personal(kari) })
+    }
+
     #[test]
     fn an_answer_fits_only_the_contract() {
         let asked = [Scope::Info, Scope::Income];
         let ok = json!({
-            "data": {"info": {"personal": {"name": "Kari"}}},
+            "data": {"info": kari_personal()},
             "errors": {"income": "no employer reported"}
         });
         let Attempt::Answered { data, errors } = fit(&ok, &asked) else {
             panic!("a fitting answer was refused");
         };
-        assert_eq!(data[&Scope::Info]["personal"]["name"], "Kari");
+        assert_eq!(data[&Scope::Info]["personal"]["first_name"], "KARI");
         assert_eq!(errors[&Scope::Income], "no employer reported");
         for bad in [
-            json!({"data": {"info": {"personal": {}}}}),
-            json!({"data": {"info": {"personal": {}}, "income": {"income": {}}}}),
-            json!({"data": {"info": {"personal": {}, "extra": 1}}, "errors": {"income": "x"}}),
-            json!({"data": {"info": {"personal": {}}, "vehicles": {"vehicles": []}}, "errors": {"income": "x"}}),
-            json!({"data": {"info": []}, "errors": {"income": "x"}}),
-            json!({"data": {"info": {"personal": {}}}, "errors": {"income": "x", "info": "y"}}),
+            json!({"data": {"info": kari_personal()}}),
+            json!({"data": {"info": kari_personal(), "vehicles": {"vehicles": []}}, "errors": {"income": "x"}}),
+            json!({"data": {"info": kari_personal()}, "errors": {"income": "x", "info": "y"}}),
             json!({"errors": {"income": 5, "info": "y"}}),
+            json!({"data": [], "errors": {"income": "x", "info": "y"}}),
             json!([]),
         ] {
             assert!(matches!(fit(&bad, &asked), Attempt::Failed(_)), "{bad}");
         }
+    }
+
+    /// A body that does not fit the data API's shape fails its scope
+    /// alone, with the scope and the path named and no value.
+    #[test]
+    fn a_body_that_does_not_fit_fails_only_its_scope() {
+        let asked = [Scope::Info, Scope::Income];
+        let mut personal = kari_personal();
+        personal["personal"]["kids"] = json!("two");
+        for (income, why) in [
+            (json!({"income": {}}), "income: income.payslips: missing"),
+            (json!([]), "income: the body is an array, not an object"),
+            (
+                json!({"income": {"payslips": [], "employers": []}, "employment": null, "x": 1}),
+                "income: x: not a field of the data API",
+            ),
+        ] {
+            let answer = json!({"data": {"info": kari_personal(), "income": income}});
+            let Attempt::Answered { data, errors } = fit(&answer, &asked) else {
+                panic!("one misfit failed the whole answer: {answer}");
+            };
+            assert_eq!(data.keys().collect::<Vec<_>>(), [&Scope::Info]);
+            assert_eq!(errors[&Scope::Income], why);
+        }
+        let answer = json!({"data": {"info": personal}, "errors": {"income": "none"}});
+        let Attempt::Answered { data, errors } = fit(&answer, &asked) else {
+            panic!("a misfit failed the whole answer");
+        };
+        assert!(data.is_empty());
+        assert_eq!(
+            errors[&Scope::Info],
+            "info: personal.kids: a string where the data API has a number"
+        );
     }
 }

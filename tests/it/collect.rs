@@ -88,9 +88,25 @@ async fn attempt(url: &str, extra: &str) -> Attempt {
     call(&http, &source(url, extra), &req).await
 }
 
+fn kari() -> &'static consent_link::test_persons::TestPerson {
+    consent_link::test_persons::find("kari").unwrap()
+}
+
+/// Kari's bodies as the data API has them (the test data's).
+pub(crate) fn info_body() -> Value {
+    json!({ "personal": consent_link::testdata::personal(kari()) })
+}
+
+pub(crate) fn income_body() -> Value {
+    json!({
+        "income": consent_link::testdata::income(kari()),
+        "employment": consent_link::testdata::employment(kari()),
+    })
+}
+
 fn ok_body() -> String {
     json!({
-        "data": {"info": {"personal": {"first_name": "Kari"}}},
+        "data": {"info": info_body()},
         "errors": {"income": "no employer reported"}
     })
     .to_string()
@@ -102,7 +118,7 @@ async fn a_fitting_answer_is_data_and_errors_and_the_request_is_the_contracts() 
     let Attempt::Answered { data, errors } = attempt(&url, "").await else {
         panic!("a fitting answer was not taken");
     };
-    assert_eq!(data[&Scope::Info]["personal"]["first_name"], "Kari");
+    assert_eq!(data[&Scope::Info]["personal"]["first_name"], "KARI");
     assert_eq!(errors[&Scope::Income], "no employer reported");
     let seen = fake.seen.lock().unwrap();
     let (headers, body) = &seen[0];
@@ -142,10 +158,10 @@ async fn server_errors_and_429_are_retried_client_errors_and_misfits_are_not() {
         (400, ok_body()),
         (404, ok_body()),
         (200, "not json".into()),
-        (200, json!({"data": {"info": {"personal": {}}}}).to_string()),
+        (200, json!({"data": {"info": info_body()}}).to_string()),
         (
             200,
-            json!({"data": {"info": {"wrong": {}}}, "errors": {"income": "x"}}).to_string(),
+            json!({"data": {"info": info_body()}, "errors": {"income": 5}}).to_string(),
         ),
         (302, ok_body()),
     ] {
@@ -235,13 +251,7 @@ async fn kari_collection_for(app: &TestApp, url: &str, user: &str) -> String {
 }
 
 pub(crate) fn both_body() -> String {
-    json!({
-        "data": {
-            "info": {"personal": {"first_name": "Kari"}},
-            "income": {"income": {"payslips": []}, "employment": []}
-        }
-    })
-    .to_string()
+    json!({"data": {"info": info_body(), "income": income_body()}}).to_string()
 }
 
 #[tokio::test]
@@ -282,11 +292,11 @@ async fn a_source_that_fails_twice_then_answers_is_collected_with_one_request_id
     let data = app.store.get_collected_data(&id).await.unwrap();
     assert_eq!(data.len(), 2);
     for (_, sealed) in &data {
-        assert!(!sealed.contains("Kari"));
+        assert!(!sealed.contains("KARI"));
     }
     let info = app.key.open("collected_data", &data[1].1).unwrap();
     assert_eq!(data[1].0, "info");
-    assert!(String::from_utf8(info).unwrap().contains("Kari"));
+    assert!(String::from_utf8(info).unwrap().contains("KARI"));
     // Operators see it: two retries and one collection, for this source.
     let metrics = app.metrics().await.body;
     let source = source_id(&url);
@@ -326,6 +336,40 @@ async fn one_scope_failing_at_the_source_is_partially_done() {
     assert!(worker.run_one().await.unwrap());
     let c = app.store.get_collection(&id).await.unwrap().unwrap();
     assert_eq!(c.status, "partially_done");
+}
+
+/// Issue 14: a body that does not fit the data API's shape fails its
+/// scope alone; the data API never serves it, and serves the one that fits.
+#[tokio::test]
+async fn a_body_that_does_not_fit_the_data_apis_shape_is_not_served() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let user = app.link_user(&client, "info,income", "kari").await;
+    let token = app.client_token(&client).await;
+    // A later collection than the test flow's own.
+    app.clock.advance(1);
+    let mut info = info_body();
+    info["personal"]["kids"] = json!("two");
+    let answer = json!({"data": {"info": info, "income": income_body()}});
+    let (_, url) = fake_source(vec![(200, answer.to_string(), None)]).await;
+    let id = kari_collection_for(&app, &url, &user).await;
+    assert!(worker(&app, &url).run_one().await.unwrap());
+
+    let c = app.store.get_collection(&id).await.unwrap().unwrap();
+    assert_eq!(c.status, "partially_done");
+    let stored = app.store.get_collected_data(&id).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+        ["income"]
+    );
+    let body = app
+        .api_get(&format!("/api/1.0/loan_applications/{user}"), &token)
+        .await
+        .json();
+    assert_eq!(body["status"], "partially_done", "{body}");
+    assert!(body.get("personal").is_none(), "{body}");
+    assert_eq!(body["income"], income_body()["income"]);
+    assert_eq!(body["employment"], income_body()["employment"]);
 }
 
 /// Withdrawal during a collection leaves no data and no job, and the
@@ -419,12 +463,12 @@ async fn the_data_api_serves_collected_data_with_its_status() {
     );
     let body = read("loan_applications").await;
     assert_eq!(body["status"], "partially_done");
-    assert_eq!(body["personal"]["first_name"], "Kari");
+    assert_eq!(body["personal"]["first_name"], "KARI");
     assert!(
         body.get("income").is_none() && body.get("employment").is_none(),
         "{body}"
     );
     let personal = read("personal").await;
-    assert_eq!(personal["personal"], json!({"first_name": "Kari"}));
+    assert_eq!(personal["personal"], info_body()["personal"]);
     assert_eq!(personal["status"], "partially_done");
 }

@@ -83,7 +83,7 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
         .await
         .json();
     assert_eq!(body["status"], "done", "{body}");
-    assert_eq!(body["personal"]["first_name"], "Kari");
+    assert_eq!(body["personal"]["first_name"], "KARI");
     assert!(body.get("test").is_none());
     let ended = app
         .store
