@@ -148,7 +148,7 @@ pub async fn call(http: &reqwest::Client, source: &Source, req: &Request<'_>) ->
         Err(_) => return retry("the answer broke off".into()),
     };
     match serde_json::from_slice::<Value>(&bytes) {
-        Ok(answer) => fit(&answer, req.scopes),
+        Ok(answer) => fit_request(&answer, req),
         Err(_) => Attempt::Failed("the answer is not JSON".into()),
     }
 }
@@ -204,6 +204,40 @@ pub fn fit(answer: &Value, asked: &[Scope]) -> Attempt {
     Attempt::Answered {
         data: got,
         errors: failed,
+    }
+}
+
+/// [`fit`] for one request: besides the shapes, the tax documents may
+/// name only the organisations the request asked for (`tax_entities`);
+/// a body naming another fails its scope (data the person did not
+/// consent to is never stored).
+pub fn fit_request(answer: &Value, req: &Request<'_>) -> Attempt {
+    match fit(answer, req.scopes) {
+        Attempt::Answered {
+            mut data,
+            mut errors,
+        } => {
+            let unasked = data.get(&Scope::TaxDataPdf).is_some_and(|body| {
+                body.get("tax_documents")
+                    .and_then(|d| d.get("corporate"))
+                    .and_then(Value::as_object)
+                    .is_some_and(|corporate| {
+                        corporate
+                            .keys()
+                            .any(|org| !req.tax_entities.iter().any(|asked| asked == org))
+                    })
+            });
+            if unasked {
+                data.remove(&Scope::TaxDataPdf);
+                errors.insert(
+                    Scope::TaxDataPdf,
+                    "tax_data_pdf: tax_documents.corporate names an organisation that was not asked for"
+                        .into(),
+                );
+            }
+            Attempt::Answered { data, errors }
+        }
+        other => other,
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use super::source::{fit, Attempt, Request};
+use super::source::{fit_request, Attempt, Request};
 use super::DataSource;
 use crate::oauth2::scope::Scope;
 use crate::test_persons::{self, Behaviour, SLOW_COLLECTION_SECS};
@@ -75,7 +75,7 @@ pub fn answer(req: &Request<'_>) -> Attempt {
     let mut contract = Map::new();
     contract.insert("data".into(), Value::Object(data));
     contract.insert("errors".into(), Value::Object(errors));
-    fit(&Value::Object(contract), req.scopes)
+    fit_request(&Value::Object(contract), req)
 }
 
 #[cfg(test)]
@@ -123,6 +123,27 @@ mod tests {
             answered(ask("tone", &[Scope::Info], 2)).0,
             vec![Scope::Info]
         );
+    }
+
+    #[test]
+    fn tax_documents_of_an_organisation_not_asked_for_are_refused() {
+        let kari = test_persons::find("kari").unwrap();
+        let asked = vec!["923609016".to_owned()];
+        let body = testdata::scope_body(kari, Scope::TaxDataPdf, &asked);
+        let answer = serde_json::json!({"data": {"tax_data_pdf": body}});
+        let mut req = Request {
+            request_id: "r",
+            national_id: kari.national_id,
+            scopes: &[Scope::TaxDataPdf],
+            tax_entities: &asked,
+            attempt: 1,
+        };
+        let (data, _) = answered(super::fit_request(&answer, &req));
+        assert_eq!(data, vec![Scope::TaxDataPdf]);
+        req.tax_entities = &[];
+        let (data, errors) = answered(super::fit_request(&answer, &req));
+        assert!(data.is_empty(), "an organisation that was not asked for");
+        assert_eq!(errors, vec![Scope::TaxDataPdf]);
     }
 
     #[test]
