@@ -87,6 +87,9 @@ pub struct TestBankIdPage {
 pub struct ScopeLine {
     pub title: String,
     pub description: String,
+    /// What the scope covers item by item (the organisations whose tax
+    /// documents `tax_data_pdf` reads), each a line of its own.
+    pub details: Vec<String>,
 }
 
 impl ScopeLine {
@@ -95,8 +98,35 @@ impl ScopeLine {
         ScopeLine {
             title: tr.t(&key),
             description: tr.t(&format!("{key}-desc")),
+            details: Vec::new(),
         }
     }
+
+    /// `tax_data_pdf` for a request naming `entities`: the end user sees
+    /// each organisation number whose documents are read, not a summary.
+    pub fn tax_documents(tr: &Tr, entities: &[String]) -> ScopeLine {
+        let mut line = ScopeLine::new(tr, Scope::TaxDataPdf);
+        if !entities.is_empty() {
+            line.description = tr.t("scope-tax-data-pdf-desc-entities");
+            line.details = entities
+                .iter()
+                .map(|number| tr.t1("consent-tax-entity", "number", &spaced(number)))
+                .collect();
+        }
+        line
+    }
+}
+
+/// An organisation number as it is written for people: `923 609 016`.
+fn spaced(number: &str) -> String {
+    let mut out = String::with_capacity(number.len() + 2);
+    for (i, c) in number.chars().enumerate() {
+        if i > 0 && i % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Sign-in at a configured provider: a button that goes there (in iframe

@@ -45,7 +45,9 @@ scope-unsecured-loans-presentation-desc = Forbrugslån, kreditkort og kassekredi
 scope-unsecured-loans-processing = Usikret gæld, for at behandle din låneansøgning
 scope-unsecured-loans-processing-desc = Forbrugslån, kreditkort og kassekreditter fra det norske gældsregister (Gjeldsregisteret), brugt til at vurdere og behandle din ansøgning om kredit.
 scope-tax-data-pdf = Skattedokumenter
-scope-tax-data-pdf-desc = Din norske selvangivelse og skatteopgørelse (PDF) fra din digitale postkasse, og de samme for virksomhederne nævnt i denne anmodning.
+scope-tax-data-pdf-desc = Din norske selvangivelse og skatteopgørelse (PDF) fra din digitale postkasse.
+scope-tax-data-pdf-desc-entities = Din norske selvangivelse og skatteopgørelse (PDF) fra din digitale postkasse, og de seneste skatte-, års- og aktionærrapporter for disse virksomheder:
+consent-tax-entity = Organisationsnummer { $number }
 
 result-done-title = Færdig
 result-done = Dine oplysninger er nu delt med { $client }.

@@ -45,7 +45,9 @@ scope-unsecured-loans-presentation-desc = Consumer loans, credit cards and credi
 scope-unsecured-loans-processing = Unsecured debt, to process your loan application
 scope-unsecured-loans-processing-desc = Consumer loans, credit cards and credit lines from the Norwegian debt register, used to assess and process your application for credit.
 scope-tax-data-pdf = Tax documents
-scope-tax-data-pdf-desc = Your tax return and tax statements (PDF) from your digital mailbox, and those of the companies named in this request.
+scope-tax-data-pdf-desc = Your tax return and tax statements (PDF) from your digital mailbox.
+scope-tax-data-pdf-desc-entities = Your tax return and tax statements (PDF) from your digital mailbox, and the latest tax, annual and shareholder reports of these companies:
+consent-tax-entity = Organisation number { $number }
 
 result-done-title = Done
 result-done = Your information has now been shared with { $client }.

@@ -45,7 +45,9 @@ scope-unsecured-loans-presentation-desc = Forbrukslån, kredittkort og rammekred
 scope-unsecured-loans-processing = Usikret gjeld, for å behandle lånesøknaden din
 scope-unsecured-loans-processing-desc = Forbrukslån, kredittkort og rammekreditter fra Gjeldsregisteret, brukt til å vurdere og behandle søknaden din om kreditt.
 scope-tax-data-pdf = Skattedokumenter
-scope-tax-data-pdf-desc = Skattemeldingen og skatteoppgjøret ditt (PDF) fra din digitale postkasse, og de samme for selskapene som er nevnt i denne forespørselen.
+scope-tax-data-pdf-desc = Skattemeldingen og skatteoppgjøret ditt (PDF) fra din digitale postkasse.
+scope-tax-data-pdf-desc-entities = Skattemeldingen og skatteoppgjøret ditt (PDF) fra din digitale postkasse, og siste skattemelding, årsregnskap og aksjonærregisteroppgave for disse selskapene:
+consent-tax-entity = Organisasjonsnummer { $number }
 
 result-done-title = Ferdig
 result-done = Informasjonen din er nå delt med { $client }.

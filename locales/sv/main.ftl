@@ -45,7 +45,9 @@ scope-unsecured-loans-presentation-desc = Privatlån, kreditkort och kontokredit
 scope-unsecured-loans-processing = Skulder utan säkerhet, för att behandla din låneansökan
 scope-unsecured-loans-processing-desc = Privatlån, kreditkort och kontokrediter från det norska skuldregistret (Gjeldsregisteret), används för att bedöma och behandla din kreditansökan.
 scope-tax-data-pdf = Skattedokument
-scope-tax-data-pdf-desc = Din norska skattedeklaration och dina skatteuppgifter (PDF) från din digitala brevlåda, och desamma för företagen som anges i denna begäran.
+scope-tax-data-pdf-desc = Din norska skattedeklaration och dina skatteuppgifter (PDF) från din digitala brevlåda.
+scope-tax-data-pdf-desc-entities = Din norska skattedeklaration och dina skatteuppgifter (PDF) från din digitala brevlåda, och de senaste skatte-, års- och aktieägarrapporterna för dessa företag:
+consent-tax-entity = Organisationsnummer { $number }
 
 result-done-title = Klart
 result-done = Dina uppgifter har nu delats med { $client }.

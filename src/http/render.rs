@@ -13,6 +13,7 @@ use crate::methods::Method;
 use crate::oauth2::authorize::Delivery;
 use crate::oauth2::error::ErrorCode;
 use crate::oauth2::result::{self, Outcome};
+use crate::oauth2::scope::Scope;
 use crate::service::link::{self, Finished, MethodChoice, SessionPage};
 use crate::test_persons::TEST_PERSONS;
 use crate::views::{
@@ -198,7 +199,10 @@ fn consent_page(
     let scopes = session
         .scopes
         .iter()
-        .map(|s| ScopeLine::new(&page.tr, s))
+        .map(|s| match s {
+            Scope::TaxDataPdf => ScopeLine::tax_documents(&page.tr, &session.tax_entities),
+            s => ScopeLine::new(&page.tr, s),
+        })
         .collect();
     let view = ConsentPage {
         client_name: session.client_name.clone(),

@@ -119,6 +119,13 @@ async fn tax_data_pdf_gives_the_persons_and_each_tax_entitys_pdfs() {
     let extra = format!("&tax_entities={}", enc(entities));
     let (page, user) = link(&app, &client, "tax_data_pdf", "en", &extra).await;
     assert!(page.contains("Tax documents"), "{page}");
+    // The end user sees each organisation whose documents are read.
+    for number in ["974 760 673", "923 609 016"] {
+        assert!(
+            page.contains(&format!("<li>Organisation number {number}</li>")),
+            "{page}"
+        );
+    }
 
     let combined = read(&app, &token, "loan_applications", &user).await;
     assert_eq!(combined.status, StatusCode::OK, "{}", combined.body);
@@ -156,6 +163,15 @@ async fn tax_data_pdf_gives_the_persons_and_each_tax_entitys_pdfs() {
         combined["tax_documents"]["corporate"],
         serde_json::json!({})
     );
+    // (Last: consenting again replaces the collection read above.)
+    let (page, _) = link(&app, &client, "tax_data_pdf", "nb", &extra).await;
+    assert!(
+        page.contains("<li>Organisasjonsnummer 923 609 016</li>"),
+        "{page}"
+    );
+    let (page, _) = link(&app, &client, "tax_data_pdf", "en", "").await;
+    assert!(!page.contains("Organisation number"), "none asked: {page}");
+    assert!(!page.contains("these companies"), "{page}");
 }
 
 #[tokio::test]
