@@ -92,6 +92,7 @@ impl Tr {
             "month",
             "year",
             "description",
+            "number",
         ]
         .into_iter()
         .map(|a| (a, FluentValue::from("x")))
