@@ -21,8 +21,8 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 
-use super::pages::{render, PagePolicy};
-use super::{AppError, AppState};
+use super::pages::{render, PageError, PagePolicy};
+use super::AppState;
 use crate::crypto;
 use crate::data::DataStatus;
 use crate::i18n::{self, Tr};
@@ -59,7 +59,7 @@ fn browser_secret(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let locale = i18n::negotiate(
         None,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
@@ -101,7 +101,7 @@ pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Re
             "{COOKIE_NAME}={secret}; Path=/demo; HttpOnly; SameSite=Lax; Max-Age=86400{secure}"
         );
         let value = HeaderValue::from_str(&cookie)
-            .map_err(|e| AppError::Internal(format!("demo cookie: {e}")))?;
+            .map_err(|e| PageError::Internal(format!("demo cookie: {e}")))?;
         res.headers_mut().append(SET_COOKIE, value);
     }
     Ok(res)
@@ -121,7 +121,7 @@ fn own_flow<'s>(state: Option<&'s str>, headers: &HeaderMap) -> Option<&'s str> 
 /// person whose consent it names. An attacker's own cookie and state with
 /// someone else's user ID read nothing. (An OAuth2 code proves itself: it
 /// is single use and bound to the demo client and its callback.)
-async fn from_own_flow(app: &AppState, state: &str, user_id: &str) -> Result<bool, AppError> {
+async fn from_own_flow(app: &AppState, state: &str, user_id: &str) -> Result<bool, PageError> {
     let Some(consent) = app.store.get_consent(user_id).await? else {
         return Ok(false);
     };
@@ -139,7 +139,7 @@ pub async fn callback(
     State(app): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let params = Params::parse(query.as_deref().unwrap_or(""));
     let own = own_flow(params.get("state").ok().flatten(), &headers);
     let locale = i18n::negotiate(
@@ -224,7 +224,7 @@ async fn read_data(
     app: &AppState,
     code: &str,
     oauth: bool,
-) -> Result<(Vec<(String, u16)>, Option<Value>), AppError> {
+) -> Result<(Vec<(String, u16)>, Option<Value>), PageError> {
     let secret = app.key.demo_client_secret();
     // The OAuth2 entry exchanges its code; the Link entry's code is the
     // user ID, read with a client token.
@@ -285,8 +285,8 @@ const DEMO_POLLS: u32 = 4;
 async fn call(
     app: &AppState,
     req: Result<Request<Body>, axum::http::Error>,
-) -> Result<(StatusCode, Value), AppError> {
-    let req = req.map_err(|e| AppError::Internal(format!("demo request: {e}")))?;
+) -> Result<(StatusCode, Value), PageError> {
+    let req = req.map_err(|e| PageError::Internal(format!("demo request: {e}")))?;
     let res = match super::router(app.clone()).oneshot(req).await {
         Ok(res) => res,
         Err(never) => match never {},
@@ -294,7 +294,7 @@ async fn call(
     let status = res.status();
     let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
         .await
-        .map_err(|e| AppError::Internal(format!("demo response: {e}")))?;
+        .map_err(|e| PageError::Internal(format!("demo response: {e}")))?;
     Ok((
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
