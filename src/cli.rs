@@ -182,29 +182,8 @@ async fn create(
     webhook: Option<NewWebhook>,
     now: i64,
 ) -> Result<String, CliError> {
-    let callback_uris = args
-        .callbacks
-        .iter()
-        .map(|c| validate_callback_uri(c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CliError::Invalid)?;
-    let styles_origins = args
-        .styles_origins
-        .iter()
-        .map(|o| validate_styles_origin(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CliError::Invalid)?;
-    let allowed_scopes =
-        Scopes::parse(&args.scopes).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let client = Client {
-        id: args.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        name: args.name,
-        callback_uris,
-        allowed_scopes,
-        styles_origins,
-        test_allowed: args.test,
-        confidential: !args.public,
-    };
+    let as_json = args.json;
+    let client = new_client(args)?;
     let kept_given = kept.is_some();
     let secret = match kept {
         Some(kept) => Some(kept),
@@ -224,28 +203,70 @@ async fn create(
             .set_client_webhook(&row.id, Some(&hook.url), Some(&hook.sealed))
             .await?;
     }
-    if args.json {
-        let mut out = client_json(&row);
-        out["client_secret"] = json!(secret);
-        if let Some(hook) = &webhook {
-            out["webhook_url"] = json!(hook.url);
-            out["webhook_secret"] = json!(hook.secret);
-        }
-        return Ok(out.to_string());
+    if as_json {
+        return Ok(created_json(&row, secret, webhook.as_ref()));
     }
+    Ok(created_text(&client, secret, kept_given, webhook.as_ref()))
+}
+
+/// The client that `client create` describes, checked.
+fn new_client(args: ClientCreateArgs) -> Result<Client, CliError> {
+    let callback_uris = args
+        .callbacks
+        .iter()
+        .map(|c| validate_callback_uri(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Invalid)?;
+    let styles_origins = args
+        .styles_origins
+        .iter()
+        .map(|o| validate_styles_origin(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Invalid)?;
+    let allowed_scopes =
+        Scopes::parse(&args.scopes).map_err(|e| CliError::Invalid(e.to_string()))?;
+    Ok(Client {
+        id: args.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        name: args.name,
+        callback_uris,
+        allowed_scopes,
+        styles_origins,
+        test_allowed: args.test,
+        confidential: !args.public,
+    })
+}
+
+/// A created client as `--json` prints it, with the secrets shown once.
+fn created_json(row: &ClientRow, secret: Option<String>, webhook: Option<&NewWebhook>) -> String {
+    let mut out = client_json(row);
+    out["client_secret"] = json!(secret);
+    if let Some(hook) = webhook {
+        out["webhook_url"] = json!(hook.url);
+        out["webhook_secret"] = json!(hook.secret);
+    }
+    out.to_string()
+}
+
+/// A created client for a person, with the secrets shown once.
+fn created_text(
+    client: &Client,
+    secret: Option<String>,
+    kept_given: bool,
+    webhook: Option<&NewWebhook>,
+) -> String {
     let mut out = format!("created client {} ({})\n", client.id, client.name);
     match secret {
         Some(s) => out.push_str(&format!("client secret (shown once, store it now): {s}")),
         None if kept_given => out.push_str("client secret: the one given (kept, not shown)"),
         None => out.push_str("public client: no secret; PKCE is required"),
     }
-    if let Some(hook) = &webhook {
+    if let Some(hook) = webhook {
         out.push_str(&format!(
             "\nwebhook {}\nwebhook signing secret (shown once, store it now): {}",
             hook.url, hook.secret
         ));
     }
-    Ok(out)
+    out
 }
 
 async fn list(store: &dyn Store, as_json: bool) -> Result<String, CliError> {

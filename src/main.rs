@@ -1,3 +1,7 @@
+//! `consent-link serve` and `consent-link client …`: parse the command line,
+//! init tracing, connect the store, run.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -42,6 +46,44 @@ async fn serve(
     database_url: &str,
     args: ServeArgs,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    check_serve_args(&args)?;
+    let issuer = match &args.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => format!("http://{}", args.bind),
+    };
+    let upstream = load_methods(&args, &issuer)?;
+    let mut state = consent_link::state(
+        store.clone(),
+        database_url,
+        &issuer,
+        args.secret_key.as_deref(),
+        args.session_ttl,
+        upstream,
+        consent_link::metrics::Metrics::new()?,
+    )
+    .await?;
+    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+    let metrics_listener = tokio::net::TcpListener::bind(args.metrics_bind)
+        .await
+        .map_err(|e| format!("--metrics-bind {}: {e}", args.metrics_bind))?;
+    let metrics_addr = metrics_listener.local_addr()?;
+    keep_demo_client_with_demo(store.as_ref(), &state.key, args.demo, &issuer).await?;
+    let sources = load_sources(&args)?;
+    warn_if_production_links_are_refused(store.as_ref(), &sources).await?;
+    state.sources = std::sync::Arc::new(sources);
+    let retention_secs = i64::from(args.data_retention_days) * 86_400;
+    tokio::spawn(purge_expired(store.clone(), retention_secs));
+    let background = background_work(&state, args.workers)?;
+    announce(&args, &issuer, metrics_addr);
+    serve_until_shutdown(state, &args, listener, metrics_listener).await;
+    // Workers stop between jobs; a job under way is taken over by another
+    // instance when its lease runs out.
+    let _ = background.send(true);
+    Ok(())
+}
+
+/// Refuses a short server key, and `--demo` anywhere but on this machine.
+fn check_serve_args(args: &ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
         return Err("CONSENT_LINK_SECRET_KEY must be at least 32 characters".into());
     }
@@ -65,10 +107,14 @@ async fn serve(
         )
         .into());
     }
-    let issuer = match &args.public_url {
-        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
-        None => format!("http://{}", args.bind),
-    };
+    Ok(())
+}
+
+/// The authentication methods of `--methods` (none without it), logged.
+fn load_methods(
+    args: &ServeArgs,
+    issuer: &str,
+) -> Result<consent_link::upstream::Upstream, Box<dyn std::error::Error>> {
     let methods = match &args.methods {
         Some(path) => consent_link::methods::load(
             path,
@@ -77,32 +123,33 @@ async fn serve(
         )?,
         None => Vec::new(),
     };
-    let upstream = consent_link::upstream::Upstream::new(methods, &issuer)?;
+    let upstream = consent_link::upstream::Upstream::new(methods, issuer)?;
     for m in upstream.methods() {
         tracing::info!(method = %m.id, issuer = %m.provider.issuer, "authentication method");
     }
-    let mut state = consent_link::state(
-        store.clone(),
-        database_url,
-        &issuer,
-        args.secret_key.as_deref(),
-        args.session_ttl,
-        upstream,
-        consent_link::metrics::Metrics::new()?,
-    )
-    .await?;
-    let listener = tokio::net::TcpListener::bind(args.bind).await?;
-    let metrics_listener = tokio::net::TcpListener::bind(args.metrics_bind)
-        .await
-        .map_err(|e| format!("--metrics-bind {}: {e}", args.metrics_bind))?;
-    let metrics_addr = metrics_listener.local_addr()?;
-    if args.demo {
-        consent_link::ensure_demo_client(store.as_ref(), &state.key, &issuer, SystemClock.now())
-            .await?;
-    } else if consent_link::remove_demo_client(store.as_ref(), &state.key).await? {
+    Ok(upstream)
+}
+
+/// The demo client exists exactly while `serve --demo` runs.
+async fn keep_demo_client_with_demo(
+    store: &dyn consent_link::store::Store,
+    key: &consent_link::crypto::ServerKey,
+    demo: bool,
+    issuer: &str,
+) -> Result<(), consent_link::store::StoreError> {
+    if demo {
+        consent_link::ensure_demo_client(store, key, issuer, SystemClock.now()).await?;
+    } else if consent_link::remove_demo_client(store, key).await? {
         // A test client anyone can use must not outlive --demo.
         tracing::info!("removed the demo client: serving without --demo");
     }
+    Ok(())
+}
+
+/// The data sources of `--sources` (none without it), logged.
+fn load_sources(
+    args: &ServeArgs,
+) -> Result<consent_link::sources::Sources, Box<dyn std::error::Error>> {
     let sources = match &args.sources {
         Some(path) => consent_link::sources::load(path, &|var| std::env::var(var).ok())?,
         None => consent_link::sources::Sources::default(),
@@ -111,20 +158,29 @@ async fn serve(
         let scopes: Vec<&str> = s.scopes.iter().map(|s| s.as_str()).collect();
         tracing::info!(source = %s.id, scopes = ?scopes, "data source");
     }
-    warn_if_production_links_are_refused(store.as_ref(), &sources).await?;
-    state.sources = std::sync::Arc::new(sources);
-    let retention_secs = i64::from(args.data_retention_days) * 86_400;
-    tokio::spawn(purge_expired(store.clone(), retention_secs));
-    let background = background_work(&state, args.workers)?;
+    Ok(sources)
+}
+
+/// Says where consent-link listens: in the log, and to whoever started it.
+fn announce(args: &ServeArgs, issuer: &str, metrics_addr: std::net::SocketAddr) {
     tracing::info!(bind = %args.bind, metrics = %metrics_addr, issuer = %issuer, "consent-link listening");
     if args.demo {
         println!("consent-link is running. Open {issuer}/demo to try it (test mode, demo client).");
     } else {
         println!("consent-link is running at {issuer}");
     }
+}
+
+/// Serves the public router and the operators' metrics until a shutdown
+/// signal; the operators' listener stops with the public one.
+async fn serve_until_shutdown(
+    state: consent_link::AppState,
+    args: &ServeArgs,
+    listener: tokio::net::TcpListener,
+    metrics_listener: tokio::net::TcpListener,
+) {
     let conn_limits = args.limits.conn_limits();
     let app = consent_link::app_with(state.clone(), &args.limits.router_options(args.demo));
-    // The operators' listener stops with the public one.
     let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
     let metrics = tokio::spawn(consent_link::serve::run(
         metrics_listener,
@@ -143,10 +199,6 @@ async fn serve(
     .await;
     let _ = stop_metrics.send(());
     let _ = metrics.await;
-    // Workers stop between jobs; a job under way is taken over by another
-    // instance when its lease runs out.
-    let _ = background.send(true);
-    Ok(())
 }
 
 /// Without sources, every production client's link is refused at the

@@ -215,29 +215,8 @@ fn method(
     if m.identity_claim.trim().is_empty() {
         return Err("identity_claim: must not be empty".into());
     }
-    if !m.name.contains_key("en") {
-        return Err("name: needs at least an English name (name.en)".into());
-    }
-    for (lang, name) in &m.name {
-        if !languages.contains(&lang.as_str()) {
-            return Err(format!(
-                "name.{lang}: not a language this deployment speaks ({})",
-                languages.join(", ")
-            ));
-        }
-        if name.trim().is_empty() {
-            return Err(format!("name.{lang}: must not be empty"));
-        }
-    }
-    let mut scopes = vec!["openid".to_owned()];
-    for s in m.scopes {
-        if s.is_empty() || s.contains(char::is_whitespace) {
-            return Err(format!("scopes: {s:?} is not a scope"));
-        }
-        if !scopes.contains(&s) {
-            scopes.push(s);
-        }
-    }
+    check_names(&m.name, languages)?;
+    let scopes = method_scopes(m.scopes)?;
     let logo = m.logo.map(|p| logo(&base.join(p))).transpose()?;
     Ok(Method {
         id: m.id,
@@ -248,6 +227,41 @@ fn method(
         names: m.name,
         logo,
     })
+}
+
+/// A method's names: one in English at least, each in a language this
+/// deployment speaks, none blank.
+fn check_names(names: &BTreeMap<String, String>, languages: &[&str]) -> Result<(), String> {
+    if !names.contains_key("en") {
+        return Err("name: needs at least an English name (name.en)".into());
+    }
+    for (lang, name) in names {
+        if !languages.contains(&lang.as_str()) {
+            return Err(format!(
+                "name.{lang}: not a language this deployment speaks ({})",
+                languages.join(", ")
+            ));
+        }
+        if name.trim().is_empty() {
+            return Err(format!("name.{lang}: must not be empty"));
+        }
+    }
+    Ok(())
+}
+
+/// The scopes asked of the provider: `openid`, then each configured one
+/// once.
+fn method_scopes(configured: Vec<String>) -> Result<Vec<String>, String> {
+    let mut scopes = vec!["openid".to_owned()];
+    for s in configured {
+        if s.is_empty() || s.contains(char::is_whitespace) {
+            return Err(format!("scopes: {s:?} is not a scope"));
+        }
+        if !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
+    Ok(scopes)
 }
 
 fn logo(path: &Path) -> Result<Logo, String> {

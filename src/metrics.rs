@@ -14,6 +14,32 @@ const LATENCY_BUCKETS: [f64; 15] = [
     4.096, 8.192,
 ];
 
+/// A counter with `labels`, registered in `registry`.
+fn counter(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> Result<IntCounterVec, prometheus::Error> {
+    let counter = IntCounterVec::new(Opts::new(name, help), labels)?;
+    registry.register(Box::new(counter.clone()))?;
+    Ok(counter)
+}
+
+/// A latency histogram in seconds ([`LATENCY_BUCKETS`]) with `labels`,
+/// registered in `registry`.
+fn histogram(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> Result<HistogramVec, prometheus::Error> {
+    let opts = HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec());
+    let histogram = HistogramVec::new(opts, labels)?;
+    registry.register(Box::new(histogram.clone()))?;
+    Ok(histogram)
+}
+
 /// The process's metrics; cheap to share behind an `Arc`.
 pub struct Metrics {
     registry: Registry,
@@ -28,58 +54,44 @@ pub struct Metrics {
 impl Metrics {
     pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new_custom(Some("consent_link".into()), None)?;
-        let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests answered"),
-            &["method", "route", "status"],
-        )?;
-        let latency = HistogramVec::new(
-            HistogramOpts::new(
+        Ok(Metrics {
+            requests: counter(
+                &registry,
+                "http_requests_total",
+                "HTTP requests answered",
+                &["method", "route", "status"],
+            )?,
+            latency: histogram(
+                &registry,
                 "http_request_duration_seconds",
                 "Time to answer an HTTP request",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-            &["method", "route"],
-        )?;
-        let results = IntCounterVec::new(
-            Opts::new(
+                &["method", "route"],
+            )?,
+            results: counter(
+                &registry,
                 "link_results_total",
                 "Results delivered to integrators: code, or the RFC 6749 error",
-            ),
-            &["entry", "result"],
-        )?;
-        let jobs = IntCounterVec::new(
-            Opts::new(
+                &["entry", "result"],
+            )?,
+            jobs: counter(
+                &registry,
                 "collection_attempts_total",
                 "Calls to data sources by source and outcome: collected, retried, failed",
-            ),
-            &["source", "outcome"],
-        )?;
-        let source_latency = HistogramVec::new(
-            HistogramOpts::new("source_call_duration_seconds", "Time a data source took")
-                .buckets(LATENCY_BUCKETS.to_vec()),
-            &["source"],
-        )?;
-        let webhooks = IntCounterVec::new(
-            Opts::new(
+                &["source", "outcome"],
+            )?,
+            source_latency: histogram(
+                &registry,
+                "source_call_duration_seconds",
+                "Time a data source took",
+                &["source"],
+            )?,
+            webhooks: counter(
+                &registry,
                 "webhook_deliveries_total",
                 "Webhook deliveries by outcome: delivered, retried, given_up",
-            ),
-            &["outcome"],
-        )?;
-        registry.register(Box::new(requests.clone()))?;
-        registry.register(Box::new(latency.clone()))?;
-        registry.register(Box::new(results.clone()))?;
-        registry.register(Box::new(jobs.clone()))?;
-        registry.register(Box::new(source_latency.clone()))?;
-        registry.register(Box::new(webhooks.clone()))?;
-        Ok(Metrics {
+                &["outcome"],
+            )?,
             registry,
-            requests,
-            latency,
-            results,
-            jobs,
-            source_latency,
-            webhooks,
         })
     }
 

@@ -12,6 +12,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,8 +22,8 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
 /// What a connection may cost us.
@@ -132,35 +133,9 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let per_address = PerAddress::default();
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .keep_alive(!limits.keep_alive_timeout.is_zero());
-    let builder = Arc::new(builder);
+    let builder = http1_builder(&limits);
     tokio::pin!(shutdown);
-    loop {
-        // A permit first: past the cap, connections stay in the backlog.
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(c) => c,
-                Err(e) => {
-                    // Out of file descriptors, or a connection reset before
-                    // it was accepted: wait a little rather than spin.
-                    tracing::warn!(error = ?e.to_string(), "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+    while let Some((permit, stream, peer)) = accept(&listener, &permits, shutdown.as_mut()).await {
         let Some(slot) = per_address.take(peer, limits.max_per_address) else {
             // Closed at once; the permit goes back with it.
             drop(stream);
@@ -183,7 +158,48 @@ pub async fn run(
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    // Every connection holds a permit: all of them back means all closed.
+    drain(&permits, &limits).await;
+}
+
+fn http1_builder(limits: &ConnLimits) -> Arc<http1::Builder> {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(!limits.keep_alive_timeout.is_zero());
+    Arc::new(builder)
+}
+
+/// The next connection with the permit it holds; `None` at shutdown.
+async fn accept(
+    listener: &TcpListener,
+    permits: &Arc<Semaphore>,
+    mut shutdown: Pin<&mut impl Future<Output = ()>>,
+) -> Option<(OwnedSemaphorePermit, TcpStream, SocketAddr)> {
+    loop {
+        // A permit first: past the cap, connections stay in the backlog.
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit.ok()?,
+            () = &mut shutdown => return None,
+        };
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => return Some((permit, stream, peer)),
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: wait a little rather than spin.
+                    tracing::warn!(error = ?e.to_string(), "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut shutdown => return None,
+        }
+    }
+}
+
+/// Waits, up to the grace period, for every connection to close: each
+/// holds a permit, so all of them back means all closed.
+async fn drain(permits: &Semaphore, limits: &ConnLimits) {
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     if tokio::time::timeout(limits.shutdown_grace, permits.acquire_many(all))
         .await
@@ -195,7 +211,7 @@ pub async fn run(
 
 async fn serve_connection(
     builder: Arc<http1::Builder>,
-    stream: tokio::net::TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     app: Router,
     keep_alive: Duration,

@@ -164,20 +164,7 @@ fn source(s: SourceConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Sourc
     if s.id == TEST_SOURCE {
         return Err(format!("id: {:?} is the built-in test source", s.id));
     }
-    if s.scopes.is_empty() {
-        return Err("scopes: must name at least one scope".into());
-    }
-    let mut scopes = Vec::new();
-    for name in &s.scopes {
-        let scope = Scope::ALL
-            .into_iter()
-            .find(|scope| scope.as_str() == name)
-            .ok_or_else(|| format!("scopes: {name:?} is not a scope"))?;
-        if scopes.contains(&scope) {
-            return Err(format!("scopes: {name:?} is named twice"));
-        }
-        scopes.push(scope);
-    }
+    let scopes = source_scopes(&s.scopes)?;
     let url = Url::parse(&s.url).map_err(|e| format!("url: {e}"))?;
     if !secure_or_loopback(&url) || !url.username().is_empty() || url.password().is_some() {
         return Err(
@@ -186,12 +173,11 @@ fn source(s: SourceConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Sourc
     }
     let token = match s.token_env {
         None => None,
-        Some(var) => {
-            let token = env(&var)
+        Some(var) => Some(
+            env(&var)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| format!("token_env: the variable {var} is not set"))?;
-            Some(token)
-        }
+                .ok_or_else(|| format!("token_env: the variable {var} is not set"))?,
+        ),
     };
     let timeout_secs = s.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
     if !(1..=MAX_TIMEOUT_SECS).contains(&timeout_secs) {
@@ -209,6 +195,25 @@ fn source(s: SourceConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Sourc
         timeout: Duration::from_secs(timeout_secs),
         attempts,
     })
+}
+
+/// A source's scopes: at least one, each a scope, none twice.
+fn source_scopes(names: &[String]) -> Result<Vec<Scope>, String> {
+    if names.is_empty() {
+        return Err("scopes: must name at least one scope".into());
+    }
+    let mut scopes = Vec::new();
+    for name in names {
+        let scope = Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == name)
+            .ok_or_else(|| format!("scopes: {name:?} is not a scope"))?;
+        if scopes.contains(&scope) {
+            return Err(format!("scopes: {name:?} is named twice"));
+        }
+        scopes.push(scope);
+    }
+    Ok(scopes)
 }
 
 #[cfg(test)]

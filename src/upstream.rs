@@ -201,8 +201,34 @@ impl Upstream {
     ) -> Result<String, UpstreamError> {
         let provider = &method.provider;
         let metadata = self.metadata(provider, now).await?;
-        let client = self.client(provider, &metadata);
-        let response = client
+        let token = self.id_token(provider, &metadata, code, secrets).await?;
+        let nonce = Nonce::new(secrets.nonce.clone());
+        let metadata = match self.verify(&token, method, &metadata, &nonce, began, now) {
+            Err(e) if keys_may_be_stale(&e) && self.claim_key_refetch(&provider.id, now) => {
+                tracing::info!(provider = %provider.id, error = %e, "the cached keys do not verify the ID token: fetching the provider's keys again");
+                self.refresh_keys(provider, &metadata).await?
+            }
+            _ => metadata,
+        };
+        let claims = self
+            .verify(&token, method, &metadata, &nonce, began, now)
+            .map_err(|e| rejected(check_name(&e), e.to_string()))?;
+        check_issued_at(claims, now)?;
+        check_authorized_party(claims, &provider.client_id)?;
+        identity(claims, &method.identity_claim)
+    }
+
+    /// Exchanges `code` at the provider's token endpoint for its ID token,
+    /// parsed but not yet verified.
+    async fn id_token(
+        &self,
+        provider: &Provider,
+        metadata: &Metadata,
+        code: &str,
+        secrets: &Secrets<'_>,
+    ) -> Result<ProviderIdToken, UpstreamError> {
+        let response = self
+            .client(provider, metadata)
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| UpstreamError::Unavailable(format!("no token endpoint: {e}")))?
             .set_pkce_verifier(PkceCodeVerifier::new(secrets.pkce_verifier.clone()))
@@ -217,41 +243,8 @@ impl Upstream {
             .and_then(|v| v.as_str().map(str::to_owned))
             .ok_or_else(|| rejected("id_token", "the token response has no ID token"))?;
         // Not the parser's message: it may quote a claim's value.
-        let token = ProviderIdToken::from_str(&raw)
-            .map_err(|_| rejected("id_token", "the ID token could not be parsed"))?;
-        let nonce = Nonce::new(secrets.nonce.clone());
-        let metadata = match self.verify(&token, method, &metadata, &nonce, began, now) {
-            Err(e) if keys_may_be_stale(&e) && self.claim_key_refetch(&provider.id, now) => {
-                tracing::info!(provider = %provider.id, error = %e, "the cached keys do not verify the ID token: fetching the provider's keys again");
-                self.refresh_keys(provider, &metadata).await?
-            }
-            _ => metadata,
-        };
-        let claims = self
-            .verify(&token, method, &metadata, &nonce, began, now)
-            .map_err(|e| rejected(check_name(&e), e.to_string()))?;
-        check_issued_at(claims, now)?;
-        check_authorized_party(claims, &provider.client_id)?;
-        let identity = if method.identity_claim == "sub" {
-            Some(claims.subject().as_str().to_owned())
-        } else {
-            match claims
-                .additional_claims()
-                .claims
-                .get(&method.identity_claim)
-            {
-                // Text only: a number has lost any leading zero and would
-                // be another person's identity.
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                _ => None,
-            }
-        };
-        identity.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-            rejected(
-                "identity_claim",
-                format!("the ID token has no text claim {:?}", method.identity_claim),
-            )
-        })
+        ProviderIdToken::from_str(&raw)
+            .map_err(|_| rejected("id_token", "the ID token could not be parsed"))
     }
 
     fn verify<'t>(
@@ -424,6 +417,26 @@ fn form_sources(methods: &[Method]) -> Vec<String> {
     sources.sort();
     sources.dedup();
     sources
+}
+
+/// The national identity number in `claim` of verified ID token claims:
+/// text only (a number has lost any leading zero and would be another
+/// person's identity), and not blank.
+fn identity(claims: &Claims, claim: &str) -> Result<String, UpstreamError> {
+    let identity = if claim == "sub" {
+        Some(claims.subject().as_str().to_owned())
+    } else {
+        match claims.additional_claims().claims.get(claim) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            _ => None,
+        }
+    };
+    identity.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+        rejected(
+            "identity_claim",
+            format!("the ID token has no text claim {claim:?}"),
+        )
+    })
 }
 
 fn rejected(check: &'static str, detail: impl Into<String>) -> UpstreamError {

@@ -9,7 +9,8 @@ use axum::Json;
 
 use serde_json::json;
 
-use super::{AppError, AppState};
+use super::error::{Fault, FaultContext, SurfaceError};
+use super::AppState;
 use crate::data::{Endpoint, Page};
 use crate::oauth2::params::Params;
 use crate::oauth2::token::credentials;
@@ -29,7 +30,7 @@ pub struct ApiError {
     /// missing or invalid Bearer token.
     challenge: Option<&'static str>,
     /// A server fault: logged once and answered as `INTERNAL_ERROR` with
-    /// the request ID (`super::error::render_internal_errors`), never shown.
+    /// the request ID ([`SurfaceError::show_fault`]), never shown.
     fault: Option<String>,
 }
 
@@ -134,7 +135,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self;
         if let Some(detail) = e.fault {
-            return AppError::Internal(detail).into_response();
+            return Fault::response::<ApiError>(detail);
         }
         let mut res = (
             e.http,
@@ -150,6 +151,16 @@ impl IntoResponse for ApiError {
             headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }
         res
+    }
+}
+
+impl SurfaceError for ApiError {
+    fn fault(detail: String) -> Self {
+        ApiError::fault(detail)
+    }
+
+    fn show_fault(cx: &FaultContext) -> Response {
+        ApiError::internal(cx.reference()).into_response()
     }
 }
 

@@ -58,14 +58,7 @@ async fn entry(
             tracing::debug!(code = %error.code, "authorization request refused to the callback");
             let policy = PagePolicy::for_delivery(&delivery);
             let outcome = Outcome::Error(error);
-            Ok(deliver(
-                &app,
-                &delivery,
-                &outcome,
-                &client_name,
-                &locale,
-                &policy,
-            )?)
+            deliver(&app, &delivery, &outcome, &client_name, &locale, &policy)
         }
         StartOutcome::Started { sid, session } => render_step(&app, &session, &sid),
     }

@@ -21,8 +21,8 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 
-use super::pages::{render, PagePolicy};
-use super::{AppError, AppState};
+use super::pages::{render, PageError, PagePolicy};
+use super::AppState;
 use crate::crypto;
 use crate::data::DataStatus;
 use crate::i18n::{self, Tr};
@@ -59,7 +59,7 @@ fn browser_secret(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let locale = i18n::negotiate(
         None,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
@@ -70,41 +70,49 @@ pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Re
         Some(s) => (s.to_owned(), false),
         None => (crypto::random_token(&mut rand::thread_rng()), true),
     };
-    let browser_hash = crypto::hash_token(&secret);
-    let view = DemoPage {
-        redirect_en: link("/link", "en", &flow_state("en", &browser_hash), ""),
-        redirect_nb: link("/link", "nb", &flow_state("nb", &browser_hash), ""),
-        oauth: link(
-            "/oauth/authorize",
-            &locale,
-            &flow_state(&locale, &browser_hash),
-            "&response_type=code",
-        ),
-        client_id: crate::DEMO_CLIENT_ID,
-        scope: DEMO_SCOPES,
-        callback_uri: format!("{}/demo/callback", app.issuer),
-        state: flow_state(&locale, &browser_hash),
-        page: PageCtx::plain(Tr::new(&locale)),
-    };
+    let view = demo_page(&app, &locale, &crypto::hash_token(&secret));
     let policy = PagePolicy {
         frame_src: Some(app.issuer.clone()),
         ..PagePolicy::default()
     };
     let mut res = render(StatusCode::OK, &view, &policy)?;
     if fresh {
-        let secure = if app.issuer.starts_with("https:") {
-            "; Secure"
-        } else {
-            ""
-        };
-        let cookie = format!(
-            "{COOKIE_NAME}={secret}; Path=/demo; HttpOnly; SameSite=Lax; Max-Age=86400{secure}"
-        );
-        let value = HeaderValue::from_str(&cookie)
-            .map_err(|e| AppError::Internal(format!("demo cookie: {e}")))?;
-        res.headers_mut().append(SET_COOKIE, value);
+        res.headers_mut()
+            .append(SET_COOKIE, browser_cookie(&app, &secret)?);
     }
     Ok(res)
+}
+
+/// The demo page: flows that come back to the browser of `browser_hash`.
+fn demo_page(app: &AppState, locale: &str, browser_hash: &str) -> DemoPage {
+    DemoPage {
+        redirect_en: link("/link", "en", &flow_state("en", browser_hash), ""),
+        redirect_nb: link("/link", "nb", &flow_state("nb", browser_hash), ""),
+        oauth: link(
+            "/oauth/authorize",
+            locale,
+            &flow_state(locale, browser_hash),
+            "&response_type=code",
+        ),
+        client_id: crate::DEMO_CLIENT_ID,
+        scope: DEMO_SCOPES,
+        callback_uri: format!("{}/demo/callback", app.issuer),
+        state: flow_state(locale, browser_hash),
+        page: PageCtx::plain(Tr::new(locale)),
+    }
+}
+
+/// The cookie that gives a browser its demo `secret`.
+fn browser_cookie(app: &AppState, secret: &str) -> Result<HeaderValue, PageError> {
+    let secure = if app.issuer.starts_with("https:") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE_NAME}={secret}; Path=/demo; HttpOnly; SameSite=Lax; Max-Age=86400{secure}"
+    );
+    HeaderValue::from_str(&cookie).map_err(|e| PageError::Internal(format!("demo cookie: {e}")))
 }
 
 /// Whether `state` is one this browser's `/demo` page gave out: its
@@ -121,7 +129,7 @@ fn own_flow<'s>(state: Option<&'s str>, headers: &HeaderMap) -> Option<&'s str> 
 /// person whose consent it names. An attacker's own cookie and state with
 /// someone else's user ID read nothing. (An OAuth2 code proves itself: it
 /// is single use and bound to the demo client and its callback.)
-async fn from_own_flow(app: &AppState, state: &str, user_id: &str) -> Result<bool, AppError> {
+async fn from_own_flow(app: &AppState, state: &str, user_id: &str) -> Result<bool, PageError> {
     let Some(consent) = app.store.get_consent(user_id).await? else {
         return Ok(false);
     };
@@ -139,7 +147,7 @@ pub async fn callback(
     State(app): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let params = Params::parse(query.as_deref().unwrap_or(""));
     let own = own_flow(params.get("state").ok().flatten(), &headers);
     let locale = i18n::negotiate(
@@ -173,48 +181,59 @@ pub async fn callback(
 /// amounts written as the page's language writes them. Rows for data the
 /// consent did not cover are left out.
 fn summary(tr: &Tr, data: &Value) -> Vec<(String, String)> {
-    let mut rows = Vec::new();
-    if let Some(born) = data
+    [
+        born(tr, data),
+        debt(tr, data),
+        last_pay(tr, data),
+        unpaid_invoices(tr, data),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn born(tr: &Tr, data: &Value) -> Option<(String, String)> {
+    let born = data
         .pointer("/personal/birth_date")
         .and_then(Value::as_str)
-        .and_then(|d| tr.date(d))
-    {
-        rows.push((tr.t("demo-summary-born"), born));
-    }
-    if let Some(loans) = data.get("loans").and_then(Value::as_array) {
-        let debt: f64 = loans
-            .iter()
-            .filter_map(|l| l.get("current_balance").and_then(Value::as_f64))
-            .sum();
-        rows.push((tr.t("demo-summary-debt"), tr.amount_nok(debt)));
-    }
-    let last_payslip = data
+        .and_then(|d| tr.date(d))?;
+    Some((tr.t("demo-summary-born"), born))
+}
+
+fn debt(tr: &Tr, data: &Value) -> Option<(String, String)> {
+    let loans = data.get("loans").and_then(Value::as_array)?;
+    let debt: f64 = loans
+        .iter()
+        .filter_map(|l| l.get("current_balance").and_then(Value::as_f64))
+        .sum();
+    Some((tr.t("demo-summary-debt"), tr.amount_nok(debt)))
+}
+
+fn last_pay(tr: &Tr, data: &Value) -> Option<(String, String)> {
+    let payslip = data
         .pointer("/income/payslips")
         .and_then(Value::as_array)
-        .and_then(|p| p.last());
-    if let Some(payslip) = last_payslip {
-        let net = payslip.get("netto").and_then(Value::as_f64);
-        let end = payslip
-            .get("period_end")
-            .and_then(Value::as_str)
-            .and_then(|d| tr.date(d));
-        if let (Some(net), Some(end)) = (net, end) {
-            let value = tr.t_args(
-                "demo-summary-pay-value",
-                &[("amount", &tr.amount_nok(net)), ("date", &end)],
-            );
-            rows.push((tr.t("demo-summary-pay"), value));
-        }
-    }
-    if let Some(invoices) = data.get("invoices").and_then(Value::as_array) {
-        let unpaid: f64 = invoices
-            .iter()
-            .filter(|i| i.get("paid").and_then(Value::as_bool) != Some(true))
-            .filter_map(|i| i.get("amount").and_then(Value::as_f64))
-            .sum();
-        rows.push((tr.t("demo-summary-invoices"), tr.amount_nok(unpaid)));
-    }
-    rows
+        .and_then(|p| p.last())?;
+    let net = payslip.get("netto").and_then(Value::as_f64)?;
+    let end = payslip
+        .get("period_end")
+        .and_then(Value::as_str)
+        .and_then(|d| tr.date(d))?;
+    let value = tr.t_args(
+        "demo-summary-pay-value",
+        &[("amount", &tr.amount_nok(net)), ("date", &end)],
+    );
+    Some((tr.t("demo-summary-pay"), value))
+}
+
+fn unpaid_invoices(tr: &Tr, data: &Value) -> Option<(String, String)> {
+    let invoices = data.get("invoices").and_then(Value::as_array)?;
+    let unpaid: f64 = invoices
+        .iter()
+        .filter(|i| i.get("paid").and_then(Value::as_bool) != Some(true))
+        .filter_map(|i| i.get("amount").and_then(Value::as_f64))
+        .sum();
+    Some((tr.t("demo-summary-invoices"), tr.amount_nok(unpaid)))
 }
 
 /// Plays the integrator's server: gets a token the way the entry calls for,
@@ -224,28 +243,8 @@ async fn read_data(
     app: &AppState,
     code: &str,
     oauth: bool,
-) -> Result<(Vec<(String, u16)>, Option<Value>), AppError> {
-    let secret = app.key.demo_client_secret();
-    // The OAuth2 entry exchanges its code; the Link entry's code is the
-    // user ID, read with a client token.
-    let (call_name, req, token_field) = if oauth {
-        let basic = STANDARD.encode(format!("{}:{secret}", crate::DEMO_CLIENT_ID));
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "authorization_code")
-            .append_pair("code", code)
-            .finish();
-        let req = Request::post("/oauth/token")
-            .header(AUTHORIZATION, format!("Basic {basic}"))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(form));
-        ("POST /oauth/token", req, "access_token")
-    } else {
-        let req = Request::post("/api/1.0/auth")
-            .header("Client-ID", crate::DEMO_CLIENT_ID)
-            .header("Secret-Key", &secret)
-            .body(Body::empty());
-        ("POST /api/1.0/auth", req, "token")
-    };
+) -> Result<(Vec<(String, u16)>, Option<Value>), PageError> {
+    let (call_name, req, token_field) = token_request(app, code, oauth);
     let (status, body) = call(app, req).await?;
     let mut calls = vec![(call_name.to_owned(), status.as_u16())];
     let token = body.get(token_field).and_then(Value::as_str);
@@ -256,9 +255,50 @@ async fn read_data(
     let (Some(token), Some(id)) = (token, user_data_id) else {
         return Ok((calls, Some(body)));
     };
+    let data = poll_loan_applications(app, id, token, &mut calls).await?;
+    Ok((calls, Some(data)))
+}
+
+type DemoRequest = Result<Request<Body>, axum::http::Error>;
+
+/// How the demo gets its token: the OAuth2 entry exchanges its code; the
+/// Link entry's code is the user ID, read with a client token. The call's
+/// name, the request, and the answer's field with the token.
+fn token_request(
+    app: &AppState,
+    code: &str,
+    oauth: bool,
+) -> (&'static str, DemoRequest, &'static str) {
+    let secret = app.key.demo_client_secret();
+    if !oauth {
+        let req = Request::post("/api/1.0/auth")
+            .header("Client-ID", crate::DEMO_CLIENT_ID)
+            .header("Secret-Key", &secret)
+            .body(Body::empty());
+        return ("POST /api/1.0/auth", req, "token");
+    }
+    let basic = STANDARD.encode(format!("{}:{secret}", crate::DEMO_CLIENT_ID));
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "authorization_code")
+        .append_pair("code", code)
+        .finish();
+    let req = Request::post("/oauth/token")
+        .header(AUTHORIZATION, format!("Basic {basic}"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form));
+    ("POST /oauth/token", req, "access_token")
+}
+
+/// Reads `loan_applications` of user `id`. Collection is asynchronous:
+/// polls once a second, as the docs ask, until the status is final (or a
+/// few seconds have passed). Each call is added to `calls`.
+async fn poll_loan_applications(
+    app: &AppState,
+    id: &str,
+    token: &str,
+    calls: &mut Vec<(String, u16)>,
+) -> Result<Value, PageError> {
     let path = format!("/api/1.0/loan_applications/{}", enc(id));
-    // Collection is asynchronous: poll once a second, as the docs ask,
-    // until the status is final (or a few seconds have passed).
     let mut polls = 0;
     loop {
         let req = Request::get(&path)
@@ -273,7 +313,7 @@ async fn read_data(
             .and_then(DataStatus::parse)
             .is_some_and(|s| !s.is_final());
         if !pending || polls >= DEMO_POLLS {
-            return Ok((calls, Some(data)));
+            return Ok(data);
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
@@ -282,11 +322,8 @@ async fn read_data(
 /// How many times the demo reads the data before it shows what it has.
 const DEMO_POLLS: u32 = 4;
 
-async fn call(
-    app: &AppState,
-    req: Result<Request<Body>, axum::http::Error>,
-) -> Result<(StatusCode, Value), AppError> {
-    let req = req.map_err(|e| AppError::Internal(format!("demo request: {e}")))?;
+async fn call(app: &AppState, req: DemoRequest) -> Result<(StatusCode, Value), PageError> {
+    let req = req.map_err(|e| PageError::Internal(format!("demo request: {e}")))?;
     let res = match super::router(app.clone()).oneshot(req).await {
         Ok(res) => res,
         Err(never) => match never {},
@@ -294,7 +331,7 @@ async fn call(
     let status = res.status();
     let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
         .await
-        .map_err(|e| AppError::Internal(format!("demo response: {e}")))?;
+        .map_err(|e| PageError::Internal(format!("demo response: {e}")))?;
     Ok((
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),

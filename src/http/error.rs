@@ -1,45 +1,84 @@
-//! One error type for handlers. Client mistakes are rendered where they
-//! happen, in the end user's language; what reaches here is a server fault:
-//! logged once, shown as a page with only the request ID.
+//! Server faults, whatever the surface. Each surface (pages, the token
+//! endpoint, the data API) has one error type, a [`SurfaceError`]: client
+//! mistakes it renders itself, where they happen; a server fault it
+//! answers with a [`Fault`] marker that carries the surface's own way to
+//! show a fault. [`render_internal_errors`] logs each fault once and shows
+//! it that way, with only the request ID. A panic is a fault of the
+//! surface whose routes it happened in ([`catch_panics`]).
+
+use std::any::Any;
 
 use axum::extract::Request;
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
 
-use super::pages::{render, PagePolicy};
+use super::pages::{render, PageError, PagePolicy};
 use crate::i18n::{negotiate, Tr};
-use crate::oauth2::token::{TokenError, TokenErrorCode};
-use crate::store::StoreError;
 use crate::views::{ErrorPage, PageCtx};
 
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Internal(String),
+/// The error type of one surface.
+pub(crate) trait SurfaceError: IntoResponse {
+    /// A server fault: `detail` goes to the log only.
+    fn fault(detail: String) -> Self;
+
+    /// What a caller of this surface is shown for a fault: that it was
+    /// ours, and the request ID; never the detail.
+    fn show_fault(cx: &FaultContext) -> Response;
 }
 
-/// Marks a response as a server fault for [`render_internal_errors`].
-#[derive(Clone, Debug)]
-struct InternalError(String);
+/// What a fault's body may tell: the request ID, in the caller's language.
+pub(crate) struct FaultContext {
+    pub(crate) request_id: Option<String>,
+    pub(crate) locale: String,
+}
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl FaultContext {
+    /// The message for a machine: the request ID, nothing else.
+    pub(crate) fn reference(&self) -> String {
+        format!(
+            "internal error; request ID {}",
+            self.request_id.as_deref().unwrap_or("-")
+        )
+    }
+}
+
+/// Marks a response as a server fault for [`render_internal_errors`]:
+/// the detail for the log, and how the surface that failed shows it.
+#[derive(Clone)]
+pub(crate) struct Fault {
+    detail: String,
+    show: fn(&FaultContext) -> Response,
+}
+
+impl Fault {
+    /// A 500 that [`render_internal_errors`] logs and replaces with what
+    /// `E`'s surface shows for a fault.
+    pub(crate) fn response<E: SurfaceError>(detail: String) -> Response {
         let mut res = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        res.extensions_mut().insert(InternalError(self.to_string()));
+        res.extensions_mut().insert(Fault {
+            detail,
+            show: E::show_fault,
+        });
         res
     }
 }
 
-pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    AppError::Internal("handler panicked".into()).into_response()
+/// A layer that turns a panic in what it wraps into a fault of `E`'s
+/// surface. It must sit inside [`render_internal_errors`].
+pub(crate) fn catch_panics<E: SurfaceError>(
+) -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Response> {
+    CatchPanicLayer::custom(panicked::<E>)
 }
 
-/// Logs each server fault once and renders it as a page in the end user's
-/// language, showing only the request ID.
+fn panicked<E: SurfaceError>(_: Box<dyn Any + Send + 'static>) -> Response {
+    E::fault("handler panicked".into()).into_response()
+}
+
+/// Logs each server fault once and shows it as the surface that failed
+/// shows faults: in the caller's language, with only the request ID.
 pub async fn render_internal_errors(req: Request, next: Next) -> Response {
     let locale = negotiate(
         None,
@@ -52,29 +91,22 @@ pub async fn render_internal_errors(req: Request, next: Next) -> Response {
         .get(super::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let path = req.uri().path().to_owned();
     let res = next.run(req).await;
-    let Some(InternalError(detail)) = res.extensions().get::<InternalError>().cloned() else {
+    let Some(fault) = res.extensions().get::<Fault>().cloned() else {
         return res;
     };
-    tracing::error!(error = ?detail, "request failed");
-    // Machines get JSON in the format of the API they called.
-    let reference = format!(
-        "internal error; request ID {}",
-        request_id.as_deref().unwrap_or("-")
-    );
-    if path == "/oauth/token" {
-        return super::token::token_error(&TokenError::new(TokenErrorCode::ServerError, reference));
-    }
-    if path.starts_with("/api/") {
-        return super::api::ApiError::internal(reference).into();
-    }
-    let tr = Tr::new(&locale);
+    tracing::error!(error = ?fault.detail, "request failed");
+    (fault.show)(&FaultContext { request_id, locale })
+}
+
+/// The page a fault shows the end user: their language, the request ID.
+pub(super) fn fault_page(cx: &FaultContext) -> Response {
+    let tr = Tr::new(&cx.locale);
     let view = ErrorPage {
         title: tr.t("error-title"),
         message: tr.t("error-internal"),
         page: PageCtx::plain(tr),
-        request_id,
+        request_id: cx.request_id.clone(),
     };
     render(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -92,7 +124,7 @@ pub fn error_page(
     locale: &str,
     message_key: &str,
     policy: &PagePolicy,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let tr = Tr::new(locale);
     let own_title = format!("{message_key}-title");
     let title = if tr.has_own(&own_title) {
@@ -109,7 +141,7 @@ pub fn error_page(
     render(status, &view, policy)
 }
 
-pub async fn not_found(headers: axum::http::HeaderMap) -> Result<Response, AppError> {
+pub async fn not_found(headers: axum::http::HeaderMap) -> Result<Response, PageError> {
     let locale = negotiate(
         None,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),

@@ -6,18 +6,19 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{AppError, AppState};
+use super::pages::PageError;
+use super::AppState;
 
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The metrics in the Prometheus text format.
-pub async fn metrics(State(app): State<AppState>) -> Result<Response, AppError> {
+pub async fn metrics(State(app): State<AppState>) -> Result<Response, PageError> {
     let text = app
         .metrics
         .encode()
-        .map_err(|e| AppError::Internal(format!("metrics: {e}")))?;
+        .map_err(|e| PageError::Internal(format!("metrics: {e}")))?;
     Ok((
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         text,

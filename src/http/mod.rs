@@ -7,9 +7,8 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::get;
 use axum::Router;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -33,14 +32,14 @@ mod health;
 pub mod limits;
 mod pages;
 mod render;
+mod routes;
 mod steps;
 mod theme;
 mod token;
 mod upstream;
 
-pub use error::AppError;
 pub use limits::{ClientIp, Rate, RateLimits};
-use limits::{Limiter, Surface};
+pub use routes::{data_api, token_endpoint};
 
 /// How the public router is put together: what the operator chose at
 /// `serve` (see `config::ServeArgs`).
@@ -214,77 +213,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The public router. `/metrics` is not on it: see [`metrics_router`].
 pub fn router_with(state: AppState, options: &Options) -> Router {
-    with_layers(routes(options), state, options)
-}
-
-/// The public routes, each with its rate limit.
-fn routes(options: &Options) -> Router<AppState> {
-    // One limit for the three entries, one for the two token endpoints.
-    let link_limiter = options
-        .rate_limits
-        .link_start
-        .map(|r| Limiter::new(r, options.client_ip.clone()));
-    let link_start = |handler: axum::routing::MethodRouter<AppState>| match &link_limiter {
-        Some(l) => handler.layer(from_fn_with_state(
-            (l.clone(), Surface::LinkStart),
-            limits::limit,
-        )),
-        None => handler,
-    };
-    let token_limiter = options
-        .rate_limits
-        .token
-        .map(|r| Limiter::new(r, options.client_ip.clone()));
-    let token =
-        |surface: Surface, handler: axum::routing::MethodRouter<AppState>| match &token_limiter {
-            Some(l) => handler.layer(from_fn_with_state((l.clone(), surface), limits::limit)),
-            None => handler,
-        };
-    let mut routes = Router::new()
-        .route("/", link_start(get(authorize::link_entry)))
-        .route("/link", link_start(get(authorize::link_entry)))
-        .route("/oauth/authorize", link_start(get(authorize::oauth_entry)))
-        .route("/s/{sid}", get(steps::show))
-        .route("/s/{sid}/method", post(steps::method_post))
-        .route("/s/{sid}/authenticate", post(steps::authenticate_post))
-        .route("/s/{sid}/consent", post(steps::consent_post))
-        .route("/s/{sid}/cancel", post(steps::cancel_post))
-        .route("/s/{sid}/upstream", post(steps::upstream_post))
-        .route("/s/{sid}/status", get(steps::step_status))
-        .route("/s/{sid}/theme.css", get(theme::theme_css))
-        .route("/oidc/callback", get(upstream::callback))
-        .route("/methods/{id}/logo", get(assets::method_logo))
-        .route(
-            "/oauth/token",
-            token(Surface::OAuthToken, post(token::oauth_token)),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(token::metadata),
-        )
-        .route(
-            "/api/1.0/auth",
-            token(Surface::ProductAuth, post(token::product_auth)),
-        )
-        .route("/api/1.0/personal/{id}", get(api::personal))
-        .route("/api/1.0/loans/{id}", get(api::loans))
-        .route("/api/1.0/vehicles/{id}", get(api::vehicles))
-        .route("/api/1.0/income/{id}", get(api::income))
-        .route("/api/1.0/invoices/{id}", get(api::invoices))
-        .route(
-            "/api/1.0/loan_applications/{id}",
-            get(api::loan_applications),
-        )
-        .route("/api/1.0/consents/{id}", delete(api::withdraw))
-        .route("/static/{file}", get(assets::file))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
-    if options.demo {
-        routes = routes
-            .route("/demo", get(demo::index))
-            .route("/demo/callback", get(demo::callback));
-    }
-    routes.fallback(error::not_found)
+    with_layers(routes::routes(options), state, options)
 }
 
 /// What every public request goes through, around `routes`: request IDs,
@@ -304,8 +233,10 @@ pub fn with_layers(routes: Router<AppState>, state: AppState, options: &Options)
         // (413) before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A panic becomes a fault response first, so that the renderer
-        // outside it logs it once and shows only the request ID.
-        .layer(CatchPanicLayer::custom(error::panic_response))
+        // outside it logs it once and shows only the request ID: as a page,
+        // unless the routes it happened in are another surface's
+        // (`token_endpoint`, `data_api`), which catch their own.
+        .layer(error::catch_panics::<pages::PageError>())
         .layer(axum::middleware::from_fn(error::render_internal_errors))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(axum::middleware::from_fn_with_state(
@@ -314,42 +245,47 @@ pub fn with_layers(routes: Router<AppState>, state: AppState, options: &Options)
         ))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(|req: &Request| {
-                    let route = route_of(req);
-                    let request_id = req
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    let span = tracing::info_span!(
-                        "request",
-                        method = ?req.method(),
-                        route,
-                        request_id,
-                        client_request_id = tracing::field::Empty
-                    );
-                    // Recorded as a string field: the log writes it quoted,
-                    // with control characters escaped.
-                    if let Some(ClientRequestId(theirs)) = req.extensions().get() {
-                        span.record("client_request_id", theirs.as_str());
-                    }
-                    span
-                })
+                .make_span_with(request_span)
                 .on_request(())
-                .on_response(
-                    |res: &axum::response::Response, latency: Duration, _: &Span| {
-                        tracing::info!(
-                            status = res.status().as_u16(),
-                            latency_ms = latency.as_secs_f64() * 1000.0,
-                            "served"
-                        );
-                    },
-                )
+                .on_response(log_served)
                 .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(x_request_id))
         .layer(from_fn(assign_request_id))
         .with_state(state)
+}
+
+/// The one span of a request: its method, route template and request ID
+/// (and the client's own, apart).
+fn request_span(req: &Request) -> Span {
+    let route = route_of(req);
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    let span = tracing::info_span!(
+        "request",
+        method = ?req.method(),
+        route,
+        request_id,
+        client_request_id = tracing::field::Empty
+    );
+    // Recorded as a string field: the log writes it quoted, with control
+    // characters escaped.
+    if let Some(ClientRequestId(theirs)) = req.extensions().get() {
+        span.record("client_request_id", theirs.as_str());
+    }
+    span
+}
+
+/// The one line each answered request logs.
+fn log_served(res: &axum::response::Response, latency: Duration, _: &Span) {
+    tracing::info!(
+        status = res.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "served"
+    );
 }
 
 /// `GET /metrics`, for the operators' own listener (`--metrics-bind`).

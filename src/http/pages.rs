@@ -9,8 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::error::error_page;
-use super::AppError;
+use super::error::{error_page, fault_page, Fault, FaultContext, SurfaceError};
 use crate::flow::{FlowError, LinkSession};
 use crate::oauth2::authorize::Delivery;
 use crate::service::ServiceError;
@@ -90,12 +89,13 @@ impl From<ServiceError> for PageError {
     }
 }
 
-impl From<AppError> for PageError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::Store(e) => PageError::Store(e),
-            AppError::Internal(detail) => PageError::Internal(detail),
-        }
+impl SurfaceError for PageError {
+    fn fault(detail: String) -> Self {
+        PageError::Internal(detail)
+    }
+
+    fn show_fault(cx: &FaultContext) -> Response {
+        fault_page(cx)
     }
 }
 
@@ -117,8 +117,8 @@ impl IntoResponse for PageError {
                 locale,
                 policy,
             } => error_page(status, &locale, key, &policy),
-            PageError::Store(e) => Err(AppError::Store(e)),
-            PageError::Internal(detail) => Err(AppError::Internal(detail)),
+            PageError::Store(e) => Ok(Fault::response::<PageError>(format!("store: {e}"))),
+            PageError::Internal(detail) => Ok(Fault::response::<PageError>(detail)),
         };
         page.unwrap_or_else(IntoResponse::into_response)
     }
@@ -178,10 +178,10 @@ pub fn render(
     status: StatusCode,
     view: &impl askama::Template,
     policy: &PagePolicy,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let body = view
         .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+        .map_err(|e| PageError::Internal(format!("template: {e}")))?;
     let mut res = (status, Html(body)).into_response();
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&policy.csp()) {

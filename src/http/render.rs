@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
 
 use super::pages::{render, PageError, PagePolicy};
-use super::{AppError, AppState};
+use super::AppState;
 use crate::flow::{FlowError, LinkSession, Step};
 use crate::i18n::Tr;
 use crate::methods::Method;
@@ -131,7 +131,7 @@ fn method_page(
         methods,
         page,
     };
-    Ok(render(StatusCode::OK, &view, &form.policy)?)
+    render(StatusCode::OK, &view, &form.policy)
 }
 
 fn upstream_page(
@@ -160,7 +160,7 @@ fn upstream_page(
         new_window,
         page,
     };
-    Ok(render(StatusCode::OK, &view, &form.policy)?)
+    render(StatusCode::OK, &view, &form.policy)
 }
 
 fn test_bankid_page(form: StepForm<'_>, page: PageCtx) -> Result<Response, PageError> {
@@ -188,7 +188,7 @@ fn test_bankid_page(form: StepForm<'_>, page: PageCtx) -> Result<Response, PageE
         persons,
         page,
     };
-    Ok(render(StatusCode::OK, &view, &form.policy)?)
+    render(StatusCode::OK, &view, &form.policy)
 }
 
 fn consent_page(
@@ -211,7 +211,7 @@ fn consent_page(
         scopes,
         page,
     };
-    Ok(render(StatusCode::OK, &view, &form.policy)?)
+    render(StatusCode::OK, &view, &form.policy)
 }
 
 /// Delivers the end of a flow: a failed sign-in with a page that says
@@ -222,23 +222,9 @@ pub(super) fn finish(app: &AppState, finished: &Finished) -> Result<Response, Pa
     let (delivery, name, locale) = (&session.delivery, &session.client_name, &session.locale);
     if finished.explain {
         app.metrics.result(delivery.entry, &finished.outcome);
-        Ok(result_page(
-            app,
-            delivery,
-            &finished.outcome,
-            name,
-            locale,
-            &policy,
-        )?)
+        result_page(app, delivery, &finished.outcome, name, locale, &policy)
     } else {
-        Ok(deliver(
-            app,
-            delivery,
-            &finished.outcome,
-            name,
-            locale,
-            &policy,
-        )?)
+        deliver(app, delivery, &finished.outcome, name, locale, &policy)
     }
 }
 
@@ -258,7 +244,7 @@ pub(super) fn deliver(
     client_name: &str,
     locale: &str,
     policy: &PagePolicy,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     app.metrics.result(delivery.entry, outcome);
     if !delivery.iframe {
         let url = result::redirect_url(delivery, outcome, &app.issuer);
@@ -277,7 +263,7 @@ fn result_page(
     client_name: &str,
     locale: &str,
     policy: &PagePolicy,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let url = result::redirect_url(delivery, outcome, &app.issuer);
     let tr = Tr::new(locale);
     let messages = vec![

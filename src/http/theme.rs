@@ -6,7 +6,8 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{AppError, AppState};
+use super::pages::PageError;
+use super::AppState;
 use crate::crypto;
 
 /// The checked custom properties of the session's `styles_uri`, or an
@@ -15,7 +16,7 @@ use crate::crypto;
 pub async fn theme_css(
     State(app): State<AppState>,
     Path(sid): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let Some(row) = app
         .store
         .get_link_session(&crypto::hash_token(&sid))

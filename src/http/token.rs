@@ -10,9 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::api::ApiError;
-use super::{AppError, AppState};
 use rand::rngs::OsRng;
+
+use super::api::ApiError;
+use super::error::{Fault, FaultContext, SurfaceError};
+use super::AppState;
 
 use crate::flow::TOKEN_TTL_SECS;
 use crate::oauth2::error::repeated_description;
@@ -20,6 +22,50 @@ use crate::oauth2::params::Params;
 use crate::oauth2::scope::Scope;
 use crate::oauth2::token::{authenticate, TokenError, TokenErrorCode};
 use crate::service::{self, token::TokenOutcome, token::TokenRequest};
+use crate::store::StoreError;
+
+/// What the token endpoint answers when it issues no token: an RFC 6749
+/// §5.2 error, or a server fault (`server_error` with only the request
+/// ID; the detail goes to the log).
+#[derive(Debug)]
+pub(crate) enum TokenEndpointError {
+    Refused(TokenError),
+    Fault(String),
+}
+
+impl From<TokenError> for TokenEndpointError {
+    fn from(e: TokenError) -> Self {
+        TokenEndpointError::Refused(e)
+    }
+}
+
+impl From<StoreError> for TokenEndpointError {
+    fn from(e: StoreError) -> Self {
+        TokenEndpointError::Fault(format!("store: {e}"))
+    }
+}
+
+impl IntoResponse for TokenEndpointError {
+    fn into_response(self) -> Response {
+        match self {
+            TokenEndpointError::Refused(e) => token_error(&e),
+            TokenEndpointError::Fault(detail) => Fault::response::<Self>(detail),
+        }
+    }
+}
+
+impl SurfaceError for TokenEndpointError {
+    fn fault(detail: String) -> Self {
+        TokenEndpointError::Fault(detail)
+    }
+
+    fn show_fault(cx: &FaultContext) -> Response {
+        token_error(&TokenError::new(
+            TokenErrorCode::ServerError,
+            cx.reference(),
+        ))
+    }
+}
 
 /// `POST /oauth/token` (RFC 6749 §3.2): `client_credentials` and
 /// `authorization_code`; every answer is `no-store`.
@@ -27,11 +73,8 @@ pub async fn oauth_token(
     State(app): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, AppError> {
-    let params = match token_params(&headers, &body) {
-        Ok(p) => p,
-        Err(e) => return Ok(token_error(&e)),
-    };
+) -> Result<Response, TokenEndpointError> {
+    let params = token_params(&headers, &body)?;
     // No parameter read here is repeated (token_params), so `get` cannot
     // fail from here on.
     let get = |name: &str| params.get(name).ok().flatten();
@@ -46,12 +89,10 @@ pub async fn oauth_token(
         authorization: headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()),
     };
     let now = app.clock.now();
-    Ok(
-        match service::token::token(app.store.as_ref(), &req, now, &mut OsRng).await? {
-            TokenOutcome::Issued(body) => no_store((StatusCode::OK, Json(body)).into_response()),
-            TokenOutcome::Refused(e) => token_error(&e),
-        },
-    )
+    match service::token::token(app.store.as_ref(), &req, now, &mut OsRng).await? {
+        TokenOutcome::Issued(body) => Ok(no_store((StatusCode::OK, Json(body)).into_response())),
+        TokenOutcome::Refused(e) => Err(e.into()),
+    }
 }
 
 /// The parameters the token endpoint reads; any other is ignored, repeated
@@ -93,7 +134,7 @@ fn token_params(headers: &HeaderMap, body: &[u8]) -> Result<Params, TokenError> 
 }
 
 /// An RFC 6749 §5.2 error response (also used for `server_error`).
-pub(super) fn token_error(e: &TokenError) -> Response {
+fn token_error(e: &TokenError) -> Response {
     let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut res = (
         status,
@@ -121,10 +162,12 @@ fn no_store(mut res: Response) -> Response {
 pub async fn product_auth(
     State(app): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(client_id), Some(secret)) = (header("client-id"), header("secret-key")) else {
-        return Ok(ApiError::bad_request("headers Client-ID and Secret-Key are required").into());
+        return Err(ApiError::bad_request(
+            "headers Client-ID and Secret-Key are required",
+        ));
     };
     let row = app.store.get_client(client_id).await?;
     let auth = crate::oauth2::token::ClientAuth {
@@ -140,7 +183,7 @@ pub async fn product_auth(
     )
     .is_err()
     {
-        return Ok(ApiError::wrong_client_secret().into());
+        return Err(ApiError::wrong_client_secret());
     }
     let now = app.clock.now();
     let token =
@@ -148,7 +191,7 @@ pub async fn product_auth(
     // The product's own format (its docs): `MM-DD-YYYY HH:MM`, in UTC.
     let expire_at = chrono::DateTime::from_timestamp(now + TOKEN_TTL_SECS, 0)
         .map(|t| t.format("%m-%d-%Y %H:%M").to_string())
-        .ok_or_else(|| AppError::Internal("token expiry out of range".into()))?;
+        .ok_or_else(|| ApiError::fault("token expiry out of range"))?;
     Ok(no_store(
         Json(json!({ "token": token, "expire_at": expire_at })).into_response(),
     ))

@@ -140,7 +140,7 @@ fn after(
         next: hand_over.then(|| next.to_owned()),
         page: PageCtx::plain(tr),
     };
-    Ok(render(StatusCode::OK, &view, &PagePolicy::default())?)
+    render(StatusCode::OK, &view, &PagePolicy::default())
 }
 
 /// A flow error on the sign-in's way back: the session's language, in a

@@ -136,33 +136,8 @@ pub fn evaluate(
     let (callback, callback_given) = callback;
 
     // The delivery is settled first, so that every later error carries `state`.
-    let mut problem: Option<OAuthError> = None;
-    let state = match params.get("state") {
-        Ok(Some(s)) if s.len() > MAX_STATE_BYTES => {
-            problem = Some(OAuthError::invalid_request(format!(
-                "state is longer than {MAX_STATE_BYTES} bytes"
-            )));
-            None
-        }
-        Ok(s) => s.map(str::to_owned),
-        Err(Repeated(name)) => {
-            problem = Some(repeated(&name));
-            None
-        }
-    };
-    let iframe = match params.get("iframe").map(parse_flag) {
-        Ok(Some(flag)) => flag,
-        Ok(None) => {
-            problem.get_or_insert(OAuthError::invalid_request(
-                "iframe must be true, 1, false or 0",
-            ));
-            false
-        }
-        Err(Repeated(name)) => {
-            problem.get_or_insert(repeated(&name));
-            false
-        }
-    };
+    let (state, state_problem) = state_param(params);
+    let (iframe, iframe_problem) = iframe_param(params);
     let delivery = Delivery {
         entry,
         callback,
@@ -173,7 +148,7 @@ pub fn evaluate(
         // cannot turn one into the other.
         test: client.test_allowed,
     };
-    if let Some(error) = problem {
+    if let Some(error) = state_problem.or(iframe_problem) {
         return Err(Rejection::Deliver(Box::new(delivery), error));
     }
     match evaluate_rest(entry, params, client, supported_locales) {
@@ -189,6 +164,36 @@ pub fn evaluate(
     }
 }
 
+/// The `state` to deliver with (none when it is not usable), and what is
+/// wrong with it.
+fn state_param(params: &Params) -> (Option<String>, Option<OAuthError>) {
+    match params.get("state") {
+        Ok(Some(s)) if s.len() > MAX_STATE_BYTES => (
+            None,
+            Some(OAuthError::invalid_request(format!(
+                "state is longer than {MAX_STATE_BYTES} bytes"
+            ))),
+        ),
+        Ok(s) => (s.map(str::to_owned), None),
+        Err(Repeated(name)) => (None, Some(repeated(&name))),
+    }
+}
+
+/// Whether to deliver in iframe mode (not when `iframe` is not usable),
+/// and what is wrong with it.
+fn iframe_param(params: &Params) -> (bool, Option<OAuthError>) {
+    match params.get("iframe").map(parse_flag) {
+        Ok(Some(flag)) => (flag, None),
+        Ok(None) => (
+            false,
+            Some(OAuthError::invalid_request(
+                "iframe must be true, 1, false or 0",
+            )),
+        ),
+        Err(Repeated(name)) => (false, Some(repeated(&name))),
+    }
+}
+
 struct Rest {
     scopes: Scopes,
     locale: Option<String>,
@@ -197,6 +202,7 @@ struct Rest {
     tax_entities: Vec<String>,
 }
 
+/// Everything of the request besides its delivery.
 fn evaluate_rest(
     entry: Entry,
     params: &Params,
@@ -206,24 +212,53 @@ fn evaluate_rest(
     if let Some(name) = params.first_repeated(AUTHORIZE_PARAMETERS) {
         return Err(repeated(name));
     }
-    let get = |name: &str| params.get(name).map_err(|Repeated(name)| repeated(&name));
-
     if entry == Entry::OAuth2 {
-        match get("response_type")? {
-            None | Some("code") => {}
-            Some(other) => {
-                return Err(OAuthError::new(
-                    ErrorCode::UnsupportedResponseType,
-                    format!(
-                        "response_type {} is not supported; use 'code'",
-                        quoted(other)
-                    ),
-                ))
-            }
-        }
+        check_response_type(params)?;
     }
+    let scopes = requested_scopes(params, client)?;
+    check_test_mode(params, client)?;
+    let styles_uri = param(params, "styles_uri")?
+        .map(|s| validate_styles_uri(s, client))
+        .transpose()?;
+    let code_challenge = match entry {
+        Entry::OAuth2 => code_challenge(params, client)?,
+        Entry::Link => None,
+    };
+    let locale = param(params, "locale")?
+        .filter(|l| supported_locales.contains(l))
+        .map(str::to_owned);
+    let tax_entities = tax_entities(params, &scopes)?;
+    Ok(Rest {
+        scopes,
+        locale,
+        styles_uri,
+        code_challenge,
+        tax_entities,
+    })
+}
 
-    let scopes = match get("scope")? {
+/// A parameter of the request; a repeated one is an error.
+fn param<'p>(params: &'p Params, name: &str) -> Result<Option<&'p str>, OAuthError> {
+    params.get(name).map_err(|Repeated(name)| repeated(&name))
+}
+
+/// The OAuth2 entry speaks only `response_type=code` (or none).
+fn check_response_type(params: &Params) -> Result<(), OAuthError> {
+    match param(params, "response_type")? {
+        None | Some("code") => Ok(()),
+        Some(other) => Err(OAuthError::new(
+            ErrorCode::UnsupportedResponseType,
+            format!(
+                "response_type {} is not supported; use 'code'",
+                quoted(other)
+            ),
+        )),
+    }
+}
+
+/// The scopes asked for: at least one, each allowed for the client.
+fn requested_scopes(params: &Params, client: &Client) -> Result<Scopes, OAuthError> {
+    let scopes = match param(params, "scope")? {
         None => Err(ScopeError::Empty),
         Some(s) => Scopes::parse(s),
     }
@@ -234,8 +269,12 @@ fn evaluate_rest(
             format!("scope '{missing}' is not allowed for this client"),
         ));
     }
+    Ok(scopes)
+}
 
-    let test = parse_flag(get("test")?)
+/// `test` is a flag, and test mode only for test clients.
+fn check_test_mode(params: &Params, client: &Client) -> Result<(), OAuthError> {
+    let test = parse_flag(param(params, "test")?)
         .ok_or_else(|| OAuthError::invalid_request("test must be true, 1, false or 0"))?;
     if test && !client.test_allowed {
         return Err(OAuthError::new(
@@ -243,45 +282,34 @@ fn evaluate_rest(
             "test mode is only for test clients; this is a production client",
         ));
     }
+    Ok(())
+}
 
-    let styles_uri = get("styles_uri")?
-        .map(|s| validate_styles_uri(s, client))
-        .transpose()?;
+/// The OAuth2 entry's PKCE challenge, which a public client must give.
+fn code_challenge(params: &Params, client: &Client) -> Result<Option<CodeChallenge>, OAuthError> {
+    let challenge = CodeChallenge::from_params(
+        param(params, "code_challenge")?,
+        param(params, "code_challenge_method")?,
+    )
+    .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
+    if challenge.is_none() && !client.confidential {
+        return Err(OAuthError::invalid_request(
+            "public clients must use PKCE (code_challenge)",
+        ));
+    }
+    Ok(challenge)
+}
 
-    let code_challenge = if entry == Entry::OAuth2 {
-        let challenge =
-            CodeChallenge::from_params(get("code_challenge")?, get("code_challenge_method")?)
-                .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
-        if challenge.is_none() && !client.confidential {
-            return Err(OAuthError::invalid_request(
-                "public clients must use PKCE (code_challenge)",
-            ));
-        }
-        challenge
-    } else {
-        None
-    };
-
-    let locale = get("locale")?
-        .filter(|l| supported_locales.contains(l))
-        .map(str::to_owned);
-
-    // Checked whenever given; kept only for the scope it is for.
-    let tax_entities = super::tax_entities::parse(get("tax_entities")?.unwrap_or(""))
+/// `tax_entities`: checked whenever given; kept only for the scope it is
+/// for.
+fn tax_entities(params: &Params, scopes: &Scopes) -> Result<Vec<String>, OAuthError> {
+    let tax_entities = super::tax_entities::parse(param(params, "tax_entities")?.unwrap_or(""))
         .map_err(OAuthError::invalid_request)?;
-    let tax_entities = if scopes.contains(super::scope::Scope::TaxDataPdf) {
-        tax_entities
+    if scopes.contains(super::scope::Scope::TaxDataPdf) {
+        Ok(tax_entities)
     } else {
-        Vec::new()
-    };
-
-    Ok(Rest {
-        scopes,
-        locale,
-        styles_uri,
-        code_challenge,
-        tax_entities,
-    })
+        Ok(Vec::new())
+    }
 }
 
 fn repeated(name: &str) -> OAuthError {

@@ -98,52 +98,52 @@ pub fn client_auth(
     form_secret: Option<&str>,
 ) -> Result<ClientAuth, TokenError> {
     let basic = authorization.and_then(|h| credentials(h, "basic"));
-    match basic {
-        Some(encoded) => {
-            if form_secret.is_some() {
-                return Err(TokenError::new(
-                    TokenErrorCode::InvalidRequest,
-                    "use one client authentication method, not both",
-                ));
-            }
-            let decoded = STANDARD
-                .decode(encoded)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| TokenError::client("malformed Basic credentials"))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .ok_or_else(|| TokenError::client("malformed Basic credentials"))?;
-            // Each part is form-urlencoded as a whole: `&` and `=` in it
-            // are data, never separators.
-            let decode = |s: &str| -> Result<String, TokenError> {
-                percent_encoding::percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8()
-                    .map(|d| d.into_owned())
-                    .map_err(|_| TokenError::client("malformed Basic credentials"))
-            };
-            let id = decode(id)?;
-            if form_client_id.is_some_and(|f| f != id) {
-                return Err(TokenError::new(
-                    TokenErrorCode::InvalidRequest,
-                    "client_id differs from Basic credentials",
-                ));
-            }
-            // A public client may send Basic with an empty password.
-            let secret = Some(decode(secret)?).filter(|s| !s.is_empty());
-            Ok(ClientAuth {
-                client_id: id,
-                secret,
-            })
-        }
-        None => match form_client_id {
-            Some(id) => Ok(ClientAuth {
-                client_id: id.to_owned(),
-                secret: form_secret.map(str::to_owned),
-            }),
-            None => Err(TokenError::client("client authentication is required")),
-        },
+    match (basic, form_client_id) {
+        (Some(_), _) if form_secret.is_some() => Err(TokenError::new(
+            TokenErrorCode::InvalidRequest,
+            "use one client authentication method, not both",
+        )),
+        (Some(encoded), _) => basic_credentials(encoded, form_client_id),
+        (None, Some(id)) => Ok(ClientAuth {
+            client_id: id.to_owned(),
+            secret: form_secret.map(str::to_owned),
+        }),
+        (None, None) => Err(TokenError::client("client authentication is required")),
     }
+}
+
+/// HTTP Basic credentials: base64 of `id:secret`, each part
+/// form-urlencoded as a whole (`&` and `=` in it are data, never
+/// separators). A `client_id` in the form too must be the same. A public
+/// client may send an empty password.
+fn basic_credentials(
+    encoded: &str,
+    form_client_id: Option<&str>,
+) -> Result<ClientAuth, TokenError> {
+    let malformed = || TokenError::client("malformed Basic credentials");
+    let decoded = STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(malformed)?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(|d| d.into_owned())
+            .map_err(|_| malformed())
+    };
+    let client_id = decode(id)?;
+    if form_client_id.is_some_and(|f| f != client_id) {
+        return Err(TokenError::new(
+            TokenErrorCode::InvalidRequest,
+            "client_id differs from Basic credentials",
+        ));
+    }
+    Ok(ClientAuth {
+        client_id,
+        secret: Some(decode(secret)?).filter(|s| !s.is_empty()),
+    })
 }
 
 /// Checks presented credentials against the registered client: a

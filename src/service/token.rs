@@ -13,7 +13,9 @@ use crate::oauth2::scope::Scopes;
 use crate::oauth2::token::{
     authenticate, client_auth, exchange_code, Exchange, StoredCode, TokenError, TokenErrorCode,
 };
-use crate::store::{AccessTokenRow, ClientRow, Redemption, Store, StoreError};
+use crate::store::{
+    AccessTokenRow, AuthorizationCodeRow, ClientRow, Redemption, Store, StoreError,
+};
 
 /// A token request's parameters, as read from the form and headers.
 #[derive(Debug, Default)]
@@ -100,43 +102,12 @@ async fn exchange(
             TokenError::new(TokenErrorCode::InvalidGrant, "unknown authorization code").into(),
         );
     };
-    let check = StoredCode {
-        client_id: stored.client_id.clone(),
-        redirect_uri: stored.redirect_uri.clone(),
-        redirect_given: stored.redirect_given,
-        challenge: stored
-            .code_challenge
-            .clone()
-            .map(CodeChallenge::from_stored),
-        expires_at: stored.expires_at,
-        used: stored.used_at.is_some(),
-    };
+    let check = stored_code(&stored);
     let mut decision = exchange_code(&check, &client.id, req.redirect_uri, req.code_verifier, now);
     if decision == Exchange::Redeem {
-        let (token, client_token) = mint(&client.id, now, rng);
-        let issued = AccessTokenRow {
-            user_data_id: Some(stored.user_data_id.clone()),
-            scopes: Some(stored.scopes.clone()),
-            code_hash: Some(code_hash.clone()),
-            ..client_token
-        };
-        match store
-            .redeem_authorization_code(&code_hash, now, &issued)
-            .await?
-        {
-            Redemption::Issued => {
-                let scope = Scopes::parse(&stored.scopes)
-                    .map(|s| s.to_oauth_string())
-                    .map_err(|e| StoreError::Corrupt(format!("stored code scopes: {e}")))?;
-                return Ok(TokenOutcome::Issued(json!({
-                    "access_token": token,
-                    "token_type": "Bearer",
-                    "expires_in": TOKEN_TTL_SECS,
-                    "scope": scope,
-                    "user_data_id": stored.user_data_id,
-                })));
-            }
-            Redemption::Refused => decision = Exchange::lost_race(),
+        match redeem(store, &client.id, &stored, &code_hash, now, rng).await? {
+            Some(issued) => return Ok(issued),
+            None => decision = Exchange::lost_race(),
         }
     }
     let Exchange::Refuse { error, revoke } = decision else {
@@ -148,6 +119,57 @@ async fn exchange(
         store.revoke_tokens_of_code(&code_hash, now).await?;
     }
     Ok(error.into())
+}
+
+/// What the exchange rules need to know of a stored code.
+fn stored_code(stored: &AuthorizationCodeRow) -> StoredCode {
+    StoredCode {
+        client_id: stored.client_id.clone(),
+        redirect_uri: stored.redirect_uri.clone(),
+        redirect_given: stored.redirect_given,
+        challenge: stored
+            .code_challenge
+            .clone()
+            .map(CodeChallenge::from_stored),
+        expires_at: stored.expires_at,
+        used: stored.used_at.is_some(),
+    }
+}
+
+/// Redeems a code the rules allow: its single use and the user token, in
+/// one write. `None` when another redemption took the code first.
+async fn redeem(
+    store: &dyn Store,
+    client_id: &str,
+    stored: &AuthorizationCodeRow,
+    code_hash: &str,
+    now: i64,
+    rng: &mut (dyn RngCore + Send),
+) -> Result<Option<TokenOutcome>, StoreError> {
+    let (token, client_token) = mint(client_id, now, rng);
+    let issued = AccessTokenRow {
+        user_data_id: Some(stored.user_data_id.clone()),
+        scopes: Some(stored.scopes.clone()),
+        code_hash: Some(code_hash.to_owned()),
+        ..client_token
+    };
+    match store
+        .redeem_authorization_code(code_hash, now, &issued)
+        .await?
+    {
+        Redemption::Issued => {}
+        Redemption::Refused => return Ok(None),
+    }
+    let scope = Scopes::parse(&stored.scopes)
+        .map(|s| s.to_oauth_string())
+        .map_err(|e| StoreError::Corrupt(format!("stored code scopes: {e}")))?;
+    Ok(Some(TokenOutcome::Issued(json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_TTL_SECS,
+        "scope": scope,
+        "user_data_id": stored.user_data_id,
+    }))))
 }
 
 /// `client_credentials`: a client token, which reads any of this client's

@@ -57,38 +57,10 @@ macro_rules! impl_consent_store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                sqlx::query(
-                    "UPDATE access_tokens SET revoked_at = $2 WHERE user_data_id = $1 AND revoked_at IS NULL",
-                )
-                .bind(user_data_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                // A code issued before the withdrawal must not yield a
-                // token afterwards (one that would read again if the end
-                // user linked again).
-                sqlx::query(
-                    "UPDATE authorization_codes SET used_at = $2 WHERE user_data_id = $1 AND used_at IS NULL",
-                )
-                .bind(user_data_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                $crate::store::consents::revoke_grants!(&mut *tx, user_data_id, now)?;
                 $crate::store::jobs::forget_collected!(&mut *tx, user_data_id, now)?;
                 if withdrawn > 0 {
-                    let (client_id,): (String,) =
-                        sqlx::query_as("SELECT client_id FROM consents WHERE user_data_id = $1")
-                            .bind(user_data_id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    let event = $crate::webhooks::event_body(
-                        "consent.withdrawn",
-                        now,
-                        serde_json::json!({ "user_data_id": user_data_id }),
-                    );
-                    $crate::store::webhooks::insert_webhook_event!(
-                        &mut *tx, $crate::webhooks::new_event_id(), &client_id, event, now
-                    )?;
+                    $crate::store::consents::record_withdrawal!(&mut *tx, user_data_id, now)?;
                 }
                 tx.commit().await?;
                 Ok(withdrawn > 0)
@@ -102,72 +74,23 @@ macro_rules! impl_consent_store {
             ) -> Result<Option<String>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 // The sealed national ID, read before the advance clears it.
-                // A write, not a SELECT: on SQLite a transaction that reads
-                // first and writes later cannot wait for the write lock (it
-                // fails at once under concurrency); one that writes first
-                // waits its turn.
-                let sealed: Option<String> = sqlx::query_scalar(
-                    "UPDATE link_sessions SET national_id_sealed = national_id_sealed \
-                     WHERE id_hash = $1 RETURNING national_id_sealed",
-                )
-                .bind(a.id_hash)
-                .fetch_optional(&mut *tx)
-                .await?
-                .flatten();
+                let sealed =
+                    $crate::store::consents::lock_sealed_national_id!(&mut *tx, a.id_hash)?;
                 let advanced: Option<$crate::store::LinkSessionRow> =
                     advance_query!(a).fetch_optional(&mut *tx).await?;
                 let Some(advanced) = advanced else {
                     tx.rollback().await?;
                     return Ok(None);
                 };
-                let (user_data_id,): (String,) = sqlx::query_as(
-                    "INSERT INTO consents (user_data_id, client_id, subject_hash, test_person, scopes, \
-                     created_at, updated_at, withdrawn_at, test, tax_entities) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, NULL, $7, $8) \
-                     ON CONFLICT (client_id, subject_hash) DO UPDATE SET scopes = excluded.scopes, \
-                     test_person = excluded.test_person, updated_at = excluded.updated_at, \
-                     test = excluded.test, tax_entities = excluded.tax_entities, \
-                     withdrawn_at = NULL \
-                     RETURNING user_data_id",
-                )
-                .bind(consent.user_data_id)
-                .bind(consent.client_id)
-                .bind(consent.subject_hash)
-                .bind(consent.test_person)
-                .bind(consent.scopes)
-                .bind(consent.now)
-                .bind(consent.test)
                 // What the session was asked for: a consent is to its link.
-                .bind(&advanced.tax_entities)
-                .fetch_one(&mut *tx)
-                .await?;
+                let tax_entities = advanced.tax_entities.as_str();
+                let user_data_id =
+                    $crate::store::consents::upsert_consent!(&mut *tx, consent, tax_entities)?;
                 if let Some(c) = code {
-                    sqlx::query(
-                        "INSERT INTO authorization_codes (code_hash, client_id, redirect_uri, \
-                         redirect_given, code_challenge, user_data_id, scopes, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(c.code_hash)
-                    .bind(c.client_id)
-                    .bind(c.redirect_uri)
-                    .bind(c.redirect_given)
-                    .bind(c.code_challenge)
-                    .bind(&user_data_id)
-                    .bind(c.scopes)
-                    .bind(c.created_at)
-                    .bind(c.expires_at)
-                    .execute(&mut *tx)
-                    .await?;
+                    $crate::store::consents::insert_authorization_code!(&mut *tx, c, &user_data_id)?;
                 }
                 if let (Some(plan), Some(sealed)) = (&consent.collection, &sealed) {
-                    let tax_entities = serde_json::Value::from(
-                        advanced
-                            .tax_entities
-                            .split(',')
-                            .filter(|s| !s.is_empty())
-                            .collect::<Vec<_>>(),
-                    )
-                    .to_string();
+                    let tax_entities = $crate::store::consents::tax_entities_json(tax_entities);
                     let collection = $crate::store::NewCollection {
                         id: plan.id,
                         user_data_id: &user_data_id,
@@ -190,4 +113,145 @@ macro_rules! impl_consent_store {
     };
 }
 
+/// The session's sealed national ID, through `$executor`. A write, not a
+/// SELECT: on SQLite a transaction that reads first and writes later
+/// cannot wait for the write lock (it fails at once under concurrency);
+/// one that writes first waits its turn.
+macro_rules! lock_sealed_national_id {
+    ($executor:expr, $id_hash:expr) => {
+        sqlx::query_scalar::<_, Option<String>>(
+            "UPDATE link_sessions SET national_id_sealed = national_id_sealed \
+             WHERE id_hash = $1 RETURNING national_id_sealed",
+        )
+        .bind($id_hash)
+        .fetch_optional($executor)
+        .await
+        .map(Option::flatten)
+    };
+}
+
+/// Records a consent, through `$executor`: the pairwise user ID of this
+/// person and client, created once and reused after (a withdrawn consent
+/// comes back with the same ID). Returns the user ID.
+macro_rules! upsert_consent {
+    ($executor:expr, $consent:expr, $tax_entities:expr) => {{
+        let consent: &$crate::store::NewConsent<'_> = $consent;
+        sqlx::query_scalar::<_, String>(
+            "INSERT INTO consents (user_data_id, client_id, subject_hash, test_person, scopes, \
+             created_at, updated_at, withdrawn_at, test, tax_entities) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, NULL, $7, $8) \
+             ON CONFLICT (client_id, subject_hash) DO UPDATE SET scopes = excluded.scopes, \
+             test_person = excluded.test_person, updated_at = excluded.updated_at, \
+             test = excluded.test, tax_entities = excluded.tax_entities, \
+             withdrawn_at = NULL \
+             RETURNING user_data_id",
+        )
+        .bind(consent.user_data_id)
+        .bind(consent.client_id)
+        .bind(consent.subject_hash)
+        .bind(consent.test_person)
+        .bind(consent.scopes)
+        .bind(consent.now)
+        .bind(consent.test)
+        .bind($tax_entities)
+        .fetch_one($executor)
+        .await
+    }};
+}
+
+/// Stores an authorization code for `$user_data_id`, through `$executor`.
+macro_rules! insert_authorization_code {
+    ($executor:expr, $code:expr, $user_data_id:expr) => {{
+        let c: &$crate::store::NewAuthorizationCode<'_> = $code;
+        sqlx::query(
+            "INSERT INTO authorization_codes (code_hash, client_id, redirect_uri, \
+             redirect_given, code_challenge, user_data_id, scopes, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(c.code_hash)
+        .bind(c.client_id)
+        .bind(c.redirect_uri)
+        .bind(c.redirect_given)
+        .bind(c.code_challenge)
+        .bind($user_data_id)
+        .bind(c.scopes)
+        .bind(c.created_at)
+        .bind(c.expires_at)
+        .execute($executor)
+        .await
+        .map(|_| ())
+    }};
+}
+
+/// Revokes, through `$executor`, the tokens issued for a user, and the
+/// codes not yet used: a code issued before a withdrawal must not yield a
+/// token afterwards (one that would read again if the end user linked
+/// again).
+macro_rules! revoke_grants {
+    ($executor:expr, $user_data_id:expr, $now:expr) => {
+        async {
+            sqlx::query(
+                "UPDATE access_tokens SET revoked_at = $2 WHERE user_data_id = $1 AND revoked_at IS NULL",
+            )
+            .bind($user_data_id)
+            .bind($now)
+            .execute(&mut *$executor)
+            .await?;
+            sqlx::query(
+                "UPDATE authorization_codes SET used_at = $2 WHERE user_data_id = $1 AND used_at IS NULL",
+            )
+            .bind($user_data_id)
+            .bind($now)
+            .execute(&mut *$executor)
+            .await
+            .map(|_| ())
+        }
+        .await
+    };
+}
+
+/// Records `consent.withdrawn` for the consent's client, through
+/// `$executor`.
+macro_rules! record_withdrawal {
+    ($executor:expr, $user_data_id:expr, $now:expr) => {
+        async {
+            let client_id: String =
+                sqlx::query_scalar("SELECT client_id FROM consents WHERE user_data_id = $1")
+                    .bind($user_data_id)
+                    .fetch_one(&mut *$executor)
+                    .await?;
+            let event = $crate::webhooks::event_body(
+                "consent.withdrawn",
+                $now,
+                serde_json::json!({ "user_data_id": $user_data_id }),
+            );
+            $crate::store::webhooks::insert_webhook_event!(
+                &mut *$executor,
+                $crate::webhooks::new_event_id(),
+                &client_id,
+                event,
+                $now
+            )
+            .map(|_| ())
+        }
+        .await
+    };
+}
+
+/// A session's comma-separated tax entities as the JSON list a
+/// collection keeps.
+pub(crate) fn tax_entities_json(tax_entities: &str) -> String {
+    serde_json::Value::from(
+        tax_entities
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
+}
+
 pub(super) use impl_consent_store;
+pub(super) use {
+    insert_authorization_code, lock_sealed_national_id, record_withdrawal, revoke_grants,
+    upsert_consent,
+};

@@ -232,70 +232,25 @@ macro_rules! impl_job_store {
                     tx.rollback().await?;
                     return Ok(None);
                 };
-                let (user_data_id, scopes, client_id): (String, String, String) = sqlx::query_as(
-                    "SELECT user_data_id, scopes, client_id FROM collections WHERE id = $1",
+                let collection: $crate::store::jobs::JobCollection = sqlx::query_as(
+                    "SELECT id, user_data_id, scopes, client_id FROM collections WHERE id = $1",
                 )
                 .bind(&collection_id)
                 .fetch_one(&mut *tx)
                 .await?;
-                for (scope, body) in data {
-                    sqlx::query(
-                        "INSERT INTO collected_data (collection_id, user_data_id, scope, \
-                         body_sealed, collected_at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&collection_id)
-                    .bind(&user_data_id)
-                    .bind(*scope)
-                    .bind(*body)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                $crate::store::jobs::insert_collected_data!(&mut *tx, &collection, data, now)?;
                 let (left,): (i64,) =
                     sqlx::query_as("SELECT COUNT(*) FROM collection_jobs WHERE collection_id = $1")
                         .bind(&collection_id)
                         .fetch_one(&mut *tx)
                         .await?;
                 let status = if left > 0 {
-                    "in_progress".to_owned()
+                    "in_progress"
                 } else {
-                    let (collected,): (i64,) = sqlx::query_as(
-                        "SELECT COUNT(*) FROM collected_data WHERE collection_id = $1",
-                    )
-                    .bind(&collection_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let asked = scopes.split(',').filter(|s| !s.is_empty()).count();
-                    let status = $crate::collect::job::Status::of(
-                        usize::try_from(collected).unwrap_or(0),
-                        asked,
-                    );
-                    sqlx::query(
-                        "UPDATE collections SET status = $2, finished_at = $3, \
-                         national_id_sealed = NULL WHERE id = $1",
-                    )
-                    .bind(&collection_id)
-                    .bind(status.as_str())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    // The final status is reported in the same transaction.
-                    let event = $crate::webhooks::event_body(
-                        "data.collected",
-                        now,
-                        serde_json::json!({ "user_data_id": user_data_id, "status": status.as_str() }),
-                    );
-                    $crate::store::webhooks::insert_webhook_event!(
-                        &mut *tx,
-                        $crate::webhooks::new_event_id(),
-                        &client_id,
-                        event,
-                        now
-                    )?;
-                    status.as_str().to_owned()
+                    $crate::store::jobs::finish_collection!(&mut *tx, &collection, now)?.as_str()
                 };
                 tx.commit().await?;
-                Ok(Some(status))
+                Ok(Some(status.to_owned()))
             }
 
             async fn get_collection(
@@ -407,6 +362,84 @@ macro_rules! insert_collection_rows {
     };
 }
 
+/// Stores a finished job's data, `(scope, sealed body)` pairs, through
+/// `$executor`.
+macro_rules! insert_collected_data {
+    ($executor:expr, $collection:expr, $data:expr, $now:expr) => {
+        async {
+            let c: &$crate::store::jobs::JobCollection = $collection;
+            for (scope, body) in $data {
+                sqlx::query(
+                    "INSERT INTO collected_data (collection_id, user_data_id, scope, \
+                     body_sealed, collected_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&c.id)
+                .bind(&c.user_data_id)
+                .bind(*scope)
+                .bind(*body)
+                .bind($now)
+                .execute(&mut *$executor)
+                .await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    };
+}
+
+/// The collection a finished job was part of.
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobCollection {
+    pub(crate) id: String,
+    pub(crate) user_data_id: String,
+    /// The scopes asked for, comma-separated.
+    pub(crate) scopes: String,
+    pub(crate) client_id: String,
+}
+
+/// Ends a collection whose last job is done, through `$executor`: its
+/// final status (by how many of the scopes asked for were collected), the
+/// sealed national ID forgotten, and `data.collected` reported in the same
+/// transaction. Returns the status.
+macro_rules! finish_collection {
+    ($executor:expr, $collection:expr, $now:expr) => {
+        async {
+            let c: &$crate::store::jobs::JobCollection = $collection;
+            let (collected,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM collected_data WHERE collection_id = $1")
+                    .bind(&c.id)
+                    .fetch_one(&mut *$executor)
+                    .await?;
+            let asked = c.scopes.split(',').filter(|s| !s.is_empty()).count();
+            let status =
+                $crate::collect::job::Status::of(usize::try_from(collected).unwrap_or(0), asked);
+            sqlx::query(
+                "UPDATE collections SET status = $2, finished_at = $3, \
+                 national_id_sealed = NULL WHERE id = $1",
+            )
+            .bind(&c.id)
+            .bind(status.as_str())
+            .bind($now)
+            .execute(&mut *$executor)
+            .await?;
+            let event = $crate::webhooks::event_body(
+                "data.collected",
+                $now,
+                serde_json::json!({ "user_data_id": c.user_data_id, "status": status.as_str() }),
+            );
+            $crate::store::webhooks::insert_webhook_event!(
+                &mut *$executor,
+                $crate::webhooks::new_event_id(),
+                &c.client_id,
+                event,
+                $now
+            )?;
+            Ok::<_, sqlx::Error>(status)
+        }
+        .await
+    };
+}
+
 /// Forgets what was collected for a user (a withdrawn consent), through
 /// `$executor`: the data, the jobs not yet run, the sealed national ID; a
 /// collection still under way ends as `error`. A worker that finishes one
@@ -441,4 +474,6 @@ macro_rules! forget_collected {
 }
 
 pub(super) use impl_job_store;
-pub(crate) use {forget_collected, insert_collection_rows};
+pub(crate) use {
+    finish_collection, forget_collected, insert_collected_data, insert_collection_rows,
+};

@@ -24,47 +24,10 @@ pub(super) struct Company {
 
 impl Company {
     fn profile(&self) -> Value {
-        let org = self.org.to_string();
-        let (street, postal_code, city, municipality) = self.address;
-        let brreg = "https://data.brreg.no/enhetsregisteret/api";
-        let is_as = self.form.0 == "AS";
+        let (street, postal_code, city, _) = self.address;
         json!({
-            "id": org,
-            "raw": {
-                "navn": self.name,
-                "_links": { "self": { "href": format!("{brreg}/enheter/{org}") } },
-                "konkurs": false,
-                "maalform": "Bokmål",
-                "antallAnsatte": self.employees,
-                "naeringskode1": { "kode": self.industry.0, "beskrivelse": self.industry.1 },
-                "stiftelsesdato": self.founded,
-                "underAvvikling": false,
-                "organisasjonsform": {
-                    "kode": self.form.0,
-                    "_links": {
-                        "self": { "href": format!("{brreg}/organisasjonsformer/{}", self.form.0) }
-                    },
-                    "beskrivelse": self.form.1,
-                },
-                "forretningsadresse": {
-                    "land": "Norge",
-                    "adresse": [street],
-                    "kommune": city.to_uppercase(),
-                    "landkode": "NO",
-                    "poststed": city.to_uppercase(),
-                    "postnummer": postal_code,
-                    "kommunenummer": municipality,
-                },
-                "organisasjonsnummer": org,
-                "institusjonellSektorkode": { "kode": self.sector.0, "beskrivelse": self.sector.1 },
-                "registrertIMvaregisteret": is_as,
-                "sisteInnsendteAarsregnskap": self.last_annual_accounts,
-                "registrertIForetaksregisteret": is_as,
-                "registrertIStiftelsesregisteret": false,
-                "registreringsdatoEnhetsregisteret": self.registered,
-                "registrertIFrivillighetsregisteret": false,
-                "underTvangsavviklingEllerTvangsopplosning": false,
-            },
+            "id": self.org.to_string(),
+            "raw": self.brreg_record(),
             "code": self.sector.0,
             "name": self.name,
             "address": {
@@ -76,6 +39,49 @@ impl Company {
             "employees": self.employees,
             "founded_at": oslo_midnight(self.registered),
             "country_code": "NO",
+        })
+    }
+
+    /// The organisation as Enhetsregisteret's API gives it.
+    fn brreg_record(&self) -> Value {
+        let org = self.org.to_string();
+        let (street, postal_code, city, municipality) = self.address;
+        let brreg = "https://data.brreg.no/enhetsregisteret/api";
+        let is_as = self.form.0 == "AS";
+        json!({
+            "navn": self.name,
+            "_links": { "self": { "href": format!("{brreg}/enheter/{org}") } },
+            "konkurs": false,
+            "maalform": "Bokmål",
+            "antallAnsatte": self.employees,
+            "naeringskode1": { "kode": self.industry.0, "beskrivelse": self.industry.1 },
+            "stiftelsesdato": self.founded,
+            "underAvvikling": false,
+            "organisasjonsform": {
+                "kode": self.form.0,
+                "_links": {
+                    "self": { "href": format!("{brreg}/organisasjonsformer/{}", self.form.0) }
+                },
+                "beskrivelse": self.form.1,
+            },
+            "forretningsadresse": {
+                "land": "Norge",
+                "adresse": [street],
+                "kommune": city.to_uppercase(),
+                "landkode": "NO",
+                "poststed": city.to_uppercase(),
+                "postnummer": postal_code,
+                "kommunenummer": municipality,
+            },
+            "organisasjonsnummer": org,
+            "institusjonellSektorkode": { "kode": self.sector.0, "beskrivelse": self.sector.1 },
+            "registrertIMvaregisteret": is_as,
+            "sisteInnsendteAarsregnskap": self.last_annual_accounts,
+            "registrertIForetaksregisteret": is_as,
+            "registrertIStiftelsesregisteret": false,
+            "registreringsdatoEnhetsregisteret": self.registered,
+            "registrertIFrivillighetsregisteret": false,
+            "underTvangsavviklingEllerTvangsopplosning": false,
         })
     }
 }
@@ -145,39 +151,8 @@ fn row(kind: &str, hours: Option<f64>, amount: f64, period: &str) -> Value {
 impl Job {
     fn payslip(&self, month: usize) -> Value {
         let (start, end) = PAY_PERIODS[month % 3];
-        let period = format!("{start}..{end}");
-        let (fixed_wage, hourly_wage, rows) = match &self.pay {
-            Pay::Fixed { monthly, extras } => {
-                let mut rows = vec![row("fixed", None, *monthly, &period)];
-                if let Some((kind, hours, amount)) = extras[month % 3] {
-                    rows.push(row(kind, hours, amount, &period));
-                }
-                (*monthly, None, rows)
-            }
-            Pay::Hourly { rate, hours } => {
-                let h = hours[month % 3];
-                (
-                    0.0,
-                    Some(*rate),
-                    vec![row("hourly", Some(h), h * rate, &period)],
-                )
-            }
-        };
-        let amount = |r: &Value| r["amount"].as_f64().unwrap_or(0.0);
-        let total: f64 = rows.iter().map(amount).sum();
-        // The dominant row type decides the payslip's (`fixed`, `hourly`;
-        // anything else is `other`).
-        let dominant = rows
-            .iter()
-            .max_by(|a, b| amount(a).total_cmp(&amount(b)))
-            .and_then(|r| r["type"].as_str())
-            .map(|t| {
-                if t == "fixed" || t == "hourly" {
-                    t
-                } else {
-                    "other"
-                }
-            });
+        let (fixed_wage, hourly_wage, rows) = self.pay_rows(month, &format!("{start}..{end}"));
+        let total: f64 = rows.iter().map(row_amount).sum();
         let tax = -(total * self.tax_rate).round();
         json!({
             "employer_org_num": self.employer.org.to_string(),
@@ -186,7 +161,7 @@ impl Job {
             "total_withholding_tax": tax,
             "total_payment": total,
             "netto": total + tax,
-            "payslip_type": dominant,
+            "payslip_type": payslip_type(&rows),
             "period_start": start,
             "period_end": end,
             "income_rows": rows,
@@ -197,6 +172,44 @@ impl Job {
             "laid_off": [],
         })
     }
+
+    /// A month's fixed wage, hourly wage, and income rows.
+    fn pay_rows(&self, month: usize, period: &str) -> (f64, Option<f64>, Vec<Value>) {
+        match &self.pay {
+            Pay::Fixed { monthly, extras } => {
+                let mut rows = vec![row("fixed", None, *monthly, period)];
+                if let Some((kind, hours, amount)) = extras[month % 3] {
+                    rows.push(row(kind, hours, amount, period));
+                }
+                (*monthly, None, rows)
+            }
+            Pay::Hourly { rate, hours } => {
+                let h = hours[month % 3];
+                (
+                    0.0,
+                    Some(*rate),
+                    vec![row("hourly", Some(h), h * rate, period)],
+                )
+            }
+        }
+    }
+}
+
+fn row_amount(row: &Value) -> f64 {
+    row["amount"].as_f64().unwrap_or(0.0)
+}
+
+/// The dominant row type decides the payslip's (`fixed`, `hourly`;
+/// anything else is `other`).
+fn payslip_type(rows: &[Value]) -> Option<&'static str> {
+    rows.iter()
+        .max_by(|a, b| row_amount(a).total_cmp(&row_amount(b)))
+        .and_then(|r| r["type"].as_str())
+        .map(|t| match t {
+            "fixed" => "fixed",
+            "hourly" => "hourly",
+            _ => "other",
+        })
 }
 
 fn employer(

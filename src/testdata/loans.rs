@@ -38,11 +38,29 @@ pub(super) struct Loan {
 
 impl Loan {
     pub(super) fn to_json(&self) -> Value {
-        let (name, org, account) = (self.lender.0.to_uppercase(), self.lender.1, self.lender.2);
+        let mut loan = self.common_fields();
+        let paid_to = json!({ "kid": kid(self.kid_base), "account": self.lender.2 });
+        let is_charge_card = matches!(self.kind, LoanKind::ChargeCard);
+        for part in [
+            Some(self.kind_fields()),
+            (!is_charge_card).then_some(paid_to),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let (Some(out), Value::Object(fields)) = (loan.as_object_mut(), part) {
+                out.extend(fields);
+            }
+        }
+        loan
+    }
+
+    /// Every field of every kind, as a charge card has them.
+    fn common_fields(&self) -> Value {
         let current = self.current_balance;
-        let mut loan = json!({
-            "creditor_name": name,
-            "creditor_org_number": org,
+        json!({
+            "creditor_name": self.lender.0.to_uppercase(),
+            "creditor_org_number": self.lender.1,
             "has_co_borrower": self.has_co_borrower,
             "co_borrower": self.co_borrower,
             "credit_limit": null,
@@ -58,9 +76,13 @@ impl Loan {
             "terms": null,
             "kid": null,
             "account": null,
-        });
-        let paid_to = json!({ "kid": kid(self.kid_base), "account": account });
-        let specific = match self.kind {
+        })
+    }
+
+    /// The fields only this kind of loan has.
+    fn kind_fields(&self) -> Value {
+        let current = self.current_balance;
+        match self.kind {
             LoanKind::CreditCard {
                 credit_limit,
                 nominal_rate,
@@ -92,17 +114,7 @@ impl Loan {
                 "terms": terms,
             }),
             LoanKind::ChargeCard => json!({}),
-        };
-        let is_charge_card = matches!(self.kind, LoanKind::ChargeCard);
-        for part in [Some(specific), (!is_charge_card).then_some(paid_to)]
-            .into_iter()
-            .flatten()
-        {
-            if let (Some(out), Value::Object(fields)) = (loan.as_object_mut(), part) {
-                out.extend(fields);
-            }
         }
-        loan
     }
 }
 

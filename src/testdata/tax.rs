@@ -29,56 +29,62 @@ pub fn tax_documents(p: &TestPerson, entities: &[String]) -> Value {
         });
     };
     let (first, last) = names(p);
-    let owner = format!("{first} {last}");
+    let corporate: Map<String, Value> = entities
+        .iter()
+        .map(|org| (org.clone(), corporate_documents(org)))
+        .collect();
+    json!({
+        "personal": personal_documents(tax, &format!("{first} {last}")),
+        "corporate": corporate,
+    })
+}
+
+/// The person's own documents: the tax return, and the statements their
+/// profile calls for.
+fn personal_documents(tax: &TaxProfile, owner: &str) -> Value {
     let docs = |wanted: bool, subject: String, filename: String| -> Value {
         if wanted {
-            json!([document(&subject, &filename, &owner)])
+            json!([document(&subject, &filename, owner)])
         } else {
             json!([])
         }
     };
-    let mut corporate = Map::new();
-    for org in entities {
-        let owner = format!("Org.nr. {org}");
-        let one =
-            |subject: String, filename: String| json!([document(&subject, &filename, &owner)]);
-        corporate.insert(
-            org.clone(),
-            json!({
-                "latest_tax_report": one(
-                    format!("Skattemelding for aksjeselskap {YEAR}"),
-                    format!("RF-1028 {YEAR}.pdf"),
-                ),
-                "latest_annual_report": one(
-                    format!("Årsregnskap {YEAR}"),
-                    format!("Årsregnskap {YEAR}.pdf"),
-                ),
-                "latest_shareholders_report": one(
-                    format!("Aksjonærregisteroppgave {YEAR}"),
-                    format!("RF-1086 {YEAR}.pdf"),
-                ),
-            }),
-        );
-    }
     json!({
-        "personal": {
-            "tax_reports": docs(
-                true,
-                format!("Skattemeldingen {YEAR}"),
-                format!("Skattemelding {YEAR}.pdf"),
-            ),
-            "detailed_shares_data": docs(
-                tax.shares,
-                format!("Detaljert aksjeoppgave for {YEAR}"),
-                "RF-1088D Detaljert.pdf".into(),
-            ),
-            "business_assignment": docs(
-                tax.business,
-                format!("Næringsoppgave {YEAR}"),
-                format!("Næringsoppgave 2 {YEAR}.pdf"),
-            ),
-        },
-        "corporate": corporate,
+        "tax_reports": docs(
+            true,
+            format!("Skattemeldingen {YEAR}"),
+            format!("Skattemelding {YEAR}.pdf"),
+        ),
+        "detailed_shares_data": docs(
+            tax.shares,
+            format!("Detaljert aksjeoppgave for {YEAR}"),
+            "RF-1088D Detaljert.pdf".into(),
+        ),
+        "business_assignment": docs(
+            tax.business,
+            format!("Næringsoppgave {YEAR}"),
+            format!("Næringsoppgave 2 {YEAR}.pdf"),
+        ),
+    })
+}
+
+/// The documents of organisation number `org`.
+fn corporate_documents(org: &str) -> Value {
+    let owner = format!("Org.nr. {org}");
+    let one = |subject: String, filename: String| json!([document(&subject, &filename, &owner)]);
+    json!({
+        "latest_tax_report": one(
+            format!("Skattemelding for aksjeselskap {YEAR}"),
+            format!("RF-1028 {YEAR}.pdf"),
+        ),
+        "latest_annual_report": one(
+            format!("Årsregnskap {YEAR}"),
+            format!("Årsregnskap {YEAR}.pdf"),
+        ),
+        "latest_shareholders_report": one(
+            format!("Aksjonærregisteroppgave {YEAR}"),
+            format!("RF-1086 {YEAR}.pdf"),
+        ),
     })
 }
 
@@ -117,6 +123,12 @@ pub(super) fn pdf(lines: &[&str]) -> Vec<u8> {
             .to_vec(),
         stream,
     ];
+    pdf_file(&objects)
+}
+
+/// A PDF file of `objects` (numbered from 1, the first the catalog) with
+/// its cross-reference table.
+fn pdf_file(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {

@@ -78,25 +78,6 @@ fn party(who: Option<(&str, &Address)>) -> Value {
 
 impl Vehicle {
     fn to_json(&self, owner: &Option<Value>) -> Value {
-        let engines = match self.fuel {
-            Fuel::Electric => json!([{ "type": "electric", "volume": 0 }]),
-            Fuel::Hybrid => json!([
-                { "type": "petrol", "volume": self.volume },
-                { "type": "electric", "volume": 0 },
-            ]),
-            Fuel::Petrol => json!([{ "type": "petrol", "volume": self.volume }]),
-            Fuel::Diesel => json!([{ "type": "diesel", "volume": self.volume }]),
-        };
-        let emissions = match self.emissions {
-            Some((class, co2, nox)) => json!({
-                "environmental_class": class,
-                "engines": [{ "co2": co2, "nox": nox }],
-            }),
-            None => json!({
-                "environmental_class": null,
-                "engines": [{ "co2": null, "nox": null }],
-            }),
-        };
         let (co_owner, lessor) = match &self.ownership {
             Ownership::Owned => (None, None),
             Ownership::CoOwned(name, address) => (Some((*name, address)), None),
@@ -119,9 +100,34 @@ impl Vehicle {
             "leased": lessor.is_some(),
             "leasing": party(lessor),
             "technical_details": {
-                "emissions": emissions,
-                "engines": engines,
+                "emissions": self.emissions_json(),
+                "engines": self.engines_json(),
             },
         })
+    }
+
+    fn engines_json(&self) -> Value {
+        match self.fuel {
+            Fuel::Electric => json!([{ "type": "electric", "volume": 0 }]),
+            Fuel::Hybrid => json!([
+                { "type": "petrol", "volume": self.volume },
+                { "type": "electric", "volume": 0 },
+            ]),
+            Fuel::Petrol => json!([{ "type": "petrol", "volume": self.volume }]),
+            Fuel::Diesel => json!([{ "type": "diesel", "volume": self.volume }]),
+        }
+    }
+
+    fn emissions_json(&self) -> Value {
+        match self.emissions {
+            Some((class, co2, nox)) => json!({
+                "environmental_class": class,
+                "engines": [{ "co2": co2, "nox": nox }],
+            }),
+            None => json!({
+                "environmental_class": null,
+                "engines": [{ "co2": null, "nox": null }],
+            }),
+        }
     }
 }

@@ -25,41 +25,50 @@ pub fn root_declarations(sheet: &str) -> Vec<(String, String)> {
     let mut prelude: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < s.len() {
-        match s[i] {
-            b'/' if s.get(i + 1) == Some(&b'*') => {
-                i = skip_comment(s, i);
-                prelude.push(b' ');
-            }
-            b'"' | b'\'' => {
-                let end = skip_string(s, i);
-                prelude.extend_from_slice(&s[i..end]);
-                i = end;
-            }
-            b'\\' => {
-                let end = (i + 2).min(s.len());
-                prelude.extend_from_slice(&s[i..end]);
-                i = end;
-            }
+        i = match s[i] {
             b'{' => {
                 let (inner_end, next) = skip_block(s, i + 1);
                 if prelude.trim_ascii() == b":root" {
                     declarations(&s[i + 1..inner_end], &mut out);
                 }
                 prelude.clear();
-                i = next;
+                next
             }
             // The end of a statement (`@import …;`), or a stray `}`.
             b';' | b'}' => {
                 prelude.clear();
-                i += 1;
+                i + 1
             }
-            b => {
-                prelude.push(b);
-                i += 1;
-            }
-        }
+            _ => prelude_piece(s, i, &mut prelude),
+        };
     }
     out
+}
+
+/// Adds the piece of a rule's prelude that starts at `i` (`i < s.len()`)
+/// to `prelude`: a comment as a space, a string or an escape whole, else
+/// one byte. Returns where the next piece starts.
+fn prelude_piece(s: &[u8], i: usize, prelude: &mut Vec<u8>) -> usize {
+    match s[i] {
+        b'/' if s.get(i + 1) == Some(&b'*') => {
+            prelude.push(b' ');
+            skip_comment(s, i)
+        }
+        b'"' | b'\'' => {
+            let end = skip_string(s, i);
+            prelude.extend_from_slice(&s[i..end]);
+            end
+        }
+        b'\\' => {
+            let end = (i + 2).min(s.len());
+            prelude.extend_from_slice(&s[i..end]);
+            end
+        }
+        b => {
+            prelude.push(b);
+            i + 1
+        }
+    }
 }
 
 /// Splits a block's content at its top-level `;` and keeps each

@@ -41,15 +41,38 @@ pub(super) type Metadata = ProviderMetadata<
     CoreSubjectIdentifierType,
 >;
 
+fn unavailable(what: String) -> UpstreamError {
+    UpstreamError::Unavailable(format!("discovery: {what}"))
+}
+
 /// Fetches `issuer`'s metadata, checks that it names `issuer` and only
 /// endpoints [`check_endpoints`] allows, then fetches its keys.
 pub(super) async fn discover(
     http: &openidconnect::reqwest::Client,
     issuer: &str,
 ) -> Result<Metadata, UpstreamError> {
-    let unavailable = |what: String| UpstreamError::Unavailable(format!("discovery: {what}"));
     let issuer_url =
         IssuerUrl::new(issuer.to_owned()).map_err(|e| unavailable(format!("issuer: {e}")))?;
+    let metadata = fetch_metadata(http, &issuer_url).await?;
+    if metadata.issuer() != &issuer_url {
+        return Err(unavailable(format!(
+            "the metadata names the issuer {} (expected {issuer})",
+            metadata.issuer().as_str()
+        )));
+    }
+    let issuer = Url::parse(issuer).map_err(|e| unavailable(format!("issuer: {e}")))?;
+    check_endpoints(&issuer, endpoints(&metadata)).map_err(unavailable)?;
+    let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), http)
+        .await
+        .map_err(|e| UpstreamError::Unavailable(format!("keys: {}", describe(&e))))?;
+    Ok(metadata.set_jwks(jwks))
+}
+
+/// The document at the issuer's `.well-known/openid-configuration`.
+async fn fetch_metadata(
+    http: &openidconnect::reqwest::Client,
+    issuer_url: &IssuerUrl,
+) -> Result<Metadata, UpstreamError> {
     let url = issuer_url
         .join(".well-known/openid-configuration")
         .map_err(|e| unavailable(format!("issuer: {e}")))?;
@@ -69,15 +92,14 @@ pub(super) async fn discover(
         .bytes()
         .await
         .map_err(|e| unavailable(describe(&e)))?;
-    let metadata: Metadata = serde_json::from_slice(&body)
-        .map_err(|e| unavailable(format!("the metadata does not parse: {e}")))?;
-    if metadata.issuer() != &issuer_url {
-        return Err(unavailable(format!(
-            "the metadata names the issuer {} (expected {issuer})",
-            metadata.issuer().as_str()
-        )));
-    }
-    let endpoints = [
+    serde_json::from_slice(&body)
+        .map_err(|e| unavailable(format!("the metadata does not parse: {e}")))
+}
+
+/// The endpoints the metadata names that consent-link would call or
+/// send the end user to, by their metadata names.
+fn endpoints(metadata: &Metadata) -> Vec<(&'static str, &Url)> {
+    [
         (
             "authorization_endpoint",
             Some(metadata.authorization_endpoint().url()),
@@ -88,19 +110,10 @@ pub(super) async fn discover(
             "userinfo_endpoint",
             metadata.userinfo_endpoint().map(|u| u.url()),
         ),
-    ];
-    let issuer = Url::parse(issuer).map_err(|e| unavailable(format!("issuer: {e}")))?;
-    check_endpoints(
-        &issuer,
-        endpoints
-            .iter()
-            .filter_map(|(name, url)| Some((*name, (*url)?))),
-    )
-    .map_err(unavailable)?;
-    let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), http)
-        .await
-        .map_err(|e| UpstreamError::Unavailable(format!("keys: {}", describe(&e))))?;
-    Ok(metadata.set_jwks(jwks))
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| Some((name, url?)))
+    .collect()
 }
 
 /// Where a provider's metadata may send consent-link (the client secret
