@@ -77,6 +77,13 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub workers: u32,
 
+    /// Seconds a collection worker holds a job beyond the longest source
+    /// time-out; when a process dies mid-job, another takes the job over
+    /// after that.
+    #[arg(long, env = "CONSENT_LINK_LEASE_MARGIN", default_value_t = crate::collect::worker::LEASE_MARGIN_SECS,
+          value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub lease_margin: i64,
+
     /// Serve the demo integrator at /demo, with the test-mode `demo`
     /// client. Only on a loopback bind address.
     #[arg(long, env = "CONSENT_LINK_DEMO")]

@@ -73,7 +73,7 @@ async fn serve(
     state.sources = std::sync::Arc::new(sources);
     let retention_secs = i64::from(args.data_retention_days) * 86_400;
     tokio::spawn(purge_expired(store.clone(), retention_secs));
-    let background = background_work(&state, args.workers)?;
+    let background = background_work(&state, args.workers, args.lease_margin)?;
     announce(&args, &issuer, metrics_addr);
     serve_until_shutdown(state, &args, listener, metrics_listener).await;
     // Workers stop between jobs; a job under way is taken over by another
@@ -232,6 +232,7 @@ async fn warn_if_production_links_are_refused(
 fn background_work(
     state: &consent_link::AppState,
     workers: u32,
+    lease_margin_secs: i64,
 ) -> Result<tokio::sync::watch::Sender<bool>, Box<dyn std::error::Error>> {
     use consent_link::collect::worker::Worker;
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -252,6 +253,7 @@ fn background_work(
             clock: state.clock.clone(),
             id: format!("{instance}-{n}"),
             metrics: state.metrics.clone(),
+            lease_margin_secs,
         };
         tokio::spawn(worker.run(idle, until_stopped(stopped.clone())));
     }

@@ -1,9 +1,14 @@
 //! What operators watch, in the Prometheus text format at `GET /metrics`:
-//! requests by route template and status, their latency, and the results
-//! Link delivers to integrators. Labels never carry a path, a query, an ID
-//! or a client: only route templates and fixed words.
+//! requests by route template and status, their latency, the results
+//! Link delivers to integrators, calls to data sources, webhook deliveries,
+//! and (counted in the database at each scrape) the collection jobs queued
+//! and running. Labels never carry a path, a query, an ID or a client: only
+//! route templates, configured source IDs and fixed words.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::core::Collector;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+};
 
 use crate::oauth2::authorize::Entry;
 use crate::oauth2::result::Outcome;
@@ -38,6 +43,14 @@ fn histogram(
     let histogram = HistogramVec::new(opts, labels)?;
     registry.register(Box::new(histogram.clone()))?;
     Ok(histogram)
+}
+
+/// One source's collection jobs at scrape time, in every instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobGauge<'a> {
+    pub source: &'a str,
+    pub queued: i64,
+    pub running: i64,
 }
 
 /// The process's metrics; cheap to share behind an `Arc`.
@@ -133,10 +146,40 @@ impl Metrics {
         self.results.with_label_values(&[entry, result]).inc();
     }
 
-    /// Everything, in the Prometheus text format.
+    /// Everything this process counted, in the Prometheus text format.
     pub fn encode(&self) -> Result<String, prometheus::Error> {
+        self.encode_with_jobs(&[])
+    }
+
+    /// [`Self::encode`] with `consent_link_collection_jobs{source, state}`
+    /// (`queued`, `running`) from `jobs`: counted in the database at scrape
+    /// time, so every instance reports the same, right, figures. A gauge
+    /// set per scrape, not kept in the registry: two scrapes at once never
+    /// see each other's half-written values.
+    pub fn encode_with_jobs(&self, jobs: &[JobGauge<'_>]) -> Result<String, prometheus::Error> {
+        let mut families = self.registry.gather();
+        if !jobs.is_empty() {
+            let gauge = IntGaugeVec::new(
+                Opts::new(
+                    "collection_jobs",
+                    "Collection jobs in the database by source: queued (due, waiting for a \
+                     retry, or left by a dead instance) and running (held under a lease)",
+                )
+                .namespace("consent_link"),
+                &["source", "state"],
+            )?;
+            for job in jobs {
+                gauge
+                    .with_label_values(&[job.source, "queued"])
+                    .set(job.queued);
+                gauge
+                    .with_label_values(&[job.source, "running"])
+                    .set(job.running);
+            }
+            families.extend(gauge.collect());
+        }
         let mut out = Vec::new();
-        prometheus::TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        prometheus::TextEncoder::new().encode(&families, &mut out)?;
         String::from_utf8(out).map_err(|e| prometheus::Error::Msg(e.to_string()))
     }
 }
@@ -165,5 +208,26 @@ mod tests {
         assert!(text.contains(
             "consent_link_link_results_total{entry=\"oauth2\",result=\"access_denied\"} 1"
         ));
+        assert!(!text.contains("consent_link_collection_jobs"), "{text}");
+    }
+
+    #[test]
+    fn job_gauges_are_written_per_source_and_state() {
+        let m = Metrics::new().unwrap();
+        let text = m
+            .encode_with_jobs(&[JobGauge {
+                source: "gjeld",
+                queued: 3,
+                running: 1,
+            }])
+            .unwrap();
+        assert!(
+            text.contains("# TYPE consent_link_collection_jobs gauge"),
+            "{text}"
+        );
+        assert!(text.contains("consent_link_collection_jobs{source=\"gjeld\",state=\"queued\"} 3"));
+        assert!(text.contains("consent_link_collection_jobs{source=\"gjeld\",state=\"running\"} 1"));
+        // Nothing is kept: the next scrape has only what it is given.
+        assert!(!m.encode().unwrap().contains("collection_jobs"));
     }
 }

@@ -22,8 +22,12 @@ use crate::Clock;
 pub const SEAL_NATIONAL_ID: &str = "national_id";
 pub const SEAL_DATA: &str = "collected_data";
 
-/// How long a worker holds a job beyond its source's time-out.
-const LEASE_MARGIN_SECS: i64 = 60;
+/// How long a worker holds a job beyond its source's time-out, by default
+/// (`serve --lease-margin`): time to store what the source gave. A shorter
+/// margin lets another instance take over a dead one's job sooner; one
+/// shorter than a slow database write lets it take over a live one's, and
+/// the source sees that collection again (the same `Idempotency-Key`).
+pub const LEASE_MARGIN_SECS: i64 = 60;
 
 pub struct Worker {
     pub store: Arc<dyn Store>,
@@ -34,6 +38,8 @@ pub struct Worker {
     /// This worker's name on the leases it takes (unique per worker).
     pub id: String,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The lease is the longest source time-out plus this.
+    pub lease_margin_secs: i64,
 }
 
 impl Worker {
@@ -69,7 +75,9 @@ impl Worker {
         let now = self.clock.now();
         let sources = self.data_sources();
         let longest = sources.iter().map(|s| s.timeout().as_secs()).max();
-        let lease = i64::try_from(longest.unwrap_or(0)).unwrap_or(i64::MAX / 4) + LEASE_MARGIN_SECS;
+        let lease = i64::try_from(longest.unwrap_or(0))
+            .unwrap_or(i64::MAX / 4)
+            .saturating_add(self.lease_margin_secs);
         let mut taken = None;
         for source in &sources {
             if let Some(job) = self

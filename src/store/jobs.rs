@@ -50,6 +50,17 @@ pub struct TakenJob {
     pub national_id_sealed: Option<String>,
 }
 
+/// A source's jobs at one moment, for `/metrics`.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobCount {
+    pub source_id: String,
+    /// Not held by a worker: due, waiting for a retry, or left by a worker
+    /// whose lease ran out.
+    pub queued: i64,
+    /// Held by a worker under a lease that has not run out.
+    pub running: i64,
+}
+
 /// A collection as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CollectionRow {
@@ -125,6 +136,10 @@ pub trait JobStore: Send + Sync + 'static {
         &self,
         collection_id: &str,
     ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Every instance's jobs at `now`, by source (only sources with a job):
+    /// one pass over the jobs not yet ended.
+    async fn count_jobs(&self, now: i64) -> Result<Vec<JobCount>, StoreError>;
 }
 
 /// Implements [`JobStore`] for `$store` (with a `pool`); `$lock` is what
@@ -296,6 +311,21 @@ macro_rules! impl_job_store {
                      ORDER BY scope",
                 )
                 .bind(collection_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn count_jobs(
+                &self,
+                now: i64,
+            ) -> Result<Vec<$crate::store::JobCount>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT source_id, \
+                     COUNT(CASE WHEN lease_until IS NULL OR lease_until <= $1 THEN 1 END) AS queued, \
+                     COUNT(CASE WHEN lease_until > $1 THEN 1 END) AS running \
+                     FROM collection_jobs GROUP BY source_id ORDER BY source_id",
+                )
+                .bind(now)
                 .fetch_all(&self.pool)
                 .await?)
             }

@@ -14,7 +14,7 @@ mod sqlite;
 pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
-pub use jobs::{CollectionRow, JobStore, NewCollection, NewJob, TakenJob};
+pub use jobs::{CollectionRow, JobCount, JobStore, NewCollection, NewJob, TakenJob};
 pub use rows::*;
 pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;

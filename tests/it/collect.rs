@@ -208,6 +208,7 @@ fn worker(app: &TestApp, url: &str) -> consent_link::collect::worker::Worker {
         clock: app.clock.clone(),
         id: format!("w-{}", uuid::Uuid::new_v4()),
         metrics: app.state.metrics.clone(),
+        lease_margin_secs: consent_link::collect::worker::LEASE_MARGIN_SECS,
     }
 }
 

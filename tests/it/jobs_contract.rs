@@ -185,3 +185,49 @@ async fn job_store_contract_leases_retries_and_finishes() {
     assert!(store.get_collected_data(&cid).await.unwrap().is_empty());
     assert_eq!(store.get_collected_data(&young).await.unwrap().len(), 1);
 }
+
+/// What `/metrics` reports (issue 14, item 6): a source's jobs not held
+/// by a worker are queued, held ones running, and one whose lease ran out
+/// is queued again; an ended job is not counted.
+#[tokio::test]
+async fn job_counts_are_by_source_queued_and_running() {
+    let store = consent_link::store::connect(&database_url()).await.unwrap();
+    let store = store.as_ref();
+    let (a, b) = (format!("a-{}", id()), format!("b-{}", id()));
+    let count = |counts: &[consent_link::store::JobCount], source: &str| {
+        counts
+            .iter()
+            .find(|c| c.source_id == source)
+            .map(|c| (c.queued, c.running))
+    };
+    let now = BASE + 30_000;
+    assert_eq!(count(&store.count_jobs(now).await.unwrap(), &a), None);
+    collection(store, "info,income", &[(&a, "info"), (&b, "income")], now).await;
+    collection(store, "info", &[(&a, "info")], now).await;
+    let counts = store.count_jobs(now).await.unwrap();
+    assert_eq!(count(&counts, &a), Some((2, 0)));
+    assert_eq!(count(&counts, &b), Some((1, 0)));
+
+    let taken = store.take_job(&a, now, 60, "w1").await.unwrap().unwrap();
+    let counts = store.count_jobs(now + 1).await.unwrap();
+    assert_eq!(count(&counts, &a), Some((1, 1)));
+    assert_eq!(count(&counts, &b), Some((1, 0)));
+    // The lease ran out: the job is up for grabs again.
+    assert_eq!(
+        count(&store.count_jobs(now + 60).await.unwrap(), &a),
+        Some((2, 0))
+    );
+    // A retry waiting for its time is queued.
+    assert!(store.retry_job(&taken.id, "w1", now + 300).await.unwrap());
+    assert_eq!(
+        count(&store.count_jobs(now + 1).await.unwrap(), &a),
+        Some((2, 0))
+    );
+    let other = store.take_job(&a, now, 60, "w2").await.unwrap().unwrap();
+    assert_ne!(other.id, taken.id, "a retry was taken before its time");
+    store.finish_job(&other.id, "w2", &[], now).await.unwrap();
+    assert_eq!(
+        count(&store.count_jobs(now + 1).await.unwrap(), &a),
+        Some((1, 0))
+    );
+}

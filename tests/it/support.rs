@@ -236,6 +236,7 @@ impl TestApp {
             clock: self.clock.clone(),
             id: format!("w-{}", uuid::Uuid::new_v4()),
             metrics: self.state.metrics.clone(),
+            lease_margin_secs: consent_link::collect::worker::LEASE_MARGIN_SECS,
         };
         let mut ran = 0;
         while worker.run_one().await.unwrap() {
@@ -521,4 +522,20 @@ pub fn html_unescape(s: &str) -> String {
 
 pub fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl TestApp {
+    /// An app on the database at `url` (one a test made for itself), keyed
+    /// by `key`, its clock at `now`, with `upstream`'s methods.
+    pub async fn on_database(
+        url: &str,
+        key: &str,
+        now: i64,
+        upstream: consent_link::upstream::Upstream,
+    ) -> TestApp {
+        let store = consent_link::store::connect(url).await.unwrap();
+        let clock = Arc::new(TestClock(AtomicI64::new(now)));
+        let key = ServerKey::new(key.as_bytes());
+        TestApp::serve(store, clock, key, upstream, &Default::default())
+    }
 }

@@ -27,6 +27,8 @@ use sha2::{Digest, Sha256};
 use crate::logs::capture;
 use crate::support::*;
 
+/// Issue 14: two `serve` processes on one PostgreSQL.
+mod cluster;
 /// Issue 11: the relying party's hardening.
 mod collection;
 mod hardening;

@@ -72,6 +72,7 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
         clock: app.clock.clone(),
         id: "w-e2e".into(),
         metrics: app.state.metrics.clone(),
+        lease_margin_secs: consent_link::collect::worker::LEASE_MARGIN_SECS,
     };
     assert!(worker.run_one().await.unwrap());
     let seen = fake.seen.lock().unwrap().clone();
