@@ -438,7 +438,18 @@ async fn come_back(app: &TestApp, leg: &Leg, query: &str) -> Page {
 
 /// Signs in as `nin`, consents, and returns the callback's parameters.
 async fn link_as(app: &TestApp, op: &Op, client: &str, nin: &str) -> HashMap<String, String> {
-    let leg = leave_for_provider(app, "/link", &format!("client_id={client}&scope=info")).await;
+    link_for(app, op, client, nin, "info").await
+}
+
+/// A Link flow for `scope`, signed in at the provider as `nin`, consented.
+async fn link_for(
+    app: &TestApp,
+    op: &Op,
+    client: &str,
+    nin: &str,
+    scope: &str,
+) -> HashMap<String, String> {
+    let leg = leave_for_provider(app, "/link", &format!("client_id={client}&scope={scope}")).await;
     let code = op.sign_in(&leg.request, nin);
     // With RFC 9207's `iss`, naming the right provider.
     let back = come_back(app, &leg, &format!("code={code}&iss={}", enc(&op.issuer()))).await;

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use consent_link::collect::worker::Worker;
 
+use serde_json::{json, Value};
+
 use super::*;
 use crate::collect::{both_body, fake_source};
 
@@ -128,4 +130,54 @@ async fn a_test_flow_collects_from_the_test_source_never_from_the_configured_one
         collection.national_id_sealed.is_none(),
         "forgotten when it ended"
     );
+}
+
+/// Two sources, one of which keeps failing: the other's scope is served,
+/// the failed one is absent, and the status says `partially_done`.
+#[tokio::test]
+async fn two_sources_where_one_fails_is_partially_done() {
+    let op = Op::start().await;
+    let (good, good_url) = fake_source(vec![(
+        200,
+        json!({"data": {"info": crate::collect::info_body()}}).to_string(),
+        None,
+    )])
+    .await;
+    let (bad, bad_url) = fake_source(vec![(503, "down".into(), None)]).await;
+    let port = |url: &str| url.chars().filter(char::is_ascii_digit).collect::<String>();
+    let text = format!(
+        "[[source]]\nid = \"good-{}\"\nscopes = [\"info\"]\nurl = \"{good_url}\"\n\
+         [[source]]\nid = \"bad-{}\"\nscopes = [\"income\"]\nurl = \"{bad_url}\"\nattempts = 2\n",
+        port(&good_url),
+        port(&bad_url)
+    );
+    let app = app_with(&op.issuer()).await.with_sources(&text);
+    let client = app
+        .register(ClientSpec {
+            test_allowed: false,
+            ..ClientSpec::default()
+        })
+        .await;
+    let user = super::link_for(&app, &op, &client, NIN, "info,income").await["code"].clone();
+    assert_eq!(app.collect().await, 2, "each source once");
+    app.clock.advance(60);
+    assert_eq!(app.collect().await, 1, "the failing source's retry");
+    let token = app.client_token(&client).await;
+    let body = app
+        .api_get(&format!("/api/1.0/loan_applications/{user}"), &token)
+        .await
+        .json();
+    assert_eq!(body["status"], "partially_done", "{body}");
+    assert_eq!(body["personal"]["ssn"], "15878512345");
+    assert!(body.get("income").is_none() && body.get("employment").is_none());
+    let scopes_seen = |fake: &crate::collect::Fake| -> Vec<Value> {
+        fake.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b["scopes"].clone())
+            .collect()
+    };
+    assert_eq!(scopes_seen(&good), [json!(["info"])]);
+    assert_eq!(scopes_seen(&bad), [json!(["income"]), json!(["income"])]);
 }
