@@ -22,6 +22,7 @@ pub mod store;
 pub mod test_persons;
 pub mod testdata;
 pub mod theme;
+pub mod time;
 pub mod upstream;
 pub mod views;
 pub mod webhooks;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 pub use http::{
     metrics_router, router as app, router_with as app_with, AppState, Clock, SystemClock,
 };
+pub use time::UnixTime;
 
 use crate::crypto::ServerKey;
 use crate::oauth2::client::Client;

@@ -11,6 +11,7 @@ pub(crate) mod jobs;
 mod postgres;
 mod sql;
 mod sqlite;
+mod unix_time;
 pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
