@@ -29,10 +29,8 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-pub use http::{
-    metrics_router, router as app, router_with as app_with, AppState, Clock, SystemClock,
-};
-pub use time::UnixTime;
+pub use http::{metrics_router, router as app, router_with as app_with, AppState};
+pub use time::{Clock, SystemClock, UnixTime};
 
 use crate::crypto::ServerKey;
 use crate::oauth2::client::Client;

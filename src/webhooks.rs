@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::crypto::ServerKey;
 use crate::store::{Store, StoreError, TakenEvent};
-use crate::Clock;
+use crate::time::Clock;
 
 /// How long events are retried before they are given up.
 pub const RETRY_FOR_SECS: i64 = 24 * 60 * 60;

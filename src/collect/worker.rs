@@ -16,7 +16,7 @@ use crate::crypto::ServerKey;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::sources::Sources;
 use crate::store::{Store, StoreError, TakenJob};
-use crate::Clock;
+use crate::time::Clock;
 
 /// What the national identity number and collected bodies are sealed for.
 pub const SEAL_NATIONAL_ID: &str = "national_id";

@@ -18,6 +18,7 @@ use crate::crypto::ServerKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::theme::Themes;
+use crate::time::Clock;
 use crate::upstream::Upstream;
 
 /// The largest request body read, in bytes.
@@ -66,57 +67,6 @@ impl Default for Options {
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(10),
         }
-    }
-}
-
-/// The time source. Handlers take the time here, once, and pass it on.
-pub trait Clock: Send + Sync + 'static {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        unix_seconds(std::time::SystemTime::now())
-    }
-}
-
-/// A time far in the future, still far from overflow when durations are
-/// added to it.
-const CLOCK_BROKEN: i64 = 1 << 40;
-
-/// Seconds since the Unix epoch. A clock before 1970 is broken: rather
-/// than 0 (when every token and ID token would look unexpired), it reads
-/// as the far future, when everything has expired. It fails closed.
-fn unix_seconds(t: std::time::SystemTime) -> i64 {
-    match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs())
-            .unwrap_or(CLOCK_BROKEN)
-            .min(CLOCK_BROKEN),
-        Err(_) => {
-            tracing::error!("the system clock is before 1970; everything reads as expired");
-            CLOCK_BROKEN
-        }
-    }
-}
-
-#[cfg(test)]
-mod clock_tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
-    use super::{unix_seconds, CLOCK_BROKEN};
-
-    #[test]
-    fn a_clock_before_1970_fails_closed() {
-        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_secs(5)), 5);
-        assert_eq!(
-            unix_seconds(UNIX_EPOCH - Duration::from_secs(5)),
-            CLOCK_BROKEN
-        );
-        // Expiry times built on it do not overflow.
-        assert!(CLOCK_BROKEN.checked_add(86_400 * 365 * 100).is_some());
     }
 }
 

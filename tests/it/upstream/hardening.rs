@@ -2,7 +2,7 @@
 //! keys and answers that are not what they should be. Uses the scripted
 //! provider of the parent module.
 
-use consent_link::http::Clock;
+use consent_link::Clock;
 
 use super::*;
 use crate::logs::capture;

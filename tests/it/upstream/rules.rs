@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::header::LOCATION;
-use consent_link::http::Clock;
+use consent_link::Clock;
 
 use super::*;
 
