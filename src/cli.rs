@@ -9,6 +9,7 @@ use crate::crypto;
 use crate::oauth2::client::{validate_callback_uri, validate_styles_origin, Client};
 use crate::oauth2::scope::Scopes;
 use crate::store::{ClientRow, Store, StoreError};
+use crate::time::UnixTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -24,7 +25,7 @@ pub async fn run(
     store: &dyn Store,
     database_url: &str,
     cmd: ClientCommand,
-    now: i64,
+    now: UnixTime,
 ) -> Result<String, CliError> {
     // The database in use is the one the command line names.
     let env = |name: &str| match name {
@@ -38,7 +39,7 @@ pub async fn run(
 pub async fn run_with(
     store: &dyn Store,
     cmd: ClientCommand,
-    now: i64,
+    now: UnixTime,
     stdin: &mut dyn BufRead,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, CliError> {
@@ -180,7 +181,7 @@ async fn create(
     args: ClientCreateArgs,
     kept: Option<String>,
     webhook: Option<NewWebhook>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<String, CliError> {
     let as_json = args.json;
     let client = new_client(args)?;

@@ -53,8 +53,8 @@ pub struct ServeArgs {
 
     /// How long a link session lives, in seconds.
     #[arg(long, env = "CONSENT_LINK_SESSION_TTL", default_value_t = 1800,
-          value_parser = clap::value_parser!(i64).range(1..=86_400))]
-    pub session_ttl: i64,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub session_ttl: u64,
 
     /// The authentication methods: a TOML file of OpenID Connect providers
     /// and the methods they back (see the README). Without it, only test
@@ -80,9 +80,9 @@ pub struct ServeArgs {
     /// Seconds a collection worker holds a job beyond the longest source
     /// time-out; when a process dies mid-job, another takes the job over
     /// after that.
-    #[arg(long, env = "CONSENT_LINK_LEASE_MARGIN", default_value_t = crate::collect::worker::LEASE_MARGIN_SECS,
-          value_parser = clap::value_parser!(i64).range(1..=3600))]
-    pub lease_margin: i64,
+    #[arg(long, env = "CONSENT_LINK_LEASE_MARGIN", default_value_t = crate::collect::worker::LEASE_MARGIN.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_margin: u64,
 
     /// Serve the demo integrator at /demo, with the test-mode `demo`
     /// client. Only on a loopback bind address.
@@ -288,7 +288,7 @@ mod tests {
 
     use super::{Cli, Command};
 
-    fn ttl(value: &str) -> Result<i64, clap::Error> {
+    fn ttl(value: &str) -> Result<u64, clap::Error> {
         let cli = Cli::try_parse_from(["consent-link", "serve", "--session-ttl", value])?;
         match cli.command {
             Command::Serve(args) => Ok(args.session_ttl),

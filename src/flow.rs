@@ -2,16 +2,19 @@
 //! makes each transition atomic; this module says which ones are allowed and
 //! why a refused one was refused.
 
+use std::time::Duration;
+
 use crate::oauth2::authorize::Delivery;
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scopes;
+use crate::time::UnixTime;
 use url::Url;
 
 /// How long a link session lives by default.
-pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 60;
-pub use crate::oauth2::code::CODE_TTL_SECS;
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
+pub use crate::oauth2::code::CODE_TTL;
 /// How long an API token (client or code-exchanged) lives.
-pub const TOKEN_TTL_SECS: i64 = 60 * 60;
+pub const TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// Where an end user is in the flow. Only forward moves are allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +114,7 @@ pub struct LinkSession {
     pub test_person: Option<String>,
     /// At [`Step::Failed`]: the RFC 6749 error code to deliver.
     pub error: Option<String>,
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     /// Organisation numbers whose tax documents `tax_data_pdf` covers.
     pub tax_entities: Vec<String>,
 }
@@ -154,7 +157,7 @@ impl FlowError {
 }
 
 /// Whether a session may be viewed at all.
-pub fn check_viewable(session: &LinkSession, now: i64) -> Result<(), FlowError> {
+pub fn check_viewable(session: &LinkSession, now: UnixTime) -> Result<(), FlowError> {
     if session.step == Step::Completed {
         return Err(FlowError::AlreadyCompleted);
     }
@@ -171,7 +174,7 @@ pub fn diagnose(
     session: &LinkSession,
     csrf_hash: &str,
     expected: Option<Step>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<(), FlowError> {
     check_viewable(session, now)?;
     if !crate::crypto::constant_time_eq(session.csrf_hash.as_bytes(), csrf_hash.as_bytes()) {
@@ -188,7 +191,8 @@ mod tests {
     use super::*;
     use crate::oauth2::authorize::Entry;
 
-    const NOW: i64 = 1_700_000_000;
+    const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
+    const TEN_SECS: Duration = Duration::from_secs(10);
 
     fn session(step: Step) -> LinkSession {
         LinkSession {
@@ -213,7 +217,7 @@ mod tests {
             subject_hash: None,
             test_person: None,
             error: None,
-            expires_at: NOW + 10,
+            expires_at: NOW + TEN_SECS,
             tax_entities: Vec::new(),
         }
     }
@@ -231,11 +235,11 @@ mod tests {
     fn expiry_wins_over_everything_but_completion() {
         let s = session(Step::Authenticated);
         assert_eq!(
-            diagnose(&s, "x", Some(Step::Authenticated), NOW + 10),
+            diagnose(&s, "x", Some(Step::Authenticated), NOW + TEN_SECS),
             Err(FlowError::Expired)
         );
         assert_eq!(
-            diagnose(&session(Step::Completed), "c", None, NOW + 10),
+            diagnose(&session(Step::Completed), "c", None, NOW + TEN_SECS),
             Err(FlowError::AlreadyCompleted)
         );
     }

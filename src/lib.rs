@@ -76,7 +76,7 @@ pub async fn state(
     database_url: &str,
     issuer: &str,
     secret_key: Option<&str>,
-    session_ttl_secs: i64,
+    session_ttl: std::time::Duration,
     upstream: upstream::Upstream,
     metrics: metrics::Metrics,
 ) -> Result<AppState, KeyError> {
@@ -85,7 +85,7 @@ pub async fn state(
         store,
         key,
         issuer: issuer.trim_end_matches('/').to_owned(),
-        session_ttl_secs,
+        session_ttl,
         clock: Arc::new(SystemClock),
         upstream: Arc::new(upstream),
         metrics: Arc::new(metrics),
@@ -118,7 +118,7 @@ pub async fn ensure_demo_client(
     store: &dyn Store,
     key: &ServerKey,
     issuer: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<(), StoreError> {
     let secret_hash = crypto::hash_token(&key.demo_client_secret());
     if let Some(existing) = store.get_client(DEMO_CLIENT_ID).await? {

@@ -57,7 +57,7 @@ async fn serve(
         database_url,
         &issuer,
         args.secret_key.as_deref(),
-        args.session_ttl,
+        std::time::Duration::from_secs(args.session_ttl),
         upstream,
         consent_link::metrics::Metrics::new()?,
     )
@@ -71,9 +71,10 @@ async fn serve(
     let sources = load_sources(&args)?;
     warn_if_production_links_are_refused(store.as_ref(), &sources).await?;
     state.sources = std::sync::Arc::new(sources);
-    let retention_secs = i64::from(args.data_retention_days) * 86_400;
-    tokio::spawn(purge_expired(store.clone(), retention_secs));
-    let background = background_work(&state, args.workers, args.lease_margin)?;
+    let retention = std::time::Duration::from_secs(u64::from(args.data_retention_days) * 86_400);
+    tokio::spawn(purge_expired(store.clone(), retention));
+    let lease_margin = std::time::Duration::from_secs(args.lease_margin);
+    let background = background_work(&state, args.workers, lease_margin)?;
     announce(&args, &issuer, metrics_addr);
     serve_until_shutdown(state, &args, listener, metrics_listener).await;
     // Workers stop between jobs; a job under way is taken over by another
@@ -232,7 +233,7 @@ async fn warn_if_production_links_are_refused(
 fn background_work(
     state: &consent_link::AppState,
     workers: u32,
-    lease_margin_secs: i64,
+    lease_margin: std::time::Duration,
 ) -> Result<tokio::sync::watch::Sender<bool>, Box<dyn std::error::Error>> {
     use consent_link::collect::worker::Worker;
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -253,7 +254,7 @@ fn background_work(
             clock: state.clock.clone(),
             id: format!("{instance}-{n}"),
             metrics: state.metrics.clone(),
-            lease_margin_secs,
+            lease_margin,
         };
         tokio::spawn(worker.run(idle, until_stopped(stopped.clone())));
     }
@@ -273,17 +274,23 @@ fn background_work(
 /// Every ten minutes, deletes link sessions and codes that expired over an
 /// hour ago, and collected data older than the retention period. Any
 /// instance may do it; the deletes are idempotent.
-async fn purge_expired(store: std::sync::Arc<dyn consent_link::store::Store>, retention_secs: i64) {
+async fn purge_expired(
+    store: std::sync::Arc<dyn consent_link::store::Store>,
+    retention: std::time::Duration,
+) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
         let now = SystemClock.now();
-        match store.purge_expired(now - 3600).await {
+        match store
+            .purge_expired(now - std::time::Duration::from_secs(3600))
+            .await
+        {
             Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired sessions and codes"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e.to_string(), "purging expired rows failed"),
         }
-        match store.purge_collected_data(now - retention_secs).await {
+        match store.purge_collected_data(now - retention).await {
             Ok(n) if n > 0 => tracing::info!(rows = n, "purged collected data past retention"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e.to_string(), "purging collected data failed"),

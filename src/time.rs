@@ -75,30 +75,31 @@ impl Sub<Duration> for UnixTime {
 /// The time source. Handlers and workers take the time here, once, and
 /// pass it on; logic never reads a clock itself.
 pub trait Clock: Send + Sync + 'static {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
+    fn now(&self) -> UnixTime;
 }
 
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        unix_seconds(std::time::SystemTime::now())
+    fn now(&self) -> UnixTime {
+        unix_time(std::time::SystemTime::now())
     }
 }
 
 /// A time far in the future, still far from overflow when durations are
 /// added to it.
-const CLOCK_BROKEN: i64 = 1 << 40;
+const CLOCK_BROKEN: UnixTime = UnixTime(1 << 40);
 
-/// Seconds since the Unix epoch. A clock before 1970 is broken: rather
-/// than 0 (when every token and ID token would look unexpired), it reads
-/// as the far future, when everything has expired. It fails closed.
-fn unix_seconds(t: std::time::SystemTime) -> i64 {
+/// The system time as a [`UnixTime`]. A clock before 1970 is broken:
+/// rather than 0 (when every token and ID token would look unexpired), it
+/// reads as the far future, when everything has expired. It fails closed.
+fn unix_time(t: std::time::SystemTime) -> UnixTime {
     match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs())
-            .unwrap_or(CLOCK_BROKEN)
-            .min(CLOCK_BROKEN),
+        Ok(d) => UnixTime(
+            i64::try_from(d.as_secs())
+                .unwrap_or(CLOCK_BROKEN.0)
+                .min(CLOCK_BROKEN.0),
+        ),
         Err(_) => {
             tracing::error!("the system clock is before 1970; everything reads as expired");
             CLOCK_BROKEN
@@ -116,13 +117,17 @@ mod tests {
 
     #[test]
     fn a_clock_before_1970_fails_closed() {
-        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_secs(5)), 5);
         assert_eq!(
-            unix_seconds(UNIX_EPOCH - Duration::from_secs(5)),
-            CLOCK_BROKEN
+            unix_time(UNIX_EPOCH + Duration::from_secs(5)),
+            UnixTime::from_secs(5)
         );
+        assert_eq!(unix_time(UNIX_EPOCH - Duration::from_secs(5)), CLOCK_BROKEN);
         // Expiry times built on it do not overflow.
-        assert!(CLOCK_BROKEN.checked_add(86_400 * 365 * 100).is_some());
+        assert!(CLOCK_BROKEN.0.checked_add(86_400 * 365 * 100).is_some());
+        assert!(
+            CLOCK_BROKEN.to_datetime().is_some(),
+            "still a calendar time"
+        );
     }
 
     #[test]

@@ -6,10 +6,10 @@
 //! level, `acr`.
 //!
 //! Provider metadata and keys are cached per process (they are not flow
-//! state) for [`METADATA_TTL_SECS`]; a token whose signature the cached
+//! state) for [`METADATA_TTL`]; a token whose signature the cached
 //! keys do not verify (an unknown key ID, or a key changed under the same
 //! ID) makes one fresh JWKS fetch before it is refused, at most once per
-//! [`KEYS_REFETCH_INTERVAL_SECS`] per provider, so a provider's key
+//! [`KEYS_REFETCH_INTERVAL`] per provider, so a provider's key
 //! rotation needs no restart and bad tokens cannot make us hammer it.
 
 mod checks;
@@ -33,27 +33,28 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::methods::{Method, Provider};
+use crate::time::UnixTime;
 use checks::{
     check_authorized_party, check_issued_at, check_name, keys_may_be_stale, response_issuer,
-    signing_algs,
+    signing_algs, verifier_time,
 };
 use discovery::Metadata;
 
 /// How long a provider's metadata and keys are trusted before they are
 /// fetched again.
-pub const METADATA_TTL_SECS: i64 = 60 * 60;
+pub const METADATA_TTL: Duration = Duration::from_secs(60 * 60);
 /// How long the end user has to sign in at the provider; also the
 /// `max_age` asked for.
-pub const SIGN_IN_TTL_SECS: i64 = 10 * 60;
+pub const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
 /// How far a provider's clock may be behind ours when it says when the
 /// end user signed in.
-const AUTH_TIME_SKEW_SECS: i64 = 2 * 60;
+const AUTH_TIME_SKEW: Duration = Duration::from_secs(2 * 60);
 /// How far ahead of our clock a provider's clock may be when it says
 /// when it issued an ID token.
-pub const IAT_SKEW_SECS: i64 = 2 * 60;
+pub const IAT_SKEW: Duration = Duration::from_secs(2 * 60);
 /// A provider's keys are fetched again, after a token the cached keys do
 /// not verify, at most this often.
-pub const KEYS_REFETCH_INTERVAL_SECS: i64 = 60;
+pub const KEYS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 /// How long one call to a provider may take.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -94,10 +95,10 @@ type Claims = IdTokenClaims<OtherClaims, CoreGenderClaim>;
 
 struct Cached {
     metadata: Arc<Metadata>,
-    fetched_at: i64,
+    fetched_at: UnixTime,
     /// When the keys were last fetched again after a token they did not
     /// verify; outlives a fresh discovery.
-    keys_refetched_at: Option<i64>,
+    keys_refetched_at: Option<UnixTime>,
 }
 
 /// The configured methods and what is known of their providers.
@@ -159,7 +160,7 @@ impl Upstream {
         method: &Method,
         secrets: &Secrets<'_>,
         locale: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<Url, UpstreamError> {
         let metadata = self.metadata(&method.provider, now).await?;
         let client = self.client(&method.provider, &metadata);
@@ -177,7 +178,7 @@ impl Upstream {
             // login session from someone earlier on a shared computer must
             // not answer for them. `max_age` makes `auth_time` required.
             .add_prompt(CoreAuthPrompt::Login)
-            .set_max_age(Duration::from_secs(SIGN_IN_TTL_SECS.unsigned_abs()))
+            .set_max_age(SIGN_IN_TTL)
             .add_extra_param("ui_locales", locale.to_owned());
         for scope in method.scopes.iter().filter(|s| *s != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
@@ -196,8 +197,8 @@ impl Upstream {
         method: &Method,
         code: &str,
         secrets: &Secrets<'_>,
-        began: i64,
-        now: i64,
+        began: UnixTime,
+        now: UnixTime,
     ) -> Result<String, UpstreamError> {
         let provider = &method.provider;
         let metadata = self.metadata(provider, now).await?;
@@ -253,8 +254,8 @@ impl Upstream {
         method: &Method,
         metadata: &Metadata,
         nonce: &Nonce,
-        began: i64,
-        now: i64,
+        began: UnixTime,
+        now: UnixTime,
     ) -> Result<&'t Claims, ClaimsVerificationError> {
         let client = self.client(&method.provider, metadata);
         let wanted: Vec<String> = method
@@ -265,9 +266,9 @@ impl Upstream {
         let verifier = client
             .id_token_verifier()
             .set_allowed_algs(signing_algs(metadata))
-            .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default())
+            .set_time_fn(move || verifier_time(now))
             .set_auth_time_verifier_fn(move |auth_time| match auth_time {
-                Some(t) if t.timestamp() >= began - AUTH_TIME_SKEW_SECS => Ok(()),
+                Some(t) if UnixTime::from_datetime(t) >= began - AUTH_TIME_SKEW => Ok(()),
                 Some(t) => Err(format!(
                     "signed in at {t}, before this sign-in began (a provider session)"
                 )),
@@ -313,7 +314,7 @@ impl Upstream {
         &self,
         method: &Method,
         iss: Option<&str>,
-        now: i64,
+        now: UnixTime,
     ) -> Result<(), UpstreamError> {
         let promised = match iss {
             Some(_) => false,
@@ -331,10 +332,10 @@ impl Upstream {
     async fn metadata(
         &self,
         provider: &Provider,
-        now: i64,
+        now: UnixTime,
     ) -> Result<Arc<Metadata>, UpstreamError> {
         if let Some(c) = self.cached(&provider.id) {
-            if now - c.1 < METADATA_TTL_SECS {
+            if now.since(c.1) < METADATA_TTL {
                 return Ok(c.0);
             }
         }
@@ -354,15 +355,15 @@ impl Upstream {
     }
 
     /// Whether the provider's keys may be fetched again now; if so, the
-    /// next [`KEYS_REFETCH_INTERVAL_SECS`] are taken (decided under the
+    /// next [`KEYS_REFETCH_INTERVAL`] are taken (decided under the
     /// lock, so concurrent sign-ins fetch once).
-    fn claim_key_refetch(&self, provider_id: &str, now: i64) -> bool {
+    fn claim_key_refetch(&self, provider_id: &str, now: UnixTime) -> bool {
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
         let Some(c) = cache.get_mut(provider_id) else {
             return false;
         };
         if c.keys_refetched_at
-            .is_some_and(|t| now - t < KEYS_REFETCH_INTERVAL_SECS)
+            .is_some_and(|t| now.since(t) < KEYS_REFETCH_INTERVAL)
         {
             tracing::warn!(provider = %provider_id, "the cached keys do not verify the ID token; fetched again less than a minute ago");
             return false;
@@ -389,7 +390,7 @@ impl Upstream {
         Ok(metadata)
     }
 
-    fn cached(&self, provider_id: &str) -> Option<(Arc<Metadata>, i64)> {
+    fn cached(&self, provider_id: &str) -> Option<(Arc<Metadata>, UnixTime)> {
         let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
         cache
             .get(provider_id)

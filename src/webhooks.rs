@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use crate::crypto::ServerKey;
 use crate::store::{Store, StoreError, TakenEvent};
-use crate::time::Clock;
+use crate::time::{Clock, UnixTime};
 
 /// How long events are retried before they are given up.
-pub const RETRY_FOR_SECS: i64 = 24 * 60 * 60;
+pub const RETRY_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long one delivery may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// What a client's signing secret is sealed for.
@@ -26,15 +26,16 @@ pub fn new_event_id() -> String {
 }
 
 /// An event's JSON body: `{"type", "timestamp" (RFC 3339), "data"}`.
-pub fn event_body(kind: &str, now: i64, data: serde_json::Value) -> String {
-    let timestamp = chrono::DateTime::from_timestamp(now, 0)
+pub fn event_body(kind: &str, now: UnixTime, data: serde_json::Value) -> String {
+    let timestamp = now
+        .to_datetime()
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default();
     serde_json::json!({ "type": kind, "timestamp": timestamp, "data": data }).to_string()
 }
 
 /// `consent.granted`: the user ID and the consented scopes.
-pub fn consent_granted(user_data_id: &str, scopes: &str, now: i64) -> String {
+pub fn consent_granted(user_data_id: &str, scopes: &str, now: UnixTime) -> String {
     let scopes: Vec<&str> = scopes.split(',').filter(|s| !s.is_empty()).collect();
     event_body(
         "consent.granted",
@@ -44,9 +45,9 @@ pub fn consent_granted(user_data_id: &str, scopes: &str, now: i64) -> String {
 }
 
 /// How long before attempt `next` (2, 3, …): 5 s doubling, at most an hour.
-pub fn backoff(next: i32) -> i64 {
+pub fn backoff(next: i32) -> Duration {
     let doublings = u32::try_from(next.saturating_sub(2)).unwrap_or(0).min(20);
-    (5i64 << doublings).min(3600)
+    Duration::from_secs((5u64 << doublings).min(3600))
 }
 
 /// Delivers webhook events: takes one under a lease, signs and posts it,
@@ -74,7 +75,7 @@ impl Deliverer {
     /// Delivers one due event, if any.
     pub async fn run_one(&self) -> Result<Option<Delivery>, StoreError> {
         let now = self.clock.now();
-        let lease = i64::try_from(DELIVERY_TIMEOUT.as_secs()).unwrap_or(10) + 20;
+        let lease = DELIVERY_TIMEOUT + Duration::from_secs(20);
         let taken = self
             .store
             .take_webhook_event(now, lease, &self.id, self.client.as_deref())
@@ -88,7 +89,7 @@ impl Deliverer {
                 self.store.remove_webhook_event(&event.id, &self.id).await?;
                 Delivery::Delivered
             }
-            Err(reason) if now - event.created_at >= RETRY_FOR_SECS => {
+            Err(reason) if now.since(event.created_at) >= RETRY_FOR => {
                 tracing::warn!(client = %event.client_id, event = %event.id, reason = ?reason, "webhook given up after 24 hours");
                 self.store.remove_webhook_event(&event.id, &self.id).await?;
                 Delivery::GaveUp
@@ -131,7 +132,7 @@ impl Deliverer {
         }
     }
 
-    async fn send(&self, event: &TakenEvent, now: i64) -> Result<(), String> {
+    async fn send(&self, event: &TakenEvent, now: UnixTime) -> Result<(), String> {
         let (Some(url), Some(sealed)) = (&event.webhook_url, &event.webhook_secret_sealed) else {
             return Err("the client has no webhook URL any more".into());
         };
@@ -149,7 +150,7 @@ impl Deliverer {
             .timeout(DELIVERY_TIMEOUT)
             .header("content-type", "application/json")
             .header("webhook-id", &event.id)
-            .header("webhook-timestamp", now.to_string())
+            .header("webhook-timestamp", now.as_secs().to_string())
             .header("webhook-signature", signature)
             .body(event.body.clone())
             .send()
@@ -186,8 +187,8 @@ pub fn secret_key(secret: &str) -> Option<Vec<u8>> {
 }
 
 /// The `webhook-signature` header value of one delivery.
-pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
-    let timestamp = timestamp.to_string();
+pub fn sign(key: &[u8], id: &str, timestamp: UnixTime, body: &[u8]) -> String {
+    let timestamp = timestamp.as_secs().to_string();
     let parts: [&[u8]; 5] = [id.as_bytes(), b".", timestamp.as_bytes(), b".", body];
     format!(
         "v1,{}",
@@ -206,7 +207,12 @@ mod tests {
         let key = secret_key("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
         let body = br#"{"email":"test@example.com","username":"test_user"}"#;
         assert_eq!(
-            sign(&key, "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1649367553, body),
+            sign(
+                &key,
+                "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+                UnixTime::from_secs(1649367553),
+                body
+            ),
             "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
         );
     }

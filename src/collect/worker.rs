@@ -16,7 +16,7 @@ use crate::crypto::ServerKey;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::sources::Sources;
 use crate::store::{Store, StoreError, TakenJob};
-use crate::time::Clock;
+use crate::time::{Clock, UnixTime};
 
 /// What the national identity number and collected bodies are sealed for.
 pub const SEAL_NATIONAL_ID: &str = "national_id";
@@ -27,7 +27,7 @@ pub const SEAL_DATA: &str = "collected_data";
 /// margin lets another instance take over a dead one's job sooner; one
 /// shorter than a slow database write lets it take over a live one's, and
 /// the source sees that collection again (the same `Idempotency-Key`).
-pub const LEASE_MARGIN_SECS: i64 = 60;
+pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
 
 pub struct Worker {
     pub store: Arc<dyn Store>,
@@ -39,7 +39,7 @@ pub struct Worker {
     pub id: String,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The lease is the longest source time-out plus this.
-    pub lease_margin_secs: i64,
+    pub lease_margin: Duration,
 }
 
 impl Worker {
@@ -74,10 +74,10 @@ impl Worker {
     pub async fn run_one(&self) -> Result<bool, StoreError> {
         let now = self.clock.now();
         let sources = self.data_sources();
-        let longest = sources.iter().map(|s| s.timeout().as_secs()).max();
-        let lease = i64::try_from(longest.unwrap_or(0))
-            .unwrap_or(i64::MAX / 4)
-            .saturating_add(self.lease_margin_secs);
+        let longest = sources.iter().map(|s| s.timeout()).max();
+        let lease = longest
+            .unwrap_or_default()
+            .saturating_add(self.lease_margin);
         let mut taken = None;
         for source in &sources {
             if let Some(job) = self
@@ -101,7 +101,7 @@ impl Worker {
         &self,
         job: &TakenJob,
         source: &dyn DataSource,
-        now: i64,
+        now: UnixTime,
     ) -> Result<(), StoreError> {
         let scopes: Vec<Scope> = Scopes::parse(&job.scopes)
             .map(|s| s.iter().collect())
@@ -140,7 +140,7 @@ impl Worker {
         match after_attempt(attempt, made, source.attempts(), &scopes) {
             Next::RetryAfter(wait) => {
                 self.metrics.source_call(id, seconds, "retried");
-                let at = now + i64::try_from(wait.as_secs()).unwrap_or(0);
+                let at = now + wait;
                 self.store.retry_job(&job.id, &self.id, at).await?;
                 Ok(())
             }
@@ -182,7 +182,7 @@ impl Worker {
         &self,
         job: &TakenJob,
         data: &[(&str, &str)],
-        now: i64,
+        now: UnixTime,
     ) -> Result<(), StoreError> {
         if self
             .store

@@ -40,7 +40,7 @@ async fn entry(
     let params = Params::parse(query);
     let accept_language = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let locale = i18n::negotiate(params.get("locale").ok().flatten(), accept_language);
-    let (ctx, ttl, now) = (app.services(), app.session_ttl_secs, app.clock.now());
+    let (ctx, ttl, now) = (app.services(), app.session_ttl, app.clock.now());
     match link::start(ctx, entry, &params, &locale, ttl, now, &mut OsRng).await? {
         StartOutcome::Refused(e) => {
             tracing::debug!(error = ?e, "authorization request refused on a page");

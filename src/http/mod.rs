@@ -77,7 +77,7 @@ pub struct AppState {
     pub key: ServerKey,
     /// The public URL, used as the OAuth2 issuer (`iss`).
     pub issuer: String,
-    pub session_ttl_secs: i64,
+    pub session_ttl: Duration,
     pub clock: Arc<dyn Clock>,
     /// The configured authentication methods and their providers.
     pub upstream: Arc<Upstream>,

@@ -16,7 +16,7 @@ use super::api::ApiError;
 use super::error::{Fault, FaultContext, SurfaceError};
 use super::AppState;
 
-use crate::flow::TOKEN_TTL_SECS;
+use crate::flow::TOKEN_TTL;
 use crate::oauth2::error::repeated_description;
 use crate::oauth2::params::Params;
 use crate::oauth2::scope::Scope;
@@ -189,7 +189,8 @@ pub async fn product_auth(
     let token =
         service::token::client_token(app.store.as_ref(), client_id, None, now, &mut OsRng).await?;
     // The product's own format (its docs): `MM-DD-YYYY HH:MM`, in UTC.
-    let expire_at = chrono::DateTime::from_timestamp(now + TOKEN_TTL_SECS, 0)
+    let expire_at = (now + TOKEN_TTL)
+        .to_datetime()
         .map(|t| t.format("%m-%d-%Y %H:%M").to_string())
         .ok_or_else(|| ApiError::fault("token expiry out of range"))?;
     Ok(no_store(

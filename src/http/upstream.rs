@@ -18,7 +18,7 @@ use crate::flow::{FlowError, LinkSession};
 use crate::i18n::{self, Tr};
 use crate::oauth2::error::ErrorCode;
 use crate::service::sign_in::{self, Begun, BrowserBinding, Callback, CallbackOutcome, Ended};
-use crate::upstream::SIGN_IN_TTL_SECS;
+use crate::upstream::SIGN_IN_TTL;
 use crate::views::{PageCtx, PopupPage};
 
 /// The answer to a sign-in started: off to the provider, or the page of
@@ -32,9 +32,10 @@ pub(super) fn begun(app: &AppState, begun: Begun) -> Result<Response, PageError>
 
 fn to_provider(app: &AppState, url: &Url, binding: &BrowserBinding) -> Result<Response, PageError> {
     let cookie = format!(
-        "{}={}; Path=/oidc/callback; Max-Age={SIGN_IN_TTL_SECS}; HttpOnly; SameSite=Lax{}",
+        "{}={}; Path=/oidc/callback; Max-Age={}; HttpOnly; SameSite=Lax{}",
         binding.name,
         binding.secret,
+        SIGN_IN_TTL.as_secs(),
         secure_attribute(app),
     );
     let header = |value: &str, what: &str| {

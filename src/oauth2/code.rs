@@ -2,19 +2,22 @@
 //! the hash it is stored as, and when it expires. Pure: the time and the
 //! randomness come in.
 
+use std::time::Duration;
+
 use rand::RngCore;
 
 use crate::crypto;
+use crate::time::UnixTime;
 
 /// How long an authorization code lives (RFC 6749 §4.1.2: short, ≤ 10 min).
-pub const CODE_TTL_SECS: i64 = 5 * 60;
+pub const CODE_TTL: Duration = Duration::from_secs(5 * 60);
 
 /// A code just minted. The code itself goes to the integrator once; only
 /// its hash is stored.
 pub struct IssuedCode {
     pub code: String,
     pub code_hash: String,
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
 }
 
 impl std::fmt::Debug for IssuedCode {
@@ -30,12 +33,12 @@ impl std::fmt::Debug for IssuedCode {
     }
 }
 
-/// A new authorization code issued at `now`, expiring [`CODE_TTL_SECS`] later.
-pub fn issue(now: i64, rng: &mut dyn RngCore) -> IssuedCode {
+/// A new authorization code issued at `now`, expiring [`CODE_TTL`] later.
+pub fn issue(now: UnixTime, rng: &mut dyn RngCore) -> IssuedCode {
     let code = crypto::random_token(rng);
     IssuedCode {
         code_hash: crypto::hash_token(&code),
-        expires_at: now + CODE_TTL_SECS,
+        expires_at: now + CODE_TTL,
         code,
     }
 }
@@ -46,12 +49,12 @@ mod tests {
 
     use super::*;
 
-    const NOW: i64 = 1_700_000_000;
+    const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
 
     #[test]
     fn a_code_expires_after_five_minutes_and_is_stored_as_its_hash() {
         let issued = issue(NOW, &mut StepRng::new(1, 1));
-        assert_eq!(issued.expires_at, NOW + 300);
+        assert_eq!(issued.expires_at, UnixTime::from_secs(1_700_000_300));
         assert_eq!(issued.code_hash, crypto::hash_token(&issued.code));
         assert_eq!(issued.code.len(), 43, "256 bits, base64url");
     }

@@ -6,6 +6,7 @@ use base64::Engine;
 
 use super::pkce::CodeChallenge;
 use crate::crypto;
+use crate::time::UnixTime;
 
 /// An RFC 6749 §5.2 error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,7 +183,7 @@ pub struct StoredCode {
     pub redirect_uri: String,
     pub redirect_given: bool,
     pub challenge: Option<CodeChallenge>,
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     pub used: bool,
 }
 
@@ -215,7 +216,7 @@ pub fn exchange_code(
     client_id: &str,
     redirect_uri: Option<&str>,
     verifier: Option<&str>,
-    now: i64,
+    now: UnixTime,
 ) -> Exchange {
     match check_code(code, client_id, redirect_uri, verifier, now) {
         Ok(()) => Exchange::Redeem,
@@ -232,7 +233,7 @@ fn check_code(
     client_id: &str,
     redirect_uri: Option<&str>,
     verifier: Option<&str>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<(), TokenError> {
     if code.used {
         return Err(TokenError::grant("authorization code was already used"));
@@ -277,7 +278,8 @@ mod tests {
 
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-    const NOW: i64 = 1_000;
+    const NOW: UnixTime = UnixTime::from_secs(1_000);
+    const EXPIRES: UnixTime = UnixTime::from_secs(1_060);
 
     fn code(challenge: bool, redirect_given: bool) -> StoredCode {
         StoredCode {
@@ -285,7 +287,7 @@ mod tests {
             redirect_uri: "https://acme.example/cb".into(),
             redirect_given,
             challenge: challenge.then(|| CodeChallenge::from_stored(CHALLENGE.into())),
-            expires_at: NOW + 60,
+            expires_at: EXPIRES,
             used: false,
         }
     }
@@ -358,7 +360,7 @@ mod tests {
         assert!(check_code(&c, "acme", None, None, NOW).is_err());
         assert!(check_code(&c, "acme", Some("https://acme.example/cb/"), None, NOW).is_err());
         assert!(check_code(&c, "other", Some("https://acme.example/cb"), None, NOW).is_err());
-        assert!(check_code(&c, "acme", Some("https://acme.example/cb"), None, NOW + 60).is_err());
+        assert!(check_code(&c, "acme", Some("https://acme.example/cb"), None, EXPIRES).is_err());
         assert!(check_code(
             &StoredCode {
                 used: true,

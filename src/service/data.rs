@@ -15,6 +15,7 @@ use crate::oauth2::scope::{Scope, Scopes};
 use crate::store::{ConsentRow, StoreError};
 use crate::test_persons::{self, Behaviour};
 use crate::testdata;
+use crate::time::UnixTime;
 
 /// Why a read or a withdrawal is refused.
 #[derive(Debug, PartialEq)]
@@ -66,7 +67,7 @@ async fn access(
     ctx: Ctx<'_>,
     bearer: Option<&str>,
     id: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Gate, ServiceError> {
     let Some(bearer) = bearer.filter(|t| !t.is_empty()) else {
         return Ok(Gate::Shut(Denied::NoToken));
@@ -106,7 +107,7 @@ pub(crate) async fn read(
     id: &str,
     endpoint: Endpoint,
     page: Result<Option<Page>, String>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<ReadOutcome, ServiceError> {
     let access = match access(ctx, bearer, id, now).await? {
         Gate::Open(access) => access,
@@ -153,7 +154,7 @@ pub(crate) async fn withdraw(
     ctx: Ctx<'_>,
     bearer: Option<&str>,
     id: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<WithdrawOutcome, ServiceError> {
     match access(ctx, bearer, id, now).await? {
         Gate::Open(_) => {

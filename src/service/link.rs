@@ -8,6 +8,7 @@
 //! start, its page, and the checks every step shares.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 mod steps;
 pub(crate) use steps::{
@@ -27,6 +28,7 @@ use crate::oauth2::params::Params;
 use crate::oauth2::result::Outcome;
 use crate::sources::Sources;
 use crate::store::{Advance, LinkSessionRow, Mover, Rekey, Store};
+use crate::time::UnixTime;
 use crate::upstream::Upstream;
 
 /// Why a step was refused, with the session (its language, its frame)
@@ -79,8 +81,8 @@ pub(crate) async fn start(
     entry: Entry,
     params: &Params,
     locale: &str,
-    ttl_secs: i64,
-    now: i64,
+    ttl: Duration,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<StartOutcome, ServiceError> {
     let client_id = match authorize::client_id(params) {
@@ -106,7 +108,7 @@ pub(crate) async fn start(
         return Ok(refused(Box::new(request.delivery), error));
     }
     let id = NewSessionId::new(ctx.key, rng);
-    let session = new_session(&id, client, request, locale, now + ttl_secs);
+    let session = new_session(&id, client, request, locale, now + ttl);
     ctx.store
         .insert_link_session(&LinkSessionRow::from_session(&session, now))
         .await?;
@@ -137,7 +139,7 @@ fn new_session(
     client: Client,
     request: AuthorizationRequest,
     locale: &str,
-    expires_at: i64,
+    expires_at: UnixTime,
 ) -> LinkSession {
     LinkSession {
         id_hash: id.id_hash.clone(),
@@ -171,7 +173,11 @@ pub(crate) enum View {
 
 /// The session page of `sid`. A `GET` never moves a session: a failed one
 /// is final, so opening it again delivers the same failure.
-pub(crate) async fn view(store: &dyn Store, sid: &str, now: i64) -> Result<View, ServiceError> {
+pub(crate) async fn view(
+    store: &dyn Store,
+    sid: &str,
+    now: UnixTime,
+) -> Result<View, ServiceError> {
     let session = match load(store, sid).await? {
         Ok(s) => s,
         Err(r) => return Ok(View::Refused(r)),
@@ -348,7 +354,7 @@ struct Checked<'s> {
     sid: &'s str,
     session: LinkSession,
     csrf_hash: String,
-    now: i64,
+    now: UnixTime,
 }
 
 impl Checked<'_> {
@@ -398,7 +404,7 @@ async fn check<'s>(
     sid: &'s str,
     csrf: &str,
     expected: Option<Step>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Result<Checked<'s>, Refusal>, ServiceError> {
     let session = match load(store, sid).await? {
         Ok(s) => s,

@@ -18,7 +18,8 @@ use crate::flow::{self, FlowError, LinkSession, Step, Transition};
 use crate::methods::Method;
 use crate::oauth2::error::ErrorCode;
 use crate::store::{Advance, Mover, UpstreamAuthRow};
-use crate::upstream::{UpstreamError, SIGN_IN_TTL_SECS};
+use crate::time::UnixTime;
+use crate::upstream::{UpstreamError, SIGN_IN_TTL};
 
 /// What starting a sign-in led to.
 #[derive(Debug)]
@@ -81,7 +82,7 @@ pub(crate) async fn begin(
     sid: &str,
     session: &LinkSession,
     method: &Method,
-    now: i64,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<Begun, ServiceError> {
     let state = crypto::random_token(rng);
@@ -112,7 +113,7 @@ pub(crate) async fn begin(
             method: method.id.clone(),
             browser_hash: crypto::hash_token(&browser_secret),
             created_at: now,
-            expires_at: (now + SIGN_IN_TTL_SECS).min(session.expires_at),
+            expires_at: (now + SIGN_IN_TTL).min(session.expires_at),
             used_at: None,
         })
         .await?;
@@ -160,7 +161,7 @@ pub(crate) enum CallbackOutcome {
 pub(crate) async fn callback(
     ctx: Ctx<'_>,
     answer: &Callback<'_>,
-    now: i64,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<CallbackOutcome, ServiceError> {
     let Taken {
@@ -210,7 +211,7 @@ struct Taken<'a> {
 async fn take<'a>(
     ctx: Ctx<'_>,
     answer: &Callback<'a>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Result<Taken<'a>, &'static str>, ServiceError> {
     let Some(state) = answer.state.filter(|s| !s.is_empty()) else {
         return Ok(Err("no state"));
@@ -249,7 +250,7 @@ async fn mix_up(
     ctx: Ctx<'_>,
     method: &Method,
     iss: Option<&str>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<(), ErrorCode> {
     match ctx.upstream.check_response_issuer(method, iss, now).await {
         Ok(()) => Ok(()),
@@ -275,7 +276,7 @@ async fn provider_result(
     row: &UpstreamAuthRow,
     state: &str,
     answer: &Callback<'_>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<String, ErrorCode> {
     match (method, answer.code, answer.error) {
         (_, _, Some("access_denied")) => Err(ErrorCode::AccessDenied),
@@ -319,7 +320,7 @@ async fn signed_in(
     ctx: Ctx<'_>,
     session: &LinkSession,
     national_id: &str,
-    now: i64,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<Ended, ServiceError> {
     let subject_hash = ctx.key.subject_hash(national_id);
@@ -354,7 +355,7 @@ async fn fail(
     sid: &str,
     session: &LinkSession,
     code: ErrorCode,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Ended, ServiceError> {
     let advance = Advance {
         error: Some(code.as_str()),
@@ -372,7 +373,7 @@ async fn fail(
 
 /// A move the server makes on its own, on the proof of the provider's
 /// callback (a single-use state bound to this browser): no CSRF token.
-fn server_move(session: &LinkSession, transition: Transition, now: i64) -> Advance<'_> {
+fn server_move(session: &LinkSession, transition: Transition, now: UnixTime) -> Advance<'_> {
     Advance {
         id_hash: &session.id_hash,
         mover: Mover::Server,

@@ -7,7 +7,7 @@ use rand::RngCore;
 use serde_json::{json, Value};
 
 use crate::crypto;
-use crate::flow::TOKEN_TTL_SECS;
+use crate::flow::TOKEN_TTL;
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scopes;
 use crate::oauth2::token::{
@@ -16,6 +16,7 @@ use crate::oauth2::token::{
 use crate::store::{
     AccessTokenRow, AuthorizationCodeRow, ClientRow, Redemption, Store, StoreError,
 };
+use crate::time::UnixTime;
 
 /// A token request's parameters, as read from the form and headers.
 #[derive(Debug, Default)]
@@ -50,7 +51,7 @@ impl From<TokenError> for TokenOutcome {
 pub async fn token(
     store: &dyn Store,
     req: &TokenRequest<'_>,
-    now: i64,
+    now: UnixTime,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<TokenOutcome, StoreError> {
     let Some(grant_type) = req.grant_type else {
@@ -93,7 +94,7 @@ async fn exchange(
     client: &ClientRow,
     code: &str,
     req: &TokenRequest<'_>,
-    now: i64,
+    now: UnixTime,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<TokenOutcome, StoreError> {
     let code_hash = crypto::hash_token(code);
@@ -143,7 +144,7 @@ async fn redeem(
     client_id: &str,
     stored: &AuthorizationCodeRow,
     code_hash: &str,
-    now: i64,
+    now: UnixTime,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<Option<TokenOutcome>, StoreError> {
     let (token, client_token) = mint(client_id, now, rng);
@@ -166,7 +167,7 @@ async fn redeem(
     Ok(Some(TokenOutcome::Issued(json!({
         "access_token": token,
         "token_type": "Bearer",
-        "expires_in": TOKEN_TTL_SECS,
+        "expires_in": TOKEN_TTL.as_secs(),
         "scope": scope,
         "user_data_id": stored.user_data_id,
     }))))
@@ -179,7 +180,7 @@ async fn client_credentials(
     store: &dyn Store,
     client: &ClientRow,
     scope: Option<&str>,
-    now: i64,
+    now: UnixTime,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<TokenOutcome, StoreError> {
     if !client.confidential {
@@ -206,7 +207,7 @@ async fn client_credentials(
     Ok(TokenOutcome::Issued(json!({
         "access_token": token,
         "token_type": "Bearer",
-        "expires_in": TOKEN_TTL_SECS,
+        "expires_in": TOKEN_TTL.as_secs(),
         "scope": granted.as_ref().unwrap_or(&allowed).to_oauth_string(),
     })))
 }
@@ -216,7 +217,7 @@ pub async fn client_token(
     store: &dyn Store,
     client_id: &str,
     scopes: Option<&Scopes>,
-    now: i64,
+    now: UnixTime,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<String, StoreError> {
     let (token, mut row) = mint(client_id, now, rng);
@@ -227,7 +228,11 @@ pub async fn client_token(
 
 /// A fresh token and its row as a client token (no user, no scope limit);
 /// a code exchange narrows the row to its user.
-fn mint(client_id: &str, now: i64, rng: &mut (dyn RngCore + Send)) -> (String, AccessTokenRow) {
+fn mint(
+    client_id: &str,
+    now: UnixTime,
+    rng: &mut (dyn RngCore + Send),
+) -> (String, AccessTokenRow) {
     let token = crypto::random_token(rng);
     let row = AccessTokenRow {
         token_hash: crypto::hash_token(&token),
@@ -236,7 +241,7 @@ fn mint(client_id: &str, now: i64, rng: &mut (dyn RngCore + Send)) -> (String, A
         scopes: None,
         code_hash: None,
         created_at: now,
-        expires_at: now + TOKEN_TTL_SECS,
+        expires_at: now + TOKEN_TTL,
         revoked_at: None,
     };
     (token, row)

@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use super::{Advance, ConsentRow, NewAuthorizationCode, NewConsent, StoreError};
+use crate::time::UnixTime;
 
 #[async_trait]
 pub trait ConsentStore: Send + Sync + 'static {
@@ -13,7 +14,8 @@ pub trait ConsentStore: Send + Sync + 'static {
     /// Withdraws a consent and revokes the tokens issued for that user;
     /// forgets what was collected and records `consent.withdrawn`.
     /// `false` if there was no such consent or it was withdrawn already.
-    async fn withdraw_consent(&self, user_data_id: &str, now: i64) -> Result<bool, StoreError>;
+    async fn withdraw_consent(&self, user_data_id: &str, now: UnixTime)
+        -> Result<bool, StoreError>;
 
     /// Completes a session with consent, in one transaction: the advance,
     /// the pairwise user ID (created once per person and client, reused
@@ -46,7 +48,7 @@ macro_rules! impl_consent_store {
             async fn withdraw_consent(
                 &self,
                 user_data_id: &str,
-                now: i64,
+                now: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let withdrawn = sqlx::query(

@@ -5,9 +5,12 @@
 //! not queue behind each other (the lease condition alone already keeps a
 //! job to one worker at a time, on either backend).
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::time::UnixTime;
 
 /// A collection to start: one per consent given.
 #[derive(Debug)]
@@ -22,7 +25,7 @@ pub struct NewCollection<'a> {
     pub tax_entities: &'a str,
     /// The national identity number, sealed, kept until the collection ends.
     pub national_id_sealed: &'a str,
-    pub now: i64,
+    pub now: UnixTime,
 }
 
 /// One source's part of a collection.
@@ -71,8 +74,8 @@ pub struct CollectionRow {
     pub tax_entities: String,
     pub national_id_sealed: Option<String>,
     pub status: String,
-    pub created_at: i64,
-    pub finished_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub finished_at: Option<UnixTime>,
 }
 
 #[async_trait]
@@ -84,7 +87,7 @@ pub trait JobStore: Send + Sync + 'static {
         jobs: &[NewJob<'_>],
     ) -> Result<(), StoreError>;
 
-    /// Takes one due job of `source_id`, if any, for `lease_secs`: no other
+    /// Takes one due job of `source_id`, if any, for `lease`: no other
     /// worker gets it until the lease runs out. Counts the attempt and
     /// marks its collection `in_progress`. (A worker asks only for the
     /// sources it is configured with, so that during a deploy an instance
@@ -92,8 +95,8 @@ pub trait JobStore: Send + Sync + 'static {
     async fn take_job(
         &self,
         source_id: &str,
-        now: i64,
-        lease_secs: i64,
+        now: UnixTime,
+        lease: Duration,
         leased_by: &str,
     ) -> Result<Option<TakenJob>, StoreError>;
 
@@ -103,7 +106,7 @@ pub trait JobStore: Send + Sync + 'static {
         &self,
         job_id: &str,
         leased_by: &str,
-        run_after: i64,
+        run_after: UnixTime,
     ) -> Result<bool, StoreError>;
 
     /// Ends a taken job in one transaction: stores its `data` (scope, sealed
@@ -116,7 +119,7 @@ pub trait JobStore: Send + Sync + 'static {
         job_id: &str,
         leased_by: &str,
         data: &[(&str, &str)],
-        now: i64,
+        now: UnixTime,
     ) -> Result<Option<String>, StoreError>;
 
     async fn get_collection(&self, id: &str) -> Result<Option<CollectionRow>, StoreError>;
@@ -129,7 +132,7 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Deletes data collected before `before` (the retention period);
     /// returns how many scopes' data went.
-    async fn purge_collected_data(&self, before: i64) -> Result<u64, StoreError>;
+    async fn purge_collected_data(&self, before: UnixTime) -> Result<u64, StoreError>;
 
     /// A collection's data as stored: (scope, sealed body).
     async fn get_collected_data(
@@ -139,7 +142,7 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Every instance's jobs at `now`, by source (only sources with a job):
     /// one pass over the jobs not yet ended.
-    async fn count_jobs(&self, now: i64) -> Result<Vec<JobCount>, StoreError>;
+    async fn count_jobs(&self, now: UnixTime) -> Result<Vec<JobCount>, StoreError>;
 }
 
 /// Implements [`JobStore`] for `$store` (with a `pool`); `$lock` is what
@@ -162,8 +165,8 @@ macro_rules! impl_job_store {
             async fn take_job(
                 &self,
                 source_id: &str,
-                now: i64,
-                lease_secs: i64,
+                now: $crate::time::UnixTime,
+                lease: std::time::Duration,
                 leased_by: &str,
             ) -> Result<Option<$crate::store::TakenJob>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
@@ -180,7 +183,7 @@ macro_rules! impl_job_store {
                     ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
                 ))
                 .bind(now)
-                .bind(now + lease_secs)
+                .bind(now + lease)
                 .bind(leased_by)
                 .bind(source_id)
                 .fetch_optional(&mut *tx)
@@ -212,7 +215,7 @@ macro_rules! impl_job_store {
                 &self,
                 job_id: &str,
                 leased_by: &str,
-                run_after: i64,
+                run_after: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
                 Ok(sqlx::query(
                     "UPDATE collection_jobs SET run_after = $3, lease_until = NULL, leased_by = NULL \
@@ -232,7 +235,7 @@ macro_rules! impl_job_store {
                 job_id: &str,
                 leased_by: &str,
                 data: &[(&str, &str)],
-                now: i64,
+                now: $crate::time::UnixTime,
             ) -> Result<Option<String>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let gone: Option<(String,)> = sqlx::query_as(
@@ -293,7 +296,7 @@ macro_rules! impl_job_store {
 
             async fn purge_collected_data(
                 &self,
-                before: i64,
+                before: $crate::time::UnixTime,
             ) -> Result<u64, $crate::store::StoreError> {
                 Ok(sqlx::query("DELETE FROM collected_data WHERE collected_at < $1")
                     .bind(before)
@@ -317,7 +320,7 @@ macro_rules! impl_job_store {
 
             async fn count_jobs(
                 &self,
-                now: i64,
+                now: $crate::time::UnixTime,
             ) -> Result<Vec<$crate::store::JobCount>, $crate::store::StoreError> {
                 Ok(sqlx::query_as(
                     "SELECT source_id, \

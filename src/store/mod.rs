@@ -3,8 +3,11 @@
 //! in process memory: every step reads and writes here.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+
+use crate::time::UnixTime;
 
 mod consents;
 pub(crate) mod jobs;
@@ -97,7 +100,7 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         &self,
         state_hash: &str,
         browser_hash: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<Option<UpstreamAuthRow>, StoreError>;
 
     /// Replaces a client's secret hash (`None`: a public client).
@@ -109,9 +112,9 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
     ) -> Result<bool, StoreError>;
 
     /// Deletes link sessions, upstream sign-ins and access tokens that expired before `before`,
-    /// and authorization codes that expired [`CODE_RETENTION_SECS`] before
+    /// and authorization codes that expired [`CODE_RETENTION`] before
     /// it; returns how many rows went.
-    async fn purge_expired(&self, before: i64) -> Result<u64, StoreError>;
+    async fn purge_expired(&self, before: UnixTime) -> Result<u64, StoreError>;
 
     async fn get_authorization_code(
         &self,
@@ -124,11 +127,15 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
     async fn redeem_authorization_code(
         &self,
         code_hash: &str,
-        now: i64,
+        now: UnixTime,
         token: &AccessTokenRow,
     ) -> Result<Redemption, StoreError>;
     /// Revokes every token a code issued (the code was presented again).
-    async fn revoke_tokens_of_code(&self, code_hash: &str, now: i64) -> Result<u64, StoreError>;
+    async fn revoke_tokens_of_code(
+        &self,
+        code_hash: &str,
+        now: UnixTime,
+    ) -> Result<u64, StoreError>;
 
     async fn insert_access_token(&self, token: &AccessTokenRow) -> Result<(), StoreError>;
     async fn get_access_token(
@@ -140,7 +147,7 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
 /// How long after it expires a used authorization code is kept: as long as
 /// a token it issued lives, so that presenting the code again still revokes
 /// that token (RFC 6749 §4.1.2).
-pub const CODE_RETENTION_SECS: i64 = crate::flow::TOKEN_TTL_SECS;
+pub const CODE_RETENTION: Duration = crate::flow::TOKEN_TTL;
 
 /// What became of an attempt to redeem an authorization code.
 #[derive(Debug, PartialEq, Eq)]

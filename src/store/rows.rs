@@ -9,6 +9,7 @@ use crate::oauth2::authorize::{Delivery, Entry};
 use crate::oauth2::client::Client;
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scopes;
+use crate::time::UnixTime;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClientRow {
@@ -20,13 +21,13 @@ pub struct ClientRow {
     pub styles_origins: String,
     pub test_allowed: bool,
     pub confidential: bool,
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// Where webhook events go (the signing secret is kept sealed apart).
     pub webhook_url: Option<String>,
 }
 
 impl ClientRow {
-    pub fn new(client: &Client, secret_hash: Option<String>, created_at: i64) -> ClientRow {
+    pub fn new(client: &Client, secret_hash: Option<String>, created_at: UnixTime) -> ClientRow {
         ClientRow {
             id: client.id.clone(),
             name: client.name.clone(),
@@ -83,14 +84,14 @@ pub struct LinkSessionRow {
     pub subject_hash: Option<String>,
     pub test_person: Option<String>,
     pub error: Option<String>,
-    pub created_at: i64,
-    pub expires_at: i64,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
     /// The `tax_entities` organisation numbers, comma-separated.
     pub tax_entities: String,
 }
 
 impl LinkSessionRow {
-    pub fn from_session(s: &LinkSession, created_at: i64) -> LinkSessionRow {
+    pub fn from_session(s: &LinkSession, created_at: UnixTime) -> LinkSessionRow {
         LinkSessionRow {
             id_hash: s.id_hash.clone(),
             csrf_hash: s.csrf_hash.clone(),
@@ -165,7 +166,7 @@ pub struct Advance<'a> {
     pub id_hash: &'a str,
     pub mover: Mover<'a>,
     pub transition: Transition,
-    pub now: i64,
+    pub now: UnixTime,
     pub method: Option<&'a str>,
     pub subject_hash: Option<&'a str>,
     pub test_person: Option<&'a str>,
@@ -228,7 +229,7 @@ pub struct NewConsent<'a> {
     /// kept sealed since sign-in; none when it kept none.
     pub collection: Option<CollectionPlan<'a>>,
     pub scopes: &'a str,
-    pub now: i64,
+    pub now: UnixTime,
 }
 
 #[derive(Debug)]
@@ -239,8 +240,8 @@ pub struct NewAuthorizationCode<'a> {
     pub redirect_given: bool,
     pub code_challenge: Option<&'a str>,
     pub scopes: &'a str,
-    pub created_at: i64,
-    pub expires_at: i64,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -252,9 +253,9 @@ pub struct AuthorizationCodeRow {
     pub code_challenge: Option<String>,
     pub user_data_id: String,
     pub scopes: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub used_at: Option<UnixTime>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -267,9 +268,9 @@ pub struct AccessTokenRow {
     pub scopes: Option<String>,
     /// The code that issued it, so a replay of that code can revoke it.
     pub code_hash: Option<String>,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub revoked_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub revoked_at: Option<UnixTime>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -279,9 +280,9 @@ pub struct ConsentRow {
     pub subject_hash: String,
     pub test_person: Option<String>,
     pub scopes: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub withdrawn_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+    pub withdrawn_at: Option<UnixTime>,
     /// Given in a test flow (a test client's): its data says so.
     pub test: bool,
     /// The `tax_entities` of the link consented to, comma-separated.
@@ -302,7 +303,7 @@ pub struct UpstreamAuthRow {
     /// The hash of the secret in the cookie of the browser that started
     /// the sign-in; the callback must come from that browser.
     pub browser_hash: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub used_at: Option<UnixTime>,
 }

@@ -186,7 +186,7 @@ macro_rules! impl_sql_store {
                 Ok(advance_query!(a).fetch_optional(&self.pool).await?)
             }
 
-            async fn purge_expired(&self, before: i64) -> Result<u64, $crate::store::StoreError> {
+            async fn purge_expired(&self, before: $crate::time::UnixTime) -> Result<u64, $crate::store::StoreError> {
                 let mut purged = 0;
                 // A code is kept as long as a token it issued may live, so
                 // that presenting it again still revokes that token.
@@ -196,7 +196,7 @@ macro_rules! impl_sql_store {
                     ("access_tokens", before),
                     (
                         "authorization_codes",
-                        before.saturating_sub($crate::store::CODE_RETENTION_SECS),
+                        before - $crate::store::CODE_RETENTION,
                     ),
                 ] {
                     purged += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
@@ -234,7 +234,7 @@ macro_rules! impl_sql_store {
                 &self,
                 state_hash: &str,
                 browser_hash: &str,
-                now: i64,
+                now: $crate::time::UnixTime,
             ) -> Result<Option<$crate::store::UpstreamAuthRow>, $crate::store::StoreError> {
                 Ok(sqlx::query_as(
                     "UPDATE upstream_auth SET used_at = $2 \
@@ -275,7 +275,7 @@ macro_rules! impl_sql_store {
             async fn redeem_authorization_code(
                 &self,
                 code_hash: &str,
-                now: i64,
+                now: $crate::time::UnixTime,
                 token: &$crate::store::AccessTokenRow,
             ) -> Result<$crate::store::Redemption, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
@@ -300,7 +300,7 @@ macro_rules! impl_sql_store {
             async fn revoke_tokens_of_code(
                 &self,
                 code_hash: &str,
-                now: i64,
+                now: $crate::time::UnixTime,
             ) -> Result<u64, $crate::store::StoreError> {
                 Ok(sqlx::query(
                     "UPDATE access_tokens SET revoked_at = $2 WHERE code_hash = $1 AND revoked_at IS NULL",

@@ -3,9 +3,12 @@
 //! URL), taken by any instance's deliverers under a lease, removed when
 //! delivered or given up.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::time::UnixTime;
 
 /// An event a deliverer took, with where and how to send it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -16,7 +19,7 @@ pub struct TakenEvent {
     pub body: String,
     /// Attempts made, this one included.
     pub attempts: i32,
-    pub created_at: i64,
+    pub created_at: UnixTime,
     pub leased_by: String,
     pub webhook_url: Option<String>,
     pub webhook_secret_sealed: Option<String>,
@@ -41,15 +44,15 @@ pub trait WebhookStore: Send + Sync + 'static {
         id: &str,
         client_id: &str,
         body: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<bool, StoreError>;
 
-    /// Takes one due event for `lease_secs` (only `client_id`'s when
+    /// Takes one due event for `lease` (only `client_id`'s when
     /// given: a deliverer may serve one client).
     async fn take_webhook_event(
         &self,
-        now: i64,
-        lease_secs: i64,
+        now: UnixTime,
+        lease: Duration,
         leased_by: &str,
         client_id: Option<&str>,
     ) -> Result<Option<TakenEvent>, StoreError>;
@@ -63,7 +66,7 @@ pub trait WebhookStore: Send + Sync + 'static {
         &self,
         id: &str,
         leased_by: &str,
-        run_after: i64,
+        run_after: UnixTime,
     ) -> Result<bool, StoreError>;
 }
 
@@ -113,7 +116,7 @@ macro_rules! impl_webhook_store {
                 id: &str,
                 client_id: &str,
                 body: &str,
-                now: i64,
+                now: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
                 Ok($crate::store::webhooks::insert_webhook_event!(
                     &self.pool, id, client_id, body, now
@@ -122,8 +125,8 @@ macro_rules! impl_webhook_store {
 
             async fn take_webhook_event(
                 &self,
-                now: i64,
-                lease_secs: i64,
+                now: $crate::time::UnixTime,
+                lease: std::time::Duration,
                 leased_by: &str,
                 client_id: Option<&str>,
             ) -> Result<Option<$crate::store::TakenEvent>, $crate::store::StoreError> {
@@ -138,7 +141,7 @@ macro_rules! impl_webhook_store {
                     ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
                 ))
                 .bind(now)
-                .bind(now + lease_secs)
+                .bind(now + lease)
                 .bind(leased_by)
                 .bind(client_id)
                 .fetch_optional(&mut *tx)
@@ -180,7 +183,7 @@ macro_rules! impl_webhook_store {
                 &self,
                 id: &str,
                 leased_by: &str,
-                run_after: i64,
+                run_after: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
                 Ok(sqlx::query(
                     "UPDATE webhook_events SET run_after = $3, lease_until = NULL, leased_by = NULL \

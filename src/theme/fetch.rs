@@ -12,6 +12,7 @@ use url::Url;
 
 use super::{sanitize, MAX_SHEET_BYTES};
 use crate::net::secure_or_loopback;
+use crate::time::UnixTime;
 
 /// How sheets are fetched and kept.
 #[derive(Clone, Debug)]
@@ -20,11 +21,11 @@ pub struct ThemeLimits {
     pub max_bytes: usize,
     /// The whole fetch: connecting, the answer and its body.
     pub timeout: Duration,
-    /// How long a fetched theme is kept, in seconds.
-    pub ttl_secs: i64,
+    /// How long a fetched theme is kept.
+    pub ttl: Duration,
     /// How long a failure is kept (so a down sheet does not slow every
-    /// page), in seconds.
-    pub failure_ttl_secs: i64,
+    /// page).
+    pub failure_ttl: Duration,
     /// The most sheets kept at once.
     pub max_entries: usize,
 }
@@ -34,8 +35,8 @@ impl Default for ThemeLimits {
         ThemeLimits {
             max_bytes: MAX_SHEET_BYTES,
             timeout: Duration::from_secs(5),
-            ttl_secs: 300,
-            failure_ttl_secs: 60,
+            ttl: Duration::from_secs(300),
+            failure_ttl: Duration::from_secs(60),
             max_entries: 256,
         }
     }
@@ -45,7 +46,7 @@ impl Default for ThemeLimits {
 struct Cached {
     /// The theme's stylesheet; `None` for the default theme.
     css: Option<Arc<str>>,
-    expires_at: i64,
+    expires_at: UnixTime,
 }
 
 /// Why a sheet gave no theme (logged with the URL's origin only).
@@ -116,7 +117,12 @@ impl Themes {
 
     /// The theme stylesheet for `url`, `None` for the default theme. Never
     /// an error: a sheet that cannot be used is logged and left out.
-    pub async fn css(&self, url: &Url, allowed_origins: &[String], now: i64) -> Option<Arc<str>> {
+    pub async fn css(
+        &self,
+        url: &Url,
+        allowed_origins: &[String],
+        now: UnixTime,
+    ) -> Option<Arc<str>> {
         let origin = url.origin().ascii_serialization();
         if let Err(why) = allowed(url, &origin, allowed_origins) {
             tracing::warn!(%origin, reason = %why, "styles_uri not fetched; default theme");
@@ -144,15 +150,15 @@ impl Themes {
             }
         };
         let ttl = if css.is_some() {
-            self.limits.ttl_secs
+            self.limits.ttl
         } else {
-            self.limits.failure_ttl_secs
+            self.limits.failure_ttl
         };
         self.keep(
             url.as_str(),
             Cached {
                 css: css.clone(),
-                expires_at: now.saturating_add(ttl),
+                expires_at: now + ttl,
             },
             now,
         );
@@ -164,13 +170,13 @@ impl Themes {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn cached(&self, key: &str, now: i64) -> Option<Cached> {
+    fn cached(&self, key: &str, now: UnixTime) -> Option<Cached> {
         self.lock().get(key).filter(|c| c.expires_at > now).cloned()
     }
 
     /// Keeps `entry`, first making room: expired entries go, then the one
     /// that expires soonest.
-    fn keep(&self, key: &str, entry: Cached, now: i64) {
+    fn keep(&self, key: &str, entry: Cached, now: UnixTime) {
         let mut cache = self.lock();
         if cache.len() >= self.limits.max_entries && !cache.contains_key(key) {
             cache.retain(|_, c| c.expires_at > now);
@@ -287,13 +293,20 @@ mod tests {
     #[tokio::test]
     async fn a_refused_origin_is_never_fetched_nor_cached() {
         let themes = Themes::new(ThemeLimits::default());
-        let css = themes.css(&url("https://evil.example/a.css"), &[], 0).await;
+        let css = themes
+            .css(
+                &url("https://evil.example/a.css"),
+                &[],
+                UnixTime::from_secs(0),
+            )
+            .await;
         assert!(css.is_none());
         assert!(themes.lock().is_empty());
     }
 
     #[test]
     fn the_cache_stays_within_its_bound() {
+        let at = UnixTime::from_secs;
         let themes = Themes::new(ThemeLimits {
             max_entries: 3,
             ..ThemeLimits::default()
@@ -301,14 +314,14 @@ mod tests {
         for i in 0..50 {
             let entry = Cached {
                 css: None,
-                expires_at: 100 + i,
+                expires_at: at(100 + i),
             };
-            themes.keep(&format!("https://a.example/{i}.css"), entry, 0);
+            themes.keep(&format!("https://a.example/{i}.css"), entry, at(0));
             assert!(themes.lock().len() <= 3);
         }
         // The newest stay; an expired entry is not served.
-        assert!(themes.cached("https://a.example/49.css", 0).is_some());
-        assert!(themes.cached("https://a.example/0.css", 0).is_none());
-        assert!(themes.cached("https://a.example/49.css", 149).is_none());
+        assert!(themes.cached("https://a.example/49.css", at(0)).is_some());
+        assert!(themes.cached("https://a.example/0.css", at(0)).is_none());
+        assert!(themes.cached("https://a.example/49.css", at(149)).is_none());
     }
 }

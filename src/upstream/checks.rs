@@ -6,7 +6,8 @@ use openidconnect::core::CoreJwsSigningAlgorithm;
 use openidconnect::{ClaimsVerificationError, SignatureVerificationError};
 
 use super::discovery::Metadata;
-use super::{rejected, Claims, UpstreamError, IAT_SKEW_SECS};
+use super::{rejected, Claims, UpstreamError, IAT_SKEW};
+use crate::time::UnixTime;
 
 /// The signature algorithms accepted for ID tokens: the public-key ones the
 /// provider names (RS256 when it names none). Never `none`, and never an
@@ -62,15 +63,23 @@ pub(super) fn response_issuer(
 
 /// A token the provider says it issued in the future (beyond clock
 /// skew) is not one to trust: its lifetime is not what it says.
-pub(super) fn check_issued_at(claims: &Claims, now: i64) -> Result<(), UpstreamError> {
-    let iat = claims.issue_time().timestamp();
-    if iat > now + IAT_SKEW_SECS {
+pub(super) fn check_issued_at(claims: &Claims, now: UnixTime) -> Result<(), UpstreamError> {
+    let iat = UnixTime::from_datetime(claims.issue_time());
+    if iat > now + IAT_SKEW {
         return Err(rejected(
             "iat",
-            format!("issued {}s in the future", iat - now),
+            format!("issued {}s in the future", iat.secs_since(now)),
         ));
     }
     Ok(())
+}
+
+/// `now` as the ID-token verifier's clock. A time beyond the calendar
+/// reads as its end, when every token has expired: failing closed, as the
+/// clock does (never as 1970, when none has).
+pub(super) fn verifier_time(now: UnixTime) -> chrono::DateTime<chrono::Utc> {
+    now.to_datetime()
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
 }
 
 /// OpenID Connect Core 3.1.3.7 (5): a token issued to another party
@@ -121,6 +130,14 @@ mod tests {
     use super::*;
 
     const OP: &str = "https://op.example";
+
+    #[test]
+    fn the_verifier_clock_fails_closed_beyond_the_calendar() {
+        let t = UnixTime::from_secs(1_800_000_000);
+        assert_eq!(UnixTime::from_datetime(verifier_time(t)), t);
+        let beyond = verifier_time(UnixTime::from_secs(i64::MAX));
+        assert_eq!(beyond, chrono::DateTime::<chrono::Utc>::MAX_UTC, "not 1970");
+    }
 
     #[test]
     fn a_callback_must_name_the_provider_where_given_or_promised() {

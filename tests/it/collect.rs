@@ -208,7 +208,7 @@ fn worker(app: &TestApp, url: &str) -> consent_link::collect::worker::Worker {
         clock: app.clock.clone(),
         id: format!("w-{}", uuid::Uuid::new_v4()),
         metrics: app.state.metrics.clone(),
-        lease_margin_secs: consent_link::collect::worker::LEASE_MARGIN_SECS,
+        lease_margin: consent_link::collect::worker::LEASE_MARGIN,
     }
 }
 
@@ -394,7 +394,7 @@ async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
     let source = source_id(&url);
     let job = app
         .store
-        .take_job(&source, app.clock.now(), 60, "w-x")
+        .take_job(&source, app.clock.now(), secs(60), "w-x")
         .await
         .unwrap()
         .unwrap();

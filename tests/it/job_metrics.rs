@@ -63,7 +63,7 @@ async fn metrics_count_queued_and_running_jobs_by_source() {
 
     let job = app
         .store
-        .take_job(&source, now, 60, "w")
+        .take_job(&source, now, secs(60), "w")
         .await
         .unwrap()
         .unwrap();
@@ -74,14 +74,14 @@ async fn metrics_count_queued_and_running_jobs_by_source() {
 
     let again = app
         .store
-        .take_job(&source, now + 60, 60, "w2")
+        .take_job(&source, now + secs(60), secs(60), "w2")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(again.id, job.id);
     assert_eq!(gauges(&app, &source).await, Some((0, 1)));
     app.store
-        .finish_job(&again.id, "w2", &[], now + 61)
+        .finish_job(&again.id, "w2", &[], now + secs(61))
         .await
         .unwrap();
     assert_eq!(gauges(&app, &source).await, Some((0, 0)));

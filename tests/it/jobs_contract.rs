@@ -8,13 +8,18 @@ use std::collections::HashSet;
 use crate::support::*;
 
 /// Long before T0 and every other test's times.
-const BASE: i64 = 1_000_000;
+const BASE: UnixTime = UnixTime::from_secs(1_000_000);
 
 fn id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-async fn collection(store: &dyn Store, scopes: &str, sources: &[(&str, &str)], now: i64) -> String {
+async fn collection(
+    store: &dyn Store,
+    scopes: &str,
+    sources: &[(&str, &str)],
+    now: UnixTime,
+) -> String {
     let cid = id();
     let job_ids: Vec<String> = sources.iter().map(|_| id()).collect();
     let jobs: Vec<NewJob> = sources
@@ -59,7 +64,11 @@ async fn job_store_contract_leases_retries_and_finishes() {
         store.get_collection(&cid).await.unwrap().unwrap().status,
         "new"
     );
-    let first = store.take_job(&a, now, 60, "w1").await.unwrap().unwrap();
+    let first = store
+        .take_job(&a, now, secs(60), "w1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.collection_id, cid);
     assert_eq!(first.attempts, 1);
     assert_eq!(first.national_id_sealed.as_deref(), Some("sealed-nin"));
@@ -67,12 +76,16 @@ async fn job_store_contract_leases_retries_and_finishes() {
         store.get_collection(&cid).await.unwrap().unwrap().status,
         "in_progress"
     );
-    let second = store.take_job(&b, now, 60, "w2").await.unwrap().unwrap();
+    let second = store
+        .take_job(&b, now, secs(60), "w2")
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(first.id, second.id);
     for source in [&a, &b] {
         assert!(
             store
-                .take_job(source, now, 60, "w3")
+                .take_job(source, now, secs(60), "w3")
                 .await
                 .unwrap()
                 .is_none(),
@@ -83,37 +96,48 @@ async fn job_store_contract_leases_retries_and_finishes() {
     // A lease that ran out is taken over; the first worker's late writes
     // are refused and change nothing.
     let again = store
-        .take_job(&a, now + 61, 60, "w3")
+        .take_job(&a, now + secs(61), secs(60), "w3")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(again.id, first.id);
     assert_eq!(again.attempts, 2);
-    assert!(!store.retry_job(&first.id, "w1", now + 999).await.unwrap());
+    assert!(!store
+        .retry_job(&first.id, "w1", now + secs(999))
+        .await
+        .unwrap());
     assert!(store
-        .finish_job(&first.id, "w1", &[("info", "x")], now + 62)
+        .finish_job(&first.id, "w1", &[("info", "x")], now + secs(62))
         .await
         .unwrap()
         .is_none());
 
     // Retried: not due before its time.
-    assert!(store.retry_job(&again.id, "w3", now + 500).await.unwrap());
+    assert!(store
+        .retry_job(&again.id, "w3", now + secs(500))
+        .await
+        .unwrap());
     // Finishing the other job leaves the collection in progress.
     assert_eq!(
         store
-            .finish_job(&second.id, "w2", &[("income", "sealed-body")], now + 70)
+            .finish_job(
+                &second.id,
+                "w2",
+                &[("income", "sealed-body")],
+                now + secs(70)
+            )
             .await
             .unwrap()
             .as_deref(),
         Some("in_progress")
     );
     assert!(store
-        .take_job(&a, now + 100, 60, "w4")
+        .take_job(&a, now + secs(100), secs(60), "w4")
         .await
         .unwrap()
         .is_none());
     let last = store
-        .take_job(&a, now + 500, 60, "w4")
+        .take_job(&a, now + secs(500), secs(60), "w4")
         .await
         .unwrap()
         .unwrap();
@@ -122,7 +146,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
     // Its source failed: nothing collected for it. One of two scopes.
     assert_eq!(
         store
-            .finish_job(&last.id, "w4", &[], now + 501)
+            .finish_job(&last.id, "w4", &[], now + secs(501))
             .await
             .unwrap()
             .as_deref(),
@@ -130,7 +154,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
     );
     let done = store.get_collection(&cid).await.unwrap().unwrap();
     assert_eq!(done.status, "partially_done");
-    assert_eq!(done.finished_at, Some(now + 501));
+    assert_eq!(done.finished_at, Some(now + secs(501)));
     assert!(
         done.national_id_sealed.is_none(),
         "the national ID is forgotten"
@@ -139,7 +163,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
     assert_eq!(data, vec![("income".to_owned(), "sealed-body".to_owned())]);
 
     // Many workers at once: every job is taken exactly once.
-    let now = BASE + 10_000;
+    let now = BASE + secs(10_000);
     let mut ids = Vec::new();
     for _ in 0..24 {
         ids.push(collection(store, "info", &[(&a, "info")], now).await);
@@ -151,7 +175,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
                 let store = consent_link::store::connect(&url).await.unwrap();
                 let mut taken = Vec::new();
                 while let Some(job) = store
-                    .take_job(&a, now, 600, &format!("worker-{w}"))
+                    .take_job(&a, now, secs(600), &format!("worker-{w}"))
                     .await
                     .unwrap()
                 {
@@ -172,10 +196,14 @@ async fn job_store_contract_leases_retries_and_finishes() {
     }
 
     // Data past the retention period goes; newer data stays.
-    let now = BASE + 20_000;
+    let now = BASE + secs(20_000);
     let r = format!("r-{}", id());
     let young = collection(store, "info", &[(&r, "info")], now).await;
-    let job = store.take_job(&r, now, 60, "w-r").await.unwrap().unwrap();
+    let job = store
+        .take_job(&r, now, secs(60), "w-r")
+        .await
+        .unwrap()
+        .unwrap();
     store
         .finish_job(&job.id, "w-r", &[("info", "young")], now)
         .await
@@ -200,7 +228,7 @@ async fn job_counts_are_by_source_queued_and_running() {
             .find(|c| c.source_id == source)
             .map(|c| (c.queued, c.running))
     };
-    let now = BASE + 30_000;
+    let now = BASE + secs(30_000);
     assert_eq!(count(&store.count_jobs(now).await.unwrap(), &a), None);
     collection(store, "info,income", &[(&a, "info"), (&b, "income")], now).await;
     collection(store, "info", &[(&a, "info")], now).await;
@@ -208,26 +236,37 @@ async fn job_counts_are_by_source_queued_and_running() {
     assert_eq!(count(&counts, &a), Some((2, 0)));
     assert_eq!(count(&counts, &b), Some((1, 0)));
 
-    let taken = store.take_job(&a, now, 60, "w1").await.unwrap().unwrap();
-    let counts = store.count_jobs(now + 1).await.unwrap();
+    let taken = store
+        .take_job(&a, now, secs(60), "w1")
+        .await
+        .unwrap()
+        .unwrap();
+    let counts = store.count_jobs(now + secs(1)).await.unwrap();
     assert_eq!(count(&counts, &a), Some((1, 1)));
     assert_eq!(count(&counts, &b), Some((1, 0)));
     // The lease ran out: the job is up for grabs again.
     assert_eq!(
-        count(&store.count_jobs(now + 60).await.unwrap(), &a),
+        count(&store.count_jobs(now + secs(60)).await.unwrap(), &a),
         Some((2, 0))
     );
     // A retry waiting for its time is queued.
-    assert!(store.retry_job(&taken.id, "w1", now + 300).await.unwrap());
+    assert!(store
+        .retry_job(&taken.id, "w1", now + secs(300))
+        .await
+        .unwrap());
     assert_eq!(
-        count(&store.count_jobs(now + 1).await.unwrap(), &a),
+        count(&store.count_jobs(now + secs(1)).await.unwrap(), &a),
         Some((2, 0))
     );
-    let other = store.take_job(&a, now, 60, "w2").await.unwrap().unwrap();
+    let other = store
+        .take_job(&a, now, secs(60), "w2")
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(other.id, taken.id, "a retry was taken before its time");
     store.finish_job(&other.id, "w2", &[], now).await.unwrap();
     assert_eq!(
-        count(&store.count_jobs(now + 1).await.unwrap(), &a),
+        count(&store.count_jobs(now + secs(1)).await.unwrap(), &a),
         Some((1, 0))
     );
 }

@@ -47,12 +47,12 @@ pub fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
         test_person: None,
         error: None,
         created_at: T0,
-        expires_at: T0 + 100,
+        expires_at: T0 + secs(100),
         tax_entities: String::new(),
     }
 }
 
-pub fn advance<'a>(id_hash: &'a str, transition: Transition, now: i64) -> Advance<'a> {
+pub fn advance<'a>(id_hash: &'a str, transition: Transition, now: UnixTime) -> Advance<'a> {
     Advance {
         id_hash,
         mover: Mover::EndUser { csrf_hash: "csrf" },
@@ -172,13 +172,13 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
         .unwrap()
         .is_none());
     assert!(store
-        .advance_link_session(&advance(&h, Transition::SelectMethod, T0 + 100))
+        .advance_link_session(&advance(&h, Transition::SelectMethod, T0 + secs(100)))
         .await
         .unwrap()
         .is_none());
     let moved = Advance {
         method: Some("test_bankid"),
-        ..advance(&h, Transition::SelectMethod, T0 + 99)
+        ..advance(&h, Transition::SelectMethod, T0 + secs(99))
     };
     let row = store.advance_link_session(&moved).await.unwrap().unwrap();
     assert_eq!(row.step, "method_selected");
@@ -286,7 +286,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             code_challenge: None,
             scopes: "info",
             created_at: T0,
-            expires_at: T0 + 300,
+            expires_at: T0 + secs(300),
         };
         let adv = advance(&h, Transition::Complete, T0);
         let id = store
@@ -324,15 +324,15 @@ async fn purge_removes_only_expired_rows() {
     // test lives a long way before T0 (and before the other purge test's
     // window), and its fresh row lives far after: purging cannot touch
     // another test's rows, nor another purge this test's fresh one.
-    let past = T0 - 1_000_000;
+    let past = T0 - secs(1_000_000);
     let (old, fresh) = (unique("old"), unique("fresh"));
     let mut row = session(&cid, &old);
-    (row.created_at, row.expires_at) = (past, past + 100);
+    (row.created_at, row.expires_at) = (past, past + secs(100));
     store.insert_link_session(&row).await.unwrap();
     let mut row = session(&cid, &fresh);
-    (row.created_at, row.expires_at) = (past, T0 + 10_000_000);
+    (row.created_at, row.expires_at) = (past, T0 + secs(10_000_000));
     store.insert_link_session(&row).await.unwrap();
-    store.purge_expired(past + 101).await.unwrap();
+    store.purge_expired(past + secs(101)).await.unwrap();
     assert!(store.get_link_session(&old).await.unwrap().is_none());
     assert!(store.get_link_session(&fresh).await.unwrap().is_some());
 }
@@ -344,10 +344,11 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
     store.insert_client(&client(&cid)).await.unwrap();
     // Before T0 but after the purge test above: no other test's rows
     // expire in this window.
-    let past = T0 - 500_000;
+    let past = T0 - secs(500_000);
     let sid = unique("sess");
     let mut row = session(&cid, &sid);
-    (row.created_at, row.expires_at, row.step) = (past, past + 10_000, "authenticated".into());
+    (row.created_at, row.expires_at, row.step) =
+        (past, past + secs(10_000), "authenticated".into());
     store.insert_link_session(&row).await.unwrap();
     let subject = crypto::hash_token(&unique("person"));
     let user = uuid::Uuid::new_v4().to_string();
@@ -370,7 +371,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         code_challenge: None,
         scopes: "info",
         created_at: past,
-        expires_at: past + 300,
+        expires_at: past + secs(300),
     };
     let adv = advance(&sid, Transition::Complete, past);
     store
@@ -385,20 +386,20 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         user_data_id: Some(user.clone()),
         scopes: Some("info".into()),
         code_hash: Some(code_hash.clone()),
-        created_at: past + 10,
-        expires_at: past + 10 + 3600,
+        created_at: past + secs(10),
+        expires_at: past + secs(10 + 3600),
         revoked_at: None,
     };
     assert_eq!(
         store
-            .redeem_authorization_code(&code_hash, past + 10, &token)
+            .redeem_authorization_code(&code_hash, past + secs(10), &token)
             .await
             .unwrap(),
         consent_link::store::Redemption::Issued
     );
     // The code expired long ago, but its token still lives: both stay, so
     // that presenting the code again can still revoke the token.
-    store.purge_expired(past + 3000).await.unwrap();
+    store.purge_expired(past + secs(3000)).await.unwrap();
     assert!(store
         .get_authorization_code(&code_hash)
         .await
@@ -407,7 +408,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
     assert!(store.get_access_token(&token_hash).await.unwrap().is_some());
     assert_eq!(
         store
-            .redeem_authorization_code(&code_hash, past + 3000, &token)
+            .redeem_authorization_code(&code_hash, past + secs(3000), &token)
             .await
             .unwrap(),
         consent_link::store::Redemption::Refused
@@ -422,15 +423,15 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         .is_none());
     assert_eq!(
         store
-            .revoke_tokens_of_code(&code_hash, past + 3000)
+            .revoke_tokens_of_code(&code_hash, past + secs(3000))
             .await
             .unwrap(),
         1
     );
     let revoked = store.get_access_token(&token_hash).await.unwrap().unwrap();
-    assert_eq!(revoked.revoked_at, Some(past + 3000));
+    assert_eq!(revoked.revoked_at, Some(past + secs(3000)));
     // Once the token is past its life, both go.
-    store.purge_expired(past + 300 + 3601).await.unwrap();
+    store.purge_expired(past + secs(300 + 3601)).await.unwrap();
     assert!(store
         .get_authorization_code(&code_hash)
         .await
@@ -446,7 +447,7 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     store.insert_client(&client(&cid)).await.unwrap();
     let h = unique("sess");
     store.insert_link_session(&session(&cid, &h)).await.unwrap();
-    let row = |state: &str, expires_at: i64| UpstreamAuthRow {
+    let row = |state: &str, expires_at: UnixTime| UpstreamAuthRow {
         state_hash: state.into(),
         session_hash: h.clone(),
         session_masked: "masked".into(),
@@ -458,49 +459,49 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     };
     let state = unique("state");
     store
-        .insert_upstream_auth(&row(&state, T0 + 600))
+        .insert_upstream_auth(&row(&state, T0 + secs(600)))
         .await
         .unwrap();
     // Another browser gets nothing and does not use it up.
     assert!(store
-        .take_upstream_auth(&state, "other", T0 + 1)
+        .take_upstream_auth(&state, "other", T0 + secs(1))
         .await
         .unwrap()
         .is_none());
     let taken = store
-        .take_upstream_auth(&state, "browser", T0 + 1)
+        .take_upstream_auth(&state, "browser", T0 + secs(1))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(taken.session_hash, h);
     assert_eq!(taken.method, "bankid");
     assert!(store
-        .take_upstream_auth(&state, "browser", T0 + 2)
+        .take_upstream_auth(&state, "browser", T0 + secs(2))
         .await
         .unwrap()
         .is_none());
     // Expired.
     let late = unique("state");
     store
-        .insert_upstream_auth(&row(&late, T0 + 600))
+        .insert_upstream_auth(&row(&late, T0 + secs(600)))
         .await
         .unwrap();
     assert!(store
-        .take_upstream_auth(&late, "browser", T0 + 600)
+        .take_upstream_auth(&late, "browser", T0 + secs(600))
         .await
         .unwrap()
         .is_none());
     // Racing callbacks: exactly one wins.
     let raced = unique("state");
     store
-        .insert_upstream_auth(&row(&raced, T0 + 600))
+        .insert_upstream_auth(&row(&raced, T0 + secs(600)))
         .await
         .unwrap();
     let wins = race(8, move || {
         let (store, raced) = (store.clone(), raced.clone());
         async move {
             store
-                .take_upstream_auth(&raced, "browser", T0 + 1)
+                .take_upstream_auth(&raced, "browser", T0 + secs(1))
                 .await
                 .unwrap()
                 .is_some()

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -12,20 +13,26 @@ use consent_link::crypto::{self, ServerKey};
 use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
 use consent_link::store::{ClientRow, Store};
+pub use consent_link::UnixTime;
 use consent_link::{AppState, Clock};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-pub const T0: i64 = 1_800_000_000;
+pub const T0: UnixTime = UnixTime::from_secs(1_800_000_000);
 pub const ISSUER: &str = "https://link.example";
 
 /// A clock the test moves by hand.
 pub struct TestClock(AtomicI64);
 
 impl Clock for TestClock {
-    fn now(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
+    fn now(&self) -> UnixTime {
+        UnixTime::from_secs(self.0.load(Ordering::SeqCst))
     }
+}
+
+/// `n` seconds, to move a time by: `T0 + secs(100)`.
+pub const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
 }
 
 impl TestClock {
@@ -120,7 +127,7 @@ impl TestApp {
     /// An app whose authentication methods are `upstream`'s.
     pub async fn with_upstream(upstream: consent_link::upstream::Upstream) -> TestApp {
         let store = store().await;
-        let clock = Arc::new(TestClock(AtomicI64::new(T0)));
+        let clock = Arc::new(TestClock(AtomicI64::new(T0.as_secs())));
         let key = ServerKey::new(b"test-key-test-key-test-key-test-key");
         TestApp::serve(store, clock, key, upstream, &Default::default())
     }
@@ -137,7 +144,7 @@ impl TestApp {
             store: store.clone(),
             key: key.clone(),
             issuer: ISSUER.into(),
-            session_ttl_secs: 1800,
+            session_ttl: secs(1800),
             clock: clock.clone(),
             upstream: Arc::new(upstream),
             metrics: Arc::new(consent_link::metrics::Metrics::new().unwrap()),
@@ -236,7 +243,7 @@ impl TestApp {
             clock: self.clock.clone(),
             id: format!("w-{}", uuid::Uuid::new_v4()),
             metrics: self.state.metrics.clone(),
-            lease_margin_secs: consent_link::collect::worker::LEASE_MARGIN_SECS,
+            lease_margin: consent_link::collect::worker::LEASE_MARGIN,
         };
         let mut ran = 0;
         while worker.run_one().await.unwrap() {
@@ -530,11 +537,11 @@ impl TestApp {
     pub async fn on_database(
         url: &str,
         key: &str,
-        now: i64,
+        now: UnixTime,
         upstream: consent_link::upstream::Upstream,
     ) -> TestApp {
         let store = consent_link::store::connect(url).await.unwrap();
-        let clock = Arc::new(TestClock(AtomicI64::new(now)));
+        let clock = Arc::new(TestClock(AtomicI64::new(now.as_secs())));
         let key = ServerKey::new(key.as_bytes());
         TestApp::serve(store, clock, key, upstream, &Default::default())
     }

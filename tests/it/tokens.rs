@@ -494,7 +494,7 @@ async fn product_auth_gives_a_client_token_that_expires_in_an_hour() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.expires_at, T0 + 3600);
+    assert_eq!(stored.expires_at, T0 + secs(3600));
     assert_eq!(stored.user_data_id, None);
 
     let wrong = app.send(auth("wrong")).await;

@@ -112,7 +112,7 @@ struct OpState {
     /// More metadata fields, or fields replaced.
     extra_metadata: serde_json::Map<String, serde_json::Value>,
     /// The provider's clock (the app's, moved along with it).
-    now: i64,
+    now: UnixTime,
 }
 
 #[derive(Clone)]
@@ -255,7 +255,7 @@ async fn token(
     }
     let d = &s.defects;
     // The app's clock, not the machine's.
-    let now = chrono::DateTime::from_timestamp(s.now, 0).unwrap();
+    let now = s.now.to_datetime().unwrap();
     let exp = if d.expired {
         now - chrono::Duration::minutes(5)
     } else {

@@ -162,7 +162,7 @@ async fn an_event_is_signed_retried_after_500_and_delivered_with_one_id() {
     for (seen_id, ts, ok, json) in &seen {
         assert_eq!(seen_id, &id, "webhook-id is stable across retries");
         assert!(ok, "signature");
-        assert!(*ts >= T0);
+        assert!(*ts >= T0.as_secs());
         assert_eq!(json["type"], "consent.withdrawn");
         assert_eq!(json["data"]["user_data_id"], "u-1");
         assert!(json["timestamp"].as_str().unwrap().ends_with('Z'));
@@ -246,7 +246,7 @@ async fn a_collection_that_ends_is_reported_by_data_collected() {
         .unwrap();
     let job = app
         .store
-        .take_job(&source, T0, 60, "w")
+        .take_job(&source, T0, secs(60), "w")
         .await
         .unwrap()
         .unwrap();

@@ -13,6 +13,7 @@ use crate::service::{sign_in, Ctx, Rng, ServiceError};
 use crate::sources::Sources;
 use crate::store::{Advance, CollectionPlan, NewAuthorizationCode, NewConsent, NewJob, Store};
 use crate::test_persons::{self, Behaviour};
+use crate::time::UnixTime;
 
 /// What the choice of a method led to.
 #[derive(Debug)]
@@ -30,7 +31,7 @@ pub(crate) async fn select_method(
     sid: &str,
     csrf: &str,
     method: &str,
-    now: i64,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<MethodOutcome, ServiceError> {
     let transition = Transition::SelectMethod;
@@ -74,7 +75,7 @@ pub(crate) async fn resume_sign_in(
     ctx: Ctx<'_>,
     sid: &str,
     csrf: &str,
-    now: i64,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<SignInOutcome, ServiceError> {
     let c = match check(ctx.store, sid, csrf, Some(Step::MethodSelected), now).await? {
@@ -109,7 +110,7 @@ pub(crate) async fn authenticate_test(
     sid: &str,
     csrf: &str,
     person: &str,
-    now: i64,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<AuthenticateOutcome, ServiceError> {
     let transition = Transition::Authenticate;
@@ -164,7 +165,7 @@ pub(crate) async fn decide(
     sid: &str,
     csrf: &str,
     decision: Option<&str>,
-    now: i64,
+    now: UnixTime,
     rng: Rng<'_>,
 ) -> Result<EndOutcome, ServiceError> {
     let c = match check(store, sid, csrf, Transition::Complete.from(), now).await? {
@@ -184,7 +185,7 @@ pub(crate) async fn cancel(
     store: &dyn Store,
     sid: &str,
     csrf: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<EndOutcome, ServiceError> {
     let c = match check(store, sid, csrf, Transition::Cancel.from(), now).await? {
         Ok(c) => c,

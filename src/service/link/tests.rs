@@ -13,8 +13,9 @@ use crate::oauth2::client::Client;
 use crate::oauth2::scope::Scopes;
 use crate::store::ClientRow;
 
-const NOW: i64 = 1_700_000_000;
-const TTL: i64 = 1_800;
+const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
+const TTL: Duration = Duration::from_secs(1_800);
+const SEVEN_SECS: Duration = Duration::from_secs(7);
 
 struct Fixture {
     store: std::sync::Arc<dyn Store>,
@@ -134,7 +135,7 @@ async fn accepting_on_the_oauth2_entry_stores_a_code_issued_at_the_given_time() 
         &sid,
         &csrf,
         Some("accept"),
-        NOW + 7,
+        NOW + SEVEN_SECS,
         &mut f.rng,
     )
     .await
@@ -153,10 +154,10 @@ async fn accepting_on_the_oauth2_entry_stores_a_code_issued_at_the_given_time() 
         .await
         .unwrap()
         .expect("the code is stored as its hash");
-    assert_eq!(stored.created_at, NOW + 7);
+    assert_eq!(stored.created_at, NOW + SEVEN_SECS);
     assert_eq!(
         stored.expires_at,
-        NOW + 7 + crate::oauth2::code::CODE_TTL_SECS
+        NOW + SEVEN_SECS + crate::oauth2::code::CODE_TTL
     );
     assert_eq!(f.step(&sid).await, StepStatus::At("completed".into()));
 }

@@ -74,7 +74,7 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
         clock: app.clock.clone(),
         id: "w-e2e".into(),
         metrics: app.state.metrics.clone(),
-        lease_margin_secs: consent_link::collect::worker::LEASE_MARGIN_SECS,
+        lease_margin: consent_link::collect::worker::LEASE_MARGIN,
     };
     assert!(worker.run_one().await.unwrap());
     let seen = fake.seen.lock().unwrap().clone();

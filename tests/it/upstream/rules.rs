@@ -146,7 +146,7 @@ async fn provider_metadata_is_cached_for_an_hour_then_fetched_again() {
     assert_eq!(discoveries(), 2, "and cached again");
 }
 
-const METADATA_TTL: i64 = consent_link::upstream::METADATA_TTL_SECS;
+const METADATA_TTL: i64 = consent_link::upstream::METADATA_TTL.as_secs() as i64;
 
 /// A provider on loopback whose discovery document or keys answer with a
 /// redirect (to a document that would work). Counts what was fetched.
