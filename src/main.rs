@@ -272,7 +272,8 @@ fn background_work(
 }
 
 /// Every ten minutes, deletes link sessions and codes that expired over an
-/// hour ago, and collected data older than the retention period. Any
+/// hour ago (forgetting an expired session's national ID at once), and
+/// collected data older than the retention period. Any
 /// instance may do it; the deletes are idempotent.
 async fn purge_expired(
     store: std::sync::Arc<dyn consent_link::store::Store>,
@@ -289,6 +290,11 @@ async fn purge_expired(
             Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired sessions and codes"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e.to_string(), "purging expired rows failed"),
+        }
+        match store.forget_expired_national_ids(now).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "forgot expired sessions' national IDs"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e.to_string(), "forgetting national IDs failed"),
         }
         match store.purge_collected_data(now - retention).await {
             Ok(n) if n > 0 => tracing::info!(rows = n, "purged collected data past retention"),

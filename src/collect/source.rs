@@ -190,7 +190,7 @@ pub fn fit(answer: &Value, asked: &[Scope]) -> Attempt {
                 }
             },
             (None, Some(Value::String(reason))) => {
-                failed.insert(scope, reason.chars().take(200).collect());
+                failed.insert(scope, loggable(reason));
             }
             (Some(_), Some(_)) => {
                 return Attempt::Failed(format!("{} is in both data and errors", scope.as_str()))
@@ -241,6 +241,33 @@ pub fn fit_request(answer: &Value, req: &Request<'_>) -> Attempt {
     }
 }
 
+/// Text a source chose (a reason, a key), made fit for our logs: at most
+/// 200 characters, no control characters (no forged log lines), and every
+/// run of six or more digits masked, so that a national identity number or
+/// an account number a source put in its reason never reaches a log.
+pub fn loggable(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 6 {
+            out.push_str("<number>");
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in text.chars().take(200) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        flush(&mut digits, &mut out);
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
 /// An answer's `data` and `errors`.
 type Frame<'a> = (&'a Map<String, Value>, &'a Map<String, Value>);
 
@@ -256,7 +283,10 @@ fn frame<'a>(answer: &'a Value, asked: &[Scope]) -> Result<Frame<'a>, String> {
     let (data, errors) = (part("data")?, part("errors")?);
     for name in data.keys().chain(errors.keys()) {
         if !asked.iter().any(|s| s.as_str() == name) {
-            return Err(format!("the answer names {name:?}, which was not asked"));
+            return Err(format!(
+                "the answer names {:?}, which was not asked",
+                loggable(name)
+            ));
         }
     }
     Ok((data, errors))
@@ -273,6 +303,16 @@ pub fn backoff(next: u32, asked: Option<Duration>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sources_text_reaches_the_log_without_numbers_or_line_breaks() {
+        assert_eq!(
+            loggable("no data for 15878512345\nERROR forged"),
+            "no data for <number> ERROR forged"
+        );
+        assert_eq!(loggable("code 503 in 2026"), "code 503 in 2026");
+        assert_eq!(loggable(&"x".repeat(500)).len(), 200);
+    }
 
     #[test]
     fn backoff_doubles_from_a_second_and_honours_retry_after() {

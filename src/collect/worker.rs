@@ -29,6 +29,13 @@ pub const SEAL_DATA: &str = "collected_data";
 /// the source sees that collection again (the same `Idempotency-Key`).
 pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
 
+/// How long a job may be overdue before a source no instance knows is
+/// taken to be gone (a rolling deploy that adds a source is far quicker).
+pub const ORPHAN_AFTER: Duration = Duration::from_secs(6 * 3600);
+
+/// How often a worker looks for such jobs.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
 pub struct Worker {
     pub store: Arc<dyn Store>,
     pub sources: Arc<Sources>,
@@ -127,6 +134,9 @@ impl Worker {
         let began = std::time::Instant::now();
         let attempt = source.collect(&req).await;
         let seconds = began.elapsed().as_secs_f64();
+        // Backoff and Retry-After count from the answer, not from before
+        // the call (a time-out of 20 s would use up a short backoff).
+        let now = self.clock.now();
         let id = source.id();
         match &attempt {
             Attempt::Retry { reason, .. } => {
@@ -195,10 +205,46 @@ impl Worker {
         Ok(())
     }
 
+    /// Ends the jobs of sources that no instance runs: due over
+    /// [`ORPHAN_AFTER`] ago and of a source this worker does not know
+    /// (removed from `--sources`). Their scopes fail, so the collections
+    /// end and forget the national ID. Returns how many jobs it ended.
+    pub async fn end_orphaned_jobs(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let known: Vec<String> = self
+            .data_sources()
+            .iter()
+            .map(|s| s.id().to_owned())
+            .collect();
+        let mut ended = 0;
+        for source in self.store.overdue_job_sources(now - ORPHAN_AFTER).await? {
+            if known.contains(&source) {
+                continue;
+            }
+            while let Some(job) = self
+                .store
+                .take_job(&source, now, self.lease_margin, &self.id)
+                .await?
+            {
+                tracing::error!(source = %source, "a job's source is not configured: its scopes fail");
+                self.finish(&job, &[], now).await?;
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     /// Runs jobs until `stop` resolves, idling `idle` when none is due.
     pub async fn run(self, idle: Duration, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
+        let mut swept = std::time::Instant::now();
         loop {
+            if swept.elapsed() >= SWEEP_EVERY {
+                swept = std::time::Instant::now();
+                if let Err(e) = self.end_orphaned_jobs().await {
+                    tracing::error!(error = %e, "ending orphaned jobs");
+                }
+            }
             let ran = match self.run_one().await {
                 Ok(ran) => ran,
                 Err(e) => {

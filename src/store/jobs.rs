@@ -134,6 +134,15 @@ pub trait JobStore: Send + Sync + 'static {
     /// returns how many scopes' data went.
     async fn purge_collected_data(&self, before: UnixTime) -> Result<u64, StoreError>;
 
+    /// Forgets the sealed national ID of every link session that expired
+    /// before `now` without a consent taking it; returns how many.
+    async fn forget_expired_national_ids(&self, now: UnixTime) -> Result<u64, StoreError>;
+
+    /// The sources of jobs due before `before` and still not ended: a
+    /// source among them that no instance is configured with would keep its
+    /// collections open for ever.
+    async fn overdue_job_sources(&self, before: UnixTime) -> Result<Vec<String>, StoreError>;
+
     /// A collection's data as stored: (scope, sealed body).
     async fn get_collected_data(
         &self,
@@ -250,12 +259,23 @@ macro_rules! impl_job_store {
                     tx.rollback().await?;
                     return Ok(None);
                 };
-                let collection: $crate::store::jobs::JobCollection = sqlx::query_as(
-                    "SELECT id, user_data_id, scopes, client_id FROM collections WHERE id = $1",
+                // Lock order everywhere: job, then collection, then data.
+                // The collection's row lock makes the last two jobs of one
+                // collection finish one after the other, so exactly one of
+                // them counts no job left and ends it (on PostgreSQL each
+                // statement after the wait sees the other's commit).
+                let collection: Option<$crate::store::jobs::JobCollection> = sqlx::query_as(
+                    "UPDATE collections SET status = status WHERE id = $1 \
+                     RETURNING id, user_data_id, scopes, client_id",
                 )
                 .bind(&collection_id)
-                .fetch_one(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
+                let Some(collection) = collection else {
+                    // Replaced by a new consent meanwhile: nothing to write.
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
                 $crate::store::jobs::insert_collected_data!(&mut *tx, &collection, data, now)?;
                 let (left,): (i64,) =
                     sqlx::query_as("SELECT COUNT(*) FROM collection_jobs WHERE collection_id = $1")
@@ -305,6 +325,34 @@ macro_rules! impl_job_store {
                     .rows_affected())
             }
 
+            async fn forget_expired_national_ids(
+                &self,
+                now: $crate::time::UnixTime,
+            ) -> Result<u64, $crate::store::StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE link_sessions SET national_id_sealed = NULL \
+                     WHERE expires_at < $1 AND national_id_sealed IS NOT NULL",
+                )
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
+            async fn overdue_job_sources(
+                &self,
+                before: $crate::time::UnixTime,
+            ) -> Result<Vec<String>, $crate::store::StoreError> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT DISTINCT source_id FROM collection_jobs WHERE run_after < $1 \
+                     AND (lease_until IS NULL OR lease_until < $1)",
+                )
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(s,)| s).collect())
+            }
+
             async fn get_collected_data(
                 &self,
                 collection_id: &str,
@@ -346,10 +394,9 @@ macro_rules! insert_collection_rows {
             // collection goes, with its data and any job not yet run (a
             // worker that finishes one later finds it gone and writes
             // nothing), so the latest collection is the only one.
-            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
-                .bind(c.user_data_id)
-                .execute(&mut *$executor)
-                .await?;
+            // Jobs, then collections, then data (the lock order of
+            // finish_job): a worker finishing meanwhile either commits
+            // first, and its data is deleted here, or finds its job gone.
             sqlx::query(
                 "DELETE FROM collection_jobs WHERE collection_id IN \
                  (SELECT id FROM collections WHERE user_data_id = $1)",
@@ -358,6 +405,10 @@ macro_rules! insert_collection_rows {
             .execute(&mut *$executor)
             .await?;
             sqlx::query("DELETE FROM collections WHERE user_data_id = $1")
+                .bind(c.user_data_id)
+                .execute(&mut *$executor)
+                .await?;
+            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
                 .bind(c.user_data_id)
                 .execute(&mut *$executor)
                 .await?;
@@ -480,10 +531,9 @@ macro_rules! finish_collection {
 macro_rules! forget_collected {
     ($executor:expr, $user_data_id:expr, $now:expr) => {
         async {
-            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
-                .bind($user_data_id)
-                .execute(&mut *$executor)
-                .await?;
+            // Jobs, then collections, then data: finish_job's lock order,
+            // so a worker finishing meanwhile either commits first (and
+            // its data is deleted below) or finds its job gone.
             sqlx::query(
                 "DELETE FROM collection_jobs WHERE collection_id IN \
                  (SELECT id FROM collections WHERE user_data_id = $1)",
@@ -499,8 +549,12 @@ macro_rules! forget_collected {
             .bind($user_data_id)
             .bind($now)
             .execute(&mut *$executor)
-            .await
-            .map(|_| ())
+            .await?;
+            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
+                .bind($user_data_id)
+                .execute(&mut *$executor)
+                .await
+                .map(|_| ())
         }
         .await
     };

@@ -69,7 +69,25 @@ macro_rules! impl_sql_store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                // Its collections, jobs first (finish_job's lock order), so
+                // that no source is called for it again, and its webhooks.
+                sqlx::query(
+                    "DELETE FROM collection_jobs WHERE collection_id IN \
+                     (SELECT id FROM collections WHERE client_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM collected_data WHERE collection_id IN \
+                     (SELECT id FROM collections WHERE client_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 for table in [
+                    "collections",
+                    "webhook_events",
                     "access_tokens",
                     "link_sessions",
                     "consents",

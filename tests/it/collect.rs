@@ -473,3 +473,29 @@ async fn the_data_api_serves_collected_data_with_its_status() {
     assert_eq!(personal["personal"], info_body()["personal"]);
     assert_eq!(personal["status"], "partially_done");
 }
+
+/// A job whose source was removed from every instance's `--sources`
+/// would keep its collection open, and the national ID sealed, for ever:
+/// after ORPHAN_AFTER a worker ends it as failed.
+#[tokio::test]
+async fn a_job_of_a_source_no_longer_configured_is_ended_after_a_while() {
+    let app = TestApp::new().await;
+    // Long before every other test's jobs (jobs_contract's start at
+    // 1 000 000), so that the sweep, which ends any unknown source's
+    // overdue job in a shared database, ends only this test's.
+    app.clock.advance(500_000 - app.clock.now().as_secs());
+    let (_, url) = fake_source(vec![(200, both_body(), None)]).await;
+    let (_, gone_url) = fake_source(vec![(200, both_body(), None)]).await;
+    let kept = kari_collection(&app, &url).await;
+    let orphan = kari_collection(&app, &gone_url).await;
+    let w = worker(&app, &url); // knows `url`'s source only
+    assert_eq!(w.end_orphaned_jobs().await.unwrap(), 0, "not overdue yet");
+    let overdue = consent_link::collect::worker::ORPHAN_AFTER.as_secs() as i64 + 1;
+    app.clock.advance(overdue);
+    assert!(w.end_orphaned_jobs().await.unwrap() >= 1);
+    let c = app.store.get_collection(&orphan).await.unwrap().unwrap();
+    assert_eq!(c.status, "error");
+    assert!(c.national_id_sealed.is_none());
+    let c = app.store.get_collection(&kept).await.unwrap().unwrap();
+    assert_eq!(c.status, "new", "a known source's job is left to run");
+}

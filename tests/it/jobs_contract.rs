@@ -270,3 +270,111 @@ async fn job_counts_are_by_source_queued_and_running() {
         Some((1, 0))
     );
 }
+
+/// The last two jobs of one collection finishing at the same moment, by
+/// two workers on two connections: exactly one ends the collection, and
+/// every collection ends (on PostgreSQL the second finisher waits for the
+/// first's lock on the collection and then counts no job left).
+#[tokio::test]
+async fn two_jobs_of_one_collection_finishing_at_once_end_it_once() {
+    let url = database_url();
+    let store = consent_link::store::connect(&url).await.unwrap();
+    let (a, b) = (format!("a-{}", id()), format!("b-{}", id()));
+    let lease = secs(60);
+    let mut collections = Vec::new();
+    for _ in 0..12 {
+        let cid = collection(
+            store.as_ref(),
+            "info,income",
+            &[(&a, "info"), (&b, "income")],
+            BASE,
+        )
+        .await;
+        let ja = store
+            .take_job(&a, BASE, lease, "wa")
+            .await
+            .unwrap()
+            .unwrap();
+        let jb = store
+            .take_job(&b, BASE, lease, "wb")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((&ja.collection_id, &jb.collection_id), (&cid, &cid));
+        collections.push((cid, ja.id, jb.id));
+    }
+    for (cid, ja, jb) in &collections {
+        let (ra, rb) = tokio::join!(
+            store.finish_job(ja, "wa", &[("info", "sealed-a")], BASE),
+            store.finish_job(jb, "wb", &[("income", "sealed-b")], BASE),
+        );
+        let statuses = [ra.unwrap().unwrap(), rb.unwrap().unwrap()];
+        assert_eq!(
+            statuses.iter().filter(|s| *s == "done").count(),
+            1,
+            "one finisher ends it: {statuses:?}"
+        );
+        let c = store.get_collection(cid).await.unwrap().unwrap();
+        assert_eq!(c.status, "done");
+        assert!(c.national_id_sealed.is_none());
+        assert_eq!(store.get_collected_data(cid).await.unwrap().len(), 2);
+    }
+}
+
+/// A new consent's collection written while a worker finishes the old
+/// one's job: whichever commits first, none of the old data is left.
+#[tokio::test]
+async fn a_collection_replaced_while_its_job_finishes_leaves_no_data() {
+    let url = database_url();
+    let store = consent_link::store::connect(&url).await.unwrap();
+    let (a, b) = (format!("a-{}", id()), format!("b-{}", id()));
+    for _ in 0..12 {
+        let user = id();
+        let (old, fresh) = (id(), id());
+        let write = |cid: &str, source: &str, job: &str| {
+            let (cid, source, job, user) = (
+                cid.to_owned(),
+                source.to_owned(),
+                job.to_owned(),
+                user.clone(),
+            );
+            let store = store.clone();
+            async move {
+                store
+                    .insert_collection(
+                        &NewCollection {
+                            id: &cid,
+                            user_data_id: &user,
+                            client_id: "c",
+                            scopes: "info",
+                            tax_entities: "[]",
+                            national_id_sealed: "sealed-nin",
+                            now: BASE,
+                        },
+                        &[NewJob {
+                            id: &job,
+                            source_id: &source,
+                            scopes: "info",
+                        }],
+                    )
+                    .await
+            }
+        };
+        write(&old, &a, &id()).await.unwrap();
+        let job = store
+            .take_job(&a, BASE, secs(60), "wa")
+            .await
+            .unwrap()
+            .unwrap();
+        let (finished, replaced) = tokio::join!(
+            store.finish_job(&job.id, "wa", &[("info", "sealed-old")], BASE),
+            write(&fresh, &b, &id()),
+        );
+        finished.unwrap();
+        replaced.unwrap();
+        assert!(store.get_collection(&old).await.unwrap().is_none());
+        assert!(store.get_collected_data(&old).await.unwrap().is_empty());
+        let latest = store.latest_collection(&user).await.unwrap().unwrap();
+        assert_eq!(latest.id, fresh);
+    }
+}

@@ -3,6 +3,7 @@
 //! workers run it as any other, and the test persons show each status an
 //! integrator's polling and webhook code must handle.
 
+use consent_link::Clock;
 use serde_json::Value;
 
 use crate::support::*;
@@ -149,4 +150,69 @@ async fn consenting_again_replaces_the_previous_collection_and_its_data() {
     let body = read(&app, &user, &token).await;
     assert_eq!(body["status"], "new", "{body}");
     assert!(body.get("income").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn deleting_a_client_deletes_its_collections_jobs_and_data() {
+    let (app, done_user, _) = setup("kari", "info").await;
+    app.collect().await;
+    let client = app
+        .store
+        .get_consent(&done_user)
+        .await
+        .unwrap()
+        .unwrap()
+        .client_id;
+    let pending_user = app.link_user(&client, "info", "ola").await;
+    let done = app
+        .store
+        .latest_collection(&done_user)
+        .await
+        .unwrap()
+        .unwrap();
+    let pending = app
+        .store
+        .latest_collection(&pending_user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.store.get_collected_data(&done.id).await.unwrap().len(),
+        1
+    );
+    assert!(app.store.delete_client(&client).await.unwrap());
+    for c in [&done, &pending] {
+        assert!(app.store.get_collection(&c.id).await.unwrap().is_none());
+        assert!(app
+            .store
+            .get_collected_data(&c.id)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    assert_eq!(app.collect().await, 0, "no job is left to call a source");
+}
+
+#[tokio::test]
+async fn an_expired_sign_in_forgets_its_national_id() {
+    let app = TestApp::new().await;
+    let client = app.client().await;
+    let first = app
+        .start("/link", &format!("client_id={client}&scope=info"))
+        .await;
+    app.sign_in(&first, "kari").await; // sealed on the session, not consented
+    let now = app.clock.now();
+    assert_eq!(
+        app.store.forget_expired_national_ids(now).await.unwrap(),
+        0,
+        "kept while the session lives"
+    );
+    app.clock.advance(1801);
+    assert!(
+        app.store
+            .forget_expired_national_ids(app.clock.now())
+            .await
+            .unwrap()
+            >= 1
+    );
 }
