@@ -118,7 +118,7 @@ pub async fn call(http: &reqwest::Client, source: &Source, req: &Request<'_>) ->
             Err(_) => return Attempt::Failed("the source's token is not a header value".into()),
         }
     }
-    let res = match call.send().await {
+    let mut res = match call.send().await {
         Ok(res) => res,
         Err(e) if e.is_timeout() => return retry(format!("no answer within {:?}", source.timeout)),
         Err(e) if e.is_connect() => return retry("could not connect".into()),
@@ -141,12 +141,22 @@ pub async fn call(http: &reqwest::Client, source: &Source, req: &Request<'_>) ->
     {
         return Attempt::Failed("the answer is too large".into());
     }
-    let bytes = match res.bytes().await {
-        Ok(b) if b.len() <= MAX_ANSWER_BYTES => b,
-        Ok(_) => return Attempt::Failed("the answer is too large".into()),
-        Err(e) if e.is_timeout() => return retry(format!("no answer within {:?}", source.timeout)),
-        Err(_) => return retry("the answer broke off".into()),
-    };
+    // Read chunk by chunk, stopping at the limit: an answer without a
+    // Content-Length is never held whole before it is measured.
+    let mut bytes = Vec::new();
+    loop {
+        match res.chunk().await {
+            Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ANSWER_BYTES => {
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Some(_)) => return Attempt::Failed("the answer is too large".into()),
+            Ok(None) => break,
+            Err(e) if e.is_timeout() => {
+                return retry(format!("no answer within {:?}", source.timeout))
+            }
+            Err(_) => return retry("the answer broke off".into()),
+        }
+    }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(answer) => fit_request(&answer, req),
         Err(_) => Attempt::Failed("the answer is not JSON".into()),

@@ -91,18 +91,32 @@ macro_rules! impl_consent_store {
                 if let Some(c) = code {
                     $crate::store::consents::insert_authorization_code!(&mut *tx, c, &user_data_id)?;
                 }
-                if let (Some(plan), Some(sealed)) = (&consent.collection, &sealed) {
-                    let tax_entities = $crate::store::consents::tax_entities_json(tax_entities);
-                    let collection = $crate::store::NewCollection {
-                        id: plan.id,
-                        user_data_id: &user_data_id,
-                        client_id: consent.client_id,
-                        scopes: consent.scopes,
-                        tax_entities: &tax_entities,
-                        national_id_sealed: sealed,
-                        now: consent.now,
+                // The collection it starts replaces any earlier one. One
+                // that cannot start (no source serves a consented scope any
+                // more, or a session signed in before national IDs were
+                // kept) ends at once as `error`, never `new` for ever.
+                let plan = &consent.collection;
+                let startable = !plan.jobs.is_empty() && sealed.is_some();
+                let tax_entities = $crate::store::consents::tax_entities_json(tax_entities);
+                let collection = $crate::store::NewCollection {
+                    id: plan.id,
+                    user_data_id: &user_data_id,
+                    client_id: consent.client_id,
+                    scopes: consent.scopes,
+                    tax_entities: &tax_entities,
+                    national_id_sealed: sealed.as_deref().unwrap_or(""),
+                    now: consent.now,
+                };
+                let jobs = if startable { plan.jobs } else { &[] };
+                $crate::store::jobs::insert_collection_rows!(&mut *tx, &collection, jobs)?;
+                if !startable {
+                    let ended = $crate::store::jobs::JobCollection {
+                        id: plan.id.to_owned(),
+                        user_data_id: user_data_id.clone(),
+                        scopes: consent.scopes.to_owned(),
+                        client_id: consent.client_id.to_owned(),
                     };
-                    $crate::store::jobs::insert_collection_rows!(&mut *tx, &collection, plan.jobs)?;
+                    $crate::store::jobs::finish_collection!(&mut *tx, &ended, consent.now)?;
                 }
                 let granted = $crate::webhooks::consent_granted(&user_data_id, consent.scopes, consent.now);
                 $crate::store::webhooks::insert_webhook_event!(

@@ -384,6 +384,35 @@ macro_rules! impl_job_store {
     };
 }
 
+/// Deletes a user's collections with their jobs and data, through
+/// `$executor`: a new consent replaces the previous one. Jobs, then
+/// collections, then data (the lock order of finish_job): a worker
+/// finishing meanwhile either commits first, and its data is deleted here,
+/// or finds its job gone.
+macro_rules! drop_collections {
+    ($executor:expr, $user_data_id:expr) => {
+        async {
+            sqlx::query(
+                "DELETE FROM collection_jobs WHERE collection_id IN \
+                 (SELECT id FROM collections WHERE user_data_id = $1)",
+            )
+            .bind($user_data_id)
+            .execute(&mut *$executor)
+            .await?;
+            sqlx::query("DELETE FROM collections WHERE user_data_id = $1")
+                .bind($user_data_id)
+                .execute(&mut *$executor)
+                .await?;
+            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
+                .bind($user_data_id)
+                .execute(&mut *$executor)
+                .await?;
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    };
+}
+
 /// Inserts a collection (status `new`) and its jobs, due at once, through
 /// `$executor`.
 macro_rules! insert_collection_rows {
@@ -394,24 +423,7 @@ macro_rules! insert_collection_rows {
             // collection goes, with its data and any job not yet run (a
             // worker that finishes one later finds it gone and writes
             // nothing), so the latest collection is the only one.
-            // Jobs, then collections, then data (the lock order of
-            // finish_job): a worker finishing meanwhile either commits
-            // first, and its data is deleted here, or finds its job gone.
-            sqlx::query(
-                "DELETE FROM collection_jobs WHERE collection_id IN \
-                 (SELECT id FROM collections WHERE user_data_id = $1)",
-            )
-            .bind(c.user_data_id)
-            .execute(&mut *$executor)
-            .await?;
-            sqlx::query("DELETE FROM collections WHERE user_data_id = $1")
-                .bind(c.user_data_id)
-                .execute(&mut *$executor)
-                .await?;
-            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
-                .bind(c.user_data_id)
-                .execute(&mut *$executor)
-                .await?;
+            $crate::store::jobs::drop_collections!(&mut *$executor, c.user_data_id)?;
             sqlx::query(
                 "INSERT INTO collections (id, user_data_id, client_id, scopes, tax_entities, \
                  national_id_sealed, status, created_at, finished_at) \
@@ -562,5 +574,6 @@ macro_rules! forget_collected {
 
 pub(super) use impl_job_store;
 pub(crate) use {
-    finish_collection, forget_collected, insert_collected_data, insert_collection_rows,
+    drop_collections, finish_collection, forget_collected, insert_collected_data,
+    insert_collection_rows,
 };

@@ -226,8 +226,9 @@ pub struct NewConsent<'a> {
     pub test: bool,
     /// The collection this consent starts (sources asked, one job each),
     /// written in the same transaction with the national ID the session
-    /// kept sealed since sign-in; none when it kept none.
-    pub collection: Option<CollectionPlan<'a>>,
+    /// kept sealed since sign-in; it ends at once as `error` when there is
+    /// no job or no national ID.
+    pub collection: CollectionPlan<'a>,
     pub scopes: &'a str,
     pub now: UnixTime,
 }

@@ -342,7 +342,10 @@ async fn a_server_fault_is_json_in_the_docs_error_format_with_only_the_request_i
         test: true,
         scopes: "bananas",
         now: T0,
-        collection: None,
+        collection: consent_link::store::CollectionPlan {
+            id: &uuid::Uuid::new_v4().to_string(),
+            jobs: &[],
+        },
     };
     let advance = crate::store_contract::advance(&h, Transition::Complete, T0);
     let stored = app.store.complete_with_consent(&advance, &consent, None);

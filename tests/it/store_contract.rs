@@ -273,7 +273,10 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             subject_hash: &subject,
             test_person: Some("kari"),
             test: false,
-            collection: None,
+            collection: consent_link::store::CollectionPlan {
+                id: &uuid::Uuid::new_v4().to_string(),
+                jobs: &[],
+            },
             scopes: "info",
             now: T0,
         };
@@ -358,7 +361,10 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         subject_hash: &subject,
         test_person: Some("kari"),
         test: false,
-        collection: None,
+        collection: consent_link::store::CollectionPlan {
+            id: &uuid::Uuid::new_v4().to_string(),
+            jobs: &[],
+        },
         scopes: "info",
         now: past,
     };
@@ -576,7 +582,10 @@ async fn concurrent_consents_in_different_sessions_all_complete() {
                     subject_hash: &subject,
                     test_person: None,
                     test: false,
-                    collection: None,
+                    collection: consent_link::store::CollectionPlan {
+                        id: &uuid::Uuid::new_v4().to_string(),
+                        jobs: &[],
+                    },
                     scopes: "info",
                     now: T0,
                 };

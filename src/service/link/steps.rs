@@ -260,10 +260,10 @@ async fn accept(
         })
         .collect();
     let consent = NewConsent {
-        collection: (!jobs.is_empty()).then_some(CollectionPlan {
+        collection: CollectionPlan {
             id: &collection_id,
             jobs: &jobs,
-        }),
+        },
         user_data_id: &candidate_id,
         client_id: &session.client_id,
         subject_hash,

@@ -181,3 +181,45 @@ async fn two_sources_where_one_fails_is_partially_done() {
     assert_eq!(scopes_seen(&good), [json!(["info"])]);
     assert_eq!(scopes_seen(&bad), [json!(["income"]), json!(["income"])]);
 }
+
+/// A consent whose collection cannot start (here: the source serving its
+/// scope was removed between the link's start and the consent) ends at
+/// once as `error`, never `new` for ever, and replaces any earlier one.
+#[tokio::test]
+async fn a_consent_whose_collection_cannot_start_ends_as_error() {
+    let op = Op::start().await;
+    let before = super::app_with(&op.issuer())
+        .await
+        .with_sources(&uncalled_source("info"));
+    let client = before
+        .register(ClientSpec {
+            test_allowed: false,
+            ..ClientSpec::default()
+        })
+        .await;
+    let leg =
+        super::leave_for_provider(&before, "/link", &format!("client_id={client}&scope=info"))
+            .await;
+    let code = op.sign_in(&leg.request, NIN);
+    // The deploy that drops the source: same database and key.
+    let after = before.redeployed(super::upstream_for(&op.issuer()));
+    let back = super::come_back(&after, &leg, &format!("code={code}")).await;
+    let next = back.location().unwrap().to_owned();
+    let consent = after.get(&next).await;
+    let done = after
+        .post_form(
+            &format!("{next}/consent"),
+            &[("csrf", &consent.csrf()), ("decision", "accept")],
+        )
+        .await;
+    let user = done.callback_params()["code"].clone();
+    let collection = after.store.latest_collection(&user).await.unwrap().unwrap();
+    assert_eq!(collection.status, "error");
+    assert!(collection.national_id_sealed.is_none());
+    let token = after.client_token(&client).await;
+    let body = after
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await
+        .json();
+    assert_eq!(body["status"], "error", "{body}");
+}

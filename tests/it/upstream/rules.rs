@@ -260,10 +260,11 @@ async fn a_provider_naming_a_plain_http_authorization_or_keys_endpoint_is_not_us
     }
 }
 
-/// Decisions: data status is `new` for an identity with no data source
-/// yet (a real person signed in at a provider, not a test person).
+/// Decisions: a test flow signed in at a provider (a real person) is
+/// collected like any test flow, `new` until a worker runs, and is served
+/// the stand-in test person's data, never the signed-in person's number.
 #[tokio::test]
-async fn data_status_is_new_for_an_identity_with_no_test_person() {
+async fn a_test_flow_signed_in_at_a_provider_gets_the_stand_ins_data() {
     let op = Op::start().await;
     let app = app_with(&op.issuer()).await;
     let client = app.client().await;
@@ -278,6 +279,15 @@ async fn data_status_is_new_for_an_identity_with_no_test_person() {
         assert_eq!(body["status"], "new", "{path}: {body}");
         assert_eq!(body["user_data_id"], user.as_str());
     }
+    app.collect().await;
+    let body = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await
+        .json();
+    assert_eq!(body["status"], "done", "{body}");
+    assert_eq!(body["personal"]["ssn"], "15878512345", "Kari, the stand-in");
+    assert_ne!(NIN, "15878512345");
+    assert!(!body.to_string().contains(NIN));
 }
 
 /// Decisions: the test BankID and a real method share the user ID space:
