@@ -72,7 +72,7 @@ pub(crate) async fn step_status(
     Path(sid): Path<String>,
 ) -> Result<Response, PageError> {
     let (status, body) = match link::status(app.store.as_ref(), &sid).await? {
-        StepStatus::At(step) => (StatusCode::OK, serde_json::json!({ "step": step })),
+        StepStatus::At(step) => (StatusCode::OK, serde_json::json!({ "step": step.as_str() })),
         // Signed in: say so, and nothing more (a 200, so that the waiting
         // frame's poll is no console error).
         StepStatus::Moved => (

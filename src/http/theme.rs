@@ -17,14 +17,13 @@ pub async fn theme_css(
     State(app): State<AppState>,
     Path(sid): Path<String>,
 ) -> Result<Response, PageError> {
-    let Some(row) = app
+    let Some(session) = app
         .store
         .get_link_session(&crypto::hash_token(&sid))
         .await?
     else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let session = row.to_session()?;
     let css = match &session.styles_uri {
         Some(url) => {
             // The client as it is now: an origin removed since the session

@@ -27,7 +27,7 @@ use crate::oauth2::error::{ErrorCode, OAuthError};
 use crate::oauth2::params::Params;
 use crate::oauth2::result::Outcome;
 use crate::sources::Sources;
-use crate::store::{Advance, LinkSessionRow, Mover, Rekey, Store};
+use crate::store::{Advance, Mover, Rekey, Store};
 use crate::time::UnixTime;
 use crate::upstream::Upstream;
 
@@ -109,9 +109,7 @@ pub(crate) async fn start(
     }
     let id = NewSessionId::new(ctx.key, rng);
     let session = new_session(&id, client, request, locale, now + ttl);
-    ctx.store
-        .insert_link_session(&LinkSessionRow::from_session(&session, now))
-        .await?;
+    ctx.store.insert_link_session(&session, now).await?;
     Ok(StartOutcome::Started {
         sid: id.sid,
         session: Box::new(session),
@@ -257,7 +255,7 @@ fn offered(upstream: &Upstream, session: &LinkSession) -> Vec<MethodChoice> {
 /// signs in in another window.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum StepStatus {
-    At(String),
+    At(Step),
     /// Signed in: the session goes on under an ID only the browser that
     /// signed in knows.
     Moved,
@@ -266,8 +264,8 @@ pub(crate) enum StepStatus {
 
 pub(crate) async fn status(store: &dyn Store, sid: &str) -> Result<StepStatus, ServiceError> {
     let id_hash = crypto::hash_token(sid);
-    if let Some(row) = store.get_link_session(&id_hash).await? {
-        return Ok(StepStatus::At(row.step));
+    if let Some(session) = store.get_link_session(&id_hash).await? {
+        return Ok(StepStatus::At(session.step));
     }
     Ok(match store.get_moved_link_session(&id_hash).await? {
         Some(_) => StepStatus::Moved,
@@ -429,11 +427,11 @@ async fn check<'s>(
 /// got a new ID at sign-in is [`FlowError::Moved`] under its old one.
 async fn load(store: &dyn Store, sid: &str) -> Result<Result<LinkSession, Refusal>, ServiceError> {
     let id_hash = crypto::hash_token(sid);
-    if let Some(row) = store.get_link_session(&id_hash).await? {
-        return Ok(Ok(row.to_session()?));
+    if let Some(session) = store.get_link_session(&id_hash).await? {
+        return Ok(Ok(session));
     }
     Ok(Err(match store.get_moved_link_session(&id_hash).await? {
-        Some(moved) => Refusal::flow(moved.to_session()?, FlowError::Moved),
+        Some(moved) => Refusal::flow(moved, FlowError::Moved),
         None => Refusal::NotFound,
     }))
 }

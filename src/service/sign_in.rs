@@ -238,7 +238,7 @@ async fn take<'a>(
     };
     Ok(Ok(Taken {
         state,
-        session: session.to_session()?,
+        session,
         row,
         sid,
     }))

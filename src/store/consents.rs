@@ -78,7 +78,7 @@ macro_rules! impl_consent_store {
                 // The sealed national ID, read before the advance clears it.
                 let sealed =
                     $crate::store::consents::lock_sealed_national_id!(&mut *tx, a.id_hash)?;
-                let advanced: Option<$crate::store::LinkSessionRow> =
+                let advanced: Option<$crate::store::rows::LinkSessionRow> =
                     advance_query!(a).fetch_optional(&mut *tx).await?;
                 let Some(advanced) = advanced else {
                     tx.rollback().await?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::flow::LinkSession;
 use crate::time::UnixTime;
 
 mod consents;
@@ -68,8 +69,12 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
     /// instance gets the same answer.
     async fn setting_get_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
 
-    async fn insert_link_session(&self, session: &LinkSessionRow) -> Result<(), StoreError>;
-    async fn get_link_session(&self, id_hash: &str) -> Result<Option<LinkSessionRow>, StoreError>;
+    async fn insert_link_session(
+        &self,
+        session: &LinkSession,
+        created_at: UnixTime,
+    ) -> Result<(), StoreError>;
+    async fn get_link_session(&self, id_hash: &str) -> Result<Option<LinkSession>, StoreError>;
     /// The signed-in persons (subject hashes) of `client_id`'s completed
     /// link sessions that were started with `state`.
     async fn completed_subjects(
@@ -82,14 +87,14 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
     async fn get_moved_link_session(
         &self,
         prior_hash: &str,
-    ) -> Result<Option<LinkSessionRow>, StoreError>;
+    ) -> Result<Option<LinkSession>, StoreError>;
     /// Moves a session one step forward if, atomically, it is at the
     /// expected step, the CSRF token matches and it has not expired.
     /// `None` when any of those did not hold.
     async fn advance_link_session(
         &self,
         advance: &Advance<'_>,
-    ) -> Result<Option<LinkSessionRow>, StoreError>;
+    ) -> Result<Option<LinkSession>, StoreError>;
     async fn insert_upstream_auth(&self, row: &UpstreamAuthRow) -> Result<(), StoreError>;
     /// Marks an upstream sign-in used and returns it, if it is unused,
     /// unexpired at `now` and was started by the browser whose cookie

@@ -63,35 +63,37 @@ fn json_list(items: &[String]) -> String {
     serde_json::Value::from(items.to_vec()).to_string()
 }
 
+/// A link session as stored: [`LinkSession`] with its enums, URLs and lists
+/// as text.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct LinkSessionRow {
-    pub id_hash: String,
-    pub csrf_hash: String,
-    pub client_id: String,
-    pub client_name: String,
-    pub entry: String,
-    pub callback_uri: String,
-    pub callback_given: bool,
-    pub iframe: bool,
-    pub state: Option<String>,
-    pub scopes: String,
-    pub locale: String,
-    pub test: bool,
-    pub styles_uri: Option<String>,
-    pub code_challenge: Option<String>,
-    pub step: String,
-    pub method: Option<String>,
-    pub subject_hash: Option<String>,
-    pub test_person: Option<String>,
-    pub error: Option<String>,
-    pub created_at: UnixTime,
-    pub expires_at: UnixTime,
+pub(super) struct LinkSessionRow {
+    pub(super) id_hash: String,
+    pub(super) csrf_hash: String,
+    pub(super) client_id: String,
+    pub(super) client_name: String,
+    pub(super) entry: String,
+    pub(super) callback_uri: String,
+    pub(super) callback_given: bool,
+    pub(super) iframe: bool,
+    pub(super) state: Option<String>,
+    pub(super) scopes: String,
+    pub(super) locale: String,
+    pub(super) test: bool,
+    pub(super) styles_uri: Option<String>,
+    pub(super) code_challenge: Option<String>,
+    pub(super) step: String,
+    pub(super) method: Option<String>,
+    pub(super) subject_hash: Option<String>,
+    pub(super) test_person: Option<String>,
+    pub(super) error: Option<String>,
+    pub(super) created_at: UnixTime,
+    pub(super) expires_at: UnixTime,
     /// The `tax_entities` organisation numbers, comma-separated.
-    pub tax_entities: String,
+    pub(super) tax_entities: String,
 }
 
 impl LinkSessionRow {
-    pub fn from_session(s: &LinkSession, created_at: UnixTime) -> LinkSessionRow {
+    pub(super) fn from_session(s: &LinkSession, created_at: UnixTime) -> LinkSessionRow {
         LinkSessionRow {
             id_hash: s.id_hash.clone(),
             csrf_hash: s.csrf_hash.clone(),
@@ -118,44 +120,66 @@ impl LinkSessionRow {
         }
     }
 
-    pub fn to_session(&self) -> Result<LinkSession, StoreError> {
+    fn into_session(self) -> Result<LinkSession, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("link session: {what}"));
         Ok(LinkSession {
-            id_hash: self.id_hash.clone(),
-            csrf_hash: self.csrf_hash.clone(),
-            client_id: self.client_id.clone(),
-            client_name: self.client_name.clone(),
             delivery: Delivery {
                 entry: Entry::parse(&self.entry).ok_or_else(|| corrupt("entry"))?,
                 callback: Url::parse(&self.callback_uri).map_err(|_| corrupt("callback_uri"))?,
                 callback_given: self.callback_given,
                 iframe: self.iframe,
-                state: self.state.clone(),
+                state: self.state,
                 test: self.test,
             },
             scopes: Scopes::parse(&self.scopes).map_err(|_| corrupt("scopes"))?,
-            locale: self.locale.clone(),
             styles_uri: self
                 .styles_uri
                 .as_deref()
                 .map(Url::parse)
                 .transpose()
                 .map_err(|_| corrupt("styles_uri"))?,
-            code_challenge: self.code_challenge.clone().map(CodeChallenge::from_stored),
             step: Step::parse(&self.step).ok_or_else(|| corrupt("step"))?,
-            method: self.method.clone(),
-            subject_hash: self.subject_hash.clone(),
-            test_person: self.test_person.clone(),
-            error: self.error.clone(),
+            tax_entities: split_list(&self.tax_entities),
+            code_challenge: self.code_challenge.map(CodeChallenge::from_stored),
+            id_hash: self.id_hash,
+            csrf_hash: self.csrf_hash,
+            client_id: self.client_id,
+            client_name: self.client_name,
+            locale: self.locale,
+            method: self.method,
+            subject_hash: self.subject_hash,
+            test_person: self.test_person,
+            error: self.error,
             expires_at: self.expires_at,
-            tax_entities: self
-                .tax_entities
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
         })
     }
+}
+
+/// A comma-separated list as stored, without empty items.
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A row as read, and what it stands for once parsed: a row that does
+/// not parse is [`StoreError::Corrupt`], never a guess.
+pub(super) trait Row {
+    type Parsed;
+    fn parse(self) -> Result<Self::Parsed, StoreError>;
+}
+
+impl Row for LinkSessionRow {
+    type Parsed = LinkSession;
+    fn parse(self) -> Result<LinkSession, StoreError> {
+        self.into_session()
+    }
+}
+
+/// The row read, if any, parsed.
+pub(super) fn parsed<R: Row>(row: Option<R>) -> Result<Option<R::Parsed>, StoreError> {
+    row.map(R::parse).transpose()
 }
 
 /// A guarded [`Transition`]: applied only if the session is at its `from`

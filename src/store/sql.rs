@@ -126,8 +126,10 @@ macro_rules! impl_sql_store {
 
             async fn insert_link_session(
                 &self,
-                s: &$crate::store::LinkSessionRow,
+                session: &$crate::flow::LinkSession,
+                created_at: $crate::time::UnixTime,
             ) -> Result<(), $crate::store::StoreError> {
+                let s = &$crate::store::rows::LinkSessionRow::from_session(session, created_at);
                 sqlx::query(
                     "INSERT INTO link_sessions (id_hash, csrf_hash, client_id, client_name, entry, \
                      callback_uri, callback_given, iframe, state, scopes, locale, test, styles_uri, \
@@ -165,11 +167,13 @@ macro_rules! impl_sql_store {
             async fn get_link_session(
                 &self,
                 id_hash: &str,
-            ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM link_sessions WHERE id_hash = $1")
-                    .bind(id_hash)
-                    .fetch_optional(&self.pool)
-                    .await?)
+            ) -> Result<Option<$crate::flow::LinkSession>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::LinkSessionRow> =
+                    sqlx::query_as("SELECT * FROM link_sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                $crate::store::rows::parsed(row)
             }
 
             async fn completed_subjects(
@@ -190,18 +194,22 @@ macro_rules! impl_sql_store {
             async fn get_moved_link_session(
                 &self,
                 prior_hash: &str,
-            ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM link_sessions WHERE prior_hash = $1")
-                    .bind(prior_hash)
-                    .fetch_optional(&self.pool)
-                    .await?)
+            ) -> Result<Option<$crate::flow::LinkSession>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::LinkSessionRow> =
+                    sqlx::query_as("SELECT * FROM link_sessions WHERE prior_hash = $1")
+                        .bind(prior_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                $crate::store::rows::parsed(row)
             }
 
             async fn advance_link_session(
                 &self,
                 a: &$crate::store::Advance<'_>,
-            ) -> Result<Option<$crate::store::LinkSessionRow>, $crate::store::StoreError> {
-                Ok(advance_query!(a).fetch_optional(&self.pool).await?)
+            ) -> Result<Option<$crate::flow::LinkSession>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::LinkSessionRow> =
+                    advance_query!(a).fetch_optional(&self.pool).await?;
+                $crate::store::rows::parsed(row)
             }
 
             async fn purge_expired(&self, before: $crate::time::UnixTime) -> Result<u64, $crate::store::StoreError> {

@@ -331,8 +331,8 @@ async fn a_server_fault_is_json_in_the_docs_error_format_with_only_the_request_i
     // A consent whose stored scopes no longer parse: the server's fault.
     let h = format!("s-{}", uuid::Uuid::new_v4());
     let mut row = crate::store_contract::session(&client, &h);
-    row.step = "authenticated".into();
-    app.store.insert_link_session(&row).await.unwrap();
+    row.step = consent_link::flow::Step::Authenticated;
+    app.store.insert_link_session(&row, T0).await.unwrap();
     let user = uuid::Uuid::new_v4().to_string();
     let consent = NewConsent {
         user_data_id: &user,

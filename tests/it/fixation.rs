@@ -201,7 +201,7 @@ async fn a_session_id_is_stored_only_as_a_hash_and_changes_at_sign_in() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.step, "authenticated");
+    assert_eq!(row.step, consent_link::flow::Step::Authenticated);
     let moved = app.store.get_moved_link_session(&old_hash).await.unwrap();
     assert_eq!(moved.unwrap().id_hash, new_hash);
 }

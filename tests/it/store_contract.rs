@@ -2,12 +2,12 @@
 //! it on SQLite; `.ci/run` runs it again on PostgreSQL.
 
 use consent_link::crypto;
-use consent_link::flow::{Step, Transition};
+use consent_link::flow::{LinkSession, Step, Transition};
+use consent_link::oauth2::authorize::{Delivery, Entry};
 use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
 use consent_link::store::{
-    Advance, ClientRow, LinkSessionRow, Mover, NewAuthorizationCode, NewConsent, StoreError,
-    UpstreamAuthRow,
+    Advance, ClientRow, Mover, NewAuthorizationCode, NewConsent, StoreError, UpstreamAuthRow,
 };
 
 use crate::support::*;
@@ -25,30 +25,31 @@ fn client(id: &str) -> ClientRow {
     ClientRow::new(&c, None, T0)
 }
 
-pub fn session(client_id: &str, id_hash: &str) -> LinkSessionRow {
-    LinkSessionRow {
+pub fn session(client_id: &str, id_hash: &str) -> LinkSession {
+    LinkSession {
         id_hash: id_hash.into(),
         csrf_hash: "csrf".into(),
         client_id: client_id.into(),
         client_name: "Contract".into(),
-        entry: "oauth2".into(),
-        callback_uri: "https://c.example/cb".into(),
-        callback_given: false,
-        iframe: false,
-        state: Some("s".into()),
-        scopes: "info".into(),
+        delivery: Delivery {
+            entry: Entry::OAuth2,
+            callback: "https://c.example/cb".parse().unwrap(),
+            callback_given: false,
+            iframe: false,
+            state: Some("s".into()),
+            test: true,
+        },
+        scopes: Scopes::parse("info").unwrap(),
         locale: "en".into(),
-        test: true,
         styles_uri: None,
         code_challenge: None,
-        step: "started".into(),
+        step: Step::Started,
         method: None,
         subject_hash: None,
         test_person: None,
         error: None,
-        created_at: T0,
         expires_at: T0 + secs(100),
-        tax_entities: String::new(),
+        tax_entities: vec![],
     }
 }
 
@@ -120,7 +121,10 @@ async fn a_server_move_needs_no_csrf_token_but_still_its_step() {
     let cid = unique("client");
     store.insert_client(&client(&cid)).await.unwrap();
     let h = unique("sess");
-    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    store
+        .insert_link_session(&session(&cid, &h), T0)
+        .await
+        .unwrap();
     let server = |transition| Advance {
         mover: Mover::Server,
         ..advance(&h, transition, T0)
@@ -141,7 +145,7 @@ async fn a_server_move_needs_no_csrf_token_but_still_its_step() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(failed.step, "failed");
+    assert_eq!(failed.step, Step::Failed);
     // Failed is final: not even a cancel moves it.
     assert!(store
         .advance_link_session(&advance(&h, Transition::Cancel, T0))
@@ -156,7 +160,10 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
     let cid = unique("client");
     store.insert_client(&client(&cid)).await.unwrap();
     let h = unique("sess");
-    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    store
+        .insert_link_session(&session(&cid, &h), T0)
+        .await
+        .unwrap();
     let wrong_csrf = Advance {
         mover: Mover::EndUser { csrf_hash: "other" },
         ..advance(&h, Transition::SelectMethod, T0)
@@ -181,9 +188,9 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
         ..advance(&h, Transition::SelectMethod, T0 + secs(99))
     };
     let row = store.advance_link_session(&moved).await.unwrap().unwrap();
-    assert_eq!(row.step, "method_selected");
+    assert_eq!(row.step, Step::MethodSelected);
     assert_eq!(row.method.as_deref(), Some("test_bankid"));
-    assert_eq!(row.state.as_deref(), Some("s"));
+    assert_eq!(row.delivery.state.as_deref(), Some("s"));
     // Completed sessions never move again, not even by "any open step".
     assert!(store
         .advance_link_session(&advance(&h, Transition::Cancel, T0))
@@ -195,13 +202,7 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
         .await
         .unwrap()
         .is_none());
-    let stored = store
-        .get_link_session(&h)
-        .await
-        .unwrap()
-        .unwrap()
-        .to_session()
-        .unwrap();
+    let stored = store.get_link_session(&h).await.unwrap().unwrap();
     assert_eq!(stored.step, Step::Completed);
 }
 
@@ -211,7 +212,10 @@ async fn concurrent_advances_let_exactly_one_win() {
     let cid = unique("client");
     store.insert_client(&client(&cid)).await.unwrap();
     let h = unique("sess");
-    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    store
+        .insert_link_session(&session(&cid, &h), T0)
+        .await
+        .unwrap();
     let wins = race(8, move || {
         let (store, h) = (store.clone(), h.clone());
         async move {
@@ -255,13 +259,13 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
     ] {
         let h = unique("sess");
         let mut row = session(cid, &h);
-        row.step = "authenticated".into();
+        row.step = Step::Authenticated;
         // Each link asks for other organisations' tax documents.
-        row.tax_entities = "923609016,974760673".into();
+        row.tax_entities = vec!["923609016".into(), "974760673".into()];
         if ids.len() == 1 {
-            row.tax_entities = String::new();
+            row.tax_entities = vec![];
         }
-        store.insert_link_session(&row).await.unwrap();
+        store.insert_link_session(&row, T0).await.unwrap();
         let candidate = format!(
             "{}{}",
             &candidate[..30],
@@ -311,7 +315,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
         // The consent carries what its own link asked for, also when the
         // same person consents again (then: none).
         let stored = store.get_consent(&id).await.unwrap().unwrap();
-        assert_eq!(stored.tax_entities, row.tax_entities);
+        assert_eq!(stored.tax_entities, row.tax_entities.join(","));
         ids.push(id);
     }
     assert_eq!(ids[0], ids[1], "same person, same client: same ID");
@@ -330,11 +334,11 @@ async fn purge_removes_only_expired_rows() {
     let past = T0 - secs(1_000_000);
     let (old, fresh) = (unique("old"), unique("fresh"));
     let mut row = session(&cid, &old);
-    (row.created_at, row.expires_at) = (past, past + secs(100));
-    store.insert_link_session(&row).await.unwrap();
+    row.expires_at = past + secs(100);
+    store.insert_link_session(&row, past).await.unwrap();
     let mut row = session(&cid, &fresh);
-    (row.created_at, row.expires_at) = (past, T0 + secs(10_000_000));
-    store.insert_link_session(&row).await.unwrap();
+    row.expires_at = T0 + secs(10_000_000);
+    store.insert_link_session(&row, past).await.unwrap();
     store.purge_expired(past + secs(101)).await.unwrap();
     assert!(store.get_link_session(&old).await.unwrap().is_none());
     assert!(store.get_link_session(&fresh).await.unwrap().is_some());
@@ -350,9 +354,8 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
     let past = T0 - secs(500_000);
     let sid = unique("sess");
     let mut row = session(&cid, &sid);
-    (row.created_at, row.expires_at, row.step) =
-        (past, past + secs(10_000), "authenticated".into());
-    store.insert_link_session(&row).await.unwrap();
+    (row.expires_at, row.step) = (past + secs(10_000), Step::Authenticated);
+    store.insert_link_session(&row, past).await.unwrap();
     let subject = crypto::hash_token(&unique("person"));
     let user = uuid::Uuid::new_v4().to_string();
     let consent = NewConsent {
@@ -452,7 +455,10 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     let cid = unique("client");
     store.insert_client(&client(&cid)).await.unwrap();
     let h = unique("sess");
-    store.insert_link_session(&session(&cid, &h)).await.unwrap();
+    store
+        .insert_link_session(&session(&cid, &h), T0)
+        .await
+        .unwrap();
     let row = |state: &str, expires_at: UnixTime| UpstreamAuthRow {
         state_hash: state.into(),
         session_hash: h.clone(),
@@ -565,8 +571,8 @@ async fn concurrent_consents_in_different_sessions_all_complete() {
     for _ in 0..24 {
         let h = unique("sess");
         let mut row = session(&cid, &h);
-        row.step = "authenticated".into();
-        store.insert_link_session(&row).await.unwrap();
+        row.step = Step::Authenticated;
+        store.insert_link_session(&row, T0).await.unwrap();
         hashes.push(h);
     }
     let tasks: Vec<_> = hashes

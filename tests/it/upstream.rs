@@ -728,7 +728,7 @@ async fn cancel_after_a_failed_sign_in_delivers_the_failure() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.step, "failed");
+    assert_eq!(row.step, consent_link::flow::Step::Failed);
 }
 
 #[tokio::test]

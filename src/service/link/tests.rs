@@ -159,7 +159,7 @@ async fn accepting_on_the_oauth2_entry_stores_a_code_issued_at_the_given_time() 
         stored.expires_at,
         NOW + SEVEN_SECS + crate::oauth2::code::CODE_TTL
     );
-    assert_eq!(f.step(&sid).await, StepStatus::At("completed".into()));
+    assert_eq!(f.step(&sid).await, StepStatus::At(Step::Completed));
 }
 
 #[tokio::test]
@@ -181,7 +181,7 @@ async fn consent_on_a_refused_transition_delivers_nothing_and_writes_nothing() {
         outcome.await.unwrap(),
         EndOutcome::Refused(Refusal::Flow(_, FlowError::OutOfOrder))
     ));
-    assert_eq!(f.step(&early).await, StepStatus::At("started".into()));
+    assert_eq!(f.step(&early).await, StepStatus::At(Step::Started));
 
     let sid = f.signed_in(Entry::Link).await;
     // Another session's anti-CSRF token.
@@ -227,7 +227,7 @@ async fn consent_on_a_refused_transition_delivers_nothing_and_writes_nothing() {
         outcome.await.unwrap(),
         EndOutcome::Refused(Refusal::InvalidForm(_))
     ));
-    assert_eq!(f.step(&sid).await, StepStatus::At("authenticated".into()));
+    assert_eq!(f.step(&sid).await, StepStatus::At(Step::Authenticated));
 }
 
 #[tokio::test]
@@ -291,7 +291,7 @@ async fn a_test_person_who_cancels_at_the_bankid_ends_the_flow_cancelled() {
         panic!("not finished: {outcome:?}");
     };
     assert_eq!(e.code, ErrorCode::AccessDenied);
-    assert_eq!(f.step(&sid).await, StepStatus::At("completed".into()));
+    assert_eq!(f.step(&sid).await, StepStatus::At(Step::Completed));
 }
 
 #[tokio::test]
@@ -306,7 +306,7 @@ async fn only_offered_methods_can_be_chosen() {
         outcome.await.unwrap(),
         MethodOutcome::Refused(Refusal::InvalidForm(_))
     ));
-    assert_eq!(f.step(&sid).await, StepStatus::At("started".into()));
+    assert_eq!(f.step(&sid).await, StepStatus::At(Step::Started));
 }
 
 impl SessionPage {
