@@ -8,7 +8,7 @@ use crate::config::{ClientCommand, ClientCreateArgs};
 use crate::crypto;
 use crate::oauth2::client::{validate_callback_uri, validate_styles_origin, Client};
 use crate::oauth2::scope::Scopes;
-use crate::store::{ClientRow, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::time::UnixTime;
 
 #[derive(Debug, thiserror::Error)]
@@ -150,14 +150,15 @@ async fn update(
     args: crate::config::ClientUpdateArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, CliError> {
-    let Some(row) = store.get_client(&args.id).await? else {
+    let Some(stored) = store.get_client(&args.id).await? else {
         return Err(CliError::Invalid(format!("no client {}", args.id)));
     };
+    let id = &stored.client.id;
     if args.no_webhook {
-        store.set_client_webhook(&row.id, None, None).await?;
-        return Ok(format!("client {}: webhook removed", row.id));
+        store.set_client_webhook(id, None, None).await?;
+        return Ok(format!("client {id}: webhook removed"));
     }
-    let url = match (&args.webhook_url, &row.webhook_url) {
+    let url = match (&args.webhook_url, &stored.webhook_url) {
         (Some(url), _) => url.clone(),
         (None, Some(url)) if args.rotate_webhook_secret => url.clone(),
         _ => {
@@ -168,11 +169,11 @@ async fn update(
     };
     let hook = new_webhook(store, &url, env).await?;
     store
-        .set_client_webhook(&row.id, Some(&hook.url), Some(&hook.sealed))
+        .set_client_webhook(id, Some(&hook.url), Some(&hook.sealed))
         .await?;
     Ok(format!(
-        "client {}: webhook {}\nwebhook signing secret (shown once, store it now): {}",
-        row.id, hook.url, hook.secret
+        "client {id}: webhook {}\nwebhook signing secret (shown once, store it now): {}",
+        hook.url, hook.secret
     ))
 }
 
@@ -192,20 +193,21 @@ async fn create(
             .confidential
             .then(|| crypto::random_token(&mut rand::thread_rng())),
     };
-    let row = ClientRow::new(&client, secret.as_deref().map(crypto::hash_token), now);
+    let secret_hash = secret.as_deref().map(crypto::hash_token);
     // A kept secret is the integrator's already: never echoed.
     let secret = secret.filter(|_| !kept_given);
-    store.insert_client(&row).await.map_err(|e| match e {
+    let inserted = store.insert_client(&client, secret_hash.as_deref(), now);
+    inserted.await.map_err(|e| match e {
         StoreError::Conflict(_) => CliError::Invalid(format!("client {} exists", client.id)),
         e => CliError::Store(e),
     })?;
     if let Some(hook) = &webhook {
         store
-            .set_client_webhook(&row.id, Some(&hook.url), Some(&hook.sealed))
+            .set_client_webhook(&client.id, Some(&hook.url), Some(&hook.sealed))
             .await?;
     }
     if as_json {
-        return Ok(created_json(&row, secret, webhook.as_ref()));
+        return Ok(created_json(&client, secret, webhook.as_ref()));
     }
     Ok(created_text(&client, secret, kept_given, webhook.as_ref()))
 }
@@ -238,8 +240,8 @@ fn new_client(args: ClientCreateArgs) -> Result<Client, CliError> {
 }
 
 /// A created client as `--json` prints it, with the secrets shown once.
-fn created_json(row: &ClientRow, secret: Option<String>, webhook: Option<&NewWebhook>) -> String {
-    let mut out = client_json(row);
+fn created_json(client: &Client, secret: Option<String>, webhook: Option<&NewWebhook>) -> String {
+    let mut out = client_json(client);
     out["client_secret"] = json!(secret);
     if let Some(hook) = webhook {
         out["webhook_url"] = json!(hook.url);
@@ -271,13 +273,17 @@ fn created_text(
 }
 
 async fn list(store: &dyn Store, as_json: bool) -> Result<String, CliError> {
-    let rows = store.list_clients().await?;
+    let clients: Vec<Client> = store
+        .list_clients()
+        .await?
+        .into_iter()
+        .map(|stored| stored.client)
+        .collect();
     if as_json {
-        return Ok(serde_json::Value::Array(rows.iter().map(client_json).collect()).to_string());
+        return Ok(serde_json::Value::Array(clients.iter().map(client_json).collect()).to_string());
     }
     let mut out = String::from("ID\tNAME\tTYPE\tTEST\tSCOPES\tCALLBACKS");
-    for r in &rows {
-        let callbacks: Vec<String> = serde_json::from_str(&r.callback_uris).unwrap_or_default();
+    for r in &clients {
         out.push_str(&format!(
             "\n{}\t{}\t{}\t{}\t{}\t{}",
             r.id,
@@ -288,22 +294,21 @@ async fn list(store: &dyn Store, as_json: bool) -> Result<String, CliError> {
                 "public"
             },
             if r.test_allowed { "yes" } else { "no" },
-            r.allowed_scopes,
-            callbacks.join(" ")
+            r.allowed_scopes.to_product_string(),
+            r.callback_uris.join(" ")
         ));
     }
     Ok(out)
 }
 
-fn client_json(r: &ClientRow) -> serde_json::Value {
-    let list = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(json!([]));
+fn client_json(c: &Client) -> serde_json::Value {
     json!({
-        "client_id": r.id,
-        "name": r.name,
-        "confidential": r.confidential,
-        "test_allowed": r.test_allowed,
-        "scopes": r.allowed_scopes.split(',').collect::<Vec<_>>(),
-        "callback_uris": list(&r.callback_uris),
-        "styles_origins": list(&r.styles_origins),
+        "client_id": c.id,
+        "name": c.name,
+        "confidential": c.confidential,
+        "test_allowed": c.test_allowed,
+        "scopes": c.allowed_scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "callback_uris": c.callback_uris,
+        "styles_origins": c.styles_origins,
     })
 }

@@ -35,7 +35,7 @@ pub use time::{Clock, SystemClock, UnixTime};
 use crate::crypto::ServerKey;
 use crate::oauth2::client::Client;
 use crate::oauth2::scope::{Scope, Scopes};
-use crate::store::{ClientRow, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Why `serve` cannot get a server key.
 #[derive(Debug, thiserror::Error)]
@@ -140,10 +140,7 @@ pub async fn ensure_demo_client(
         test_allowed: true,
         confidential: true,
     };
-    match store
-        .insert_client(&ClientRow::new(&client, Some(secret_hash), now))
-        .await
-    {
+    match store.insert_client(&client, Some(&secret_hash), now).await {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(e) => Err(e),
     }

@@ -217,7 +217,7 @@ async fn warn_if_production_links_are_refused(
         .list_clients()
         .await?
         .iter()
-        .filter(|c| !c.test_allowed)
+        .filter(|c| !c.client.test_allowed)
         .count();
     if production > 0 {
         tracing::warn!(

@@ -32,8 +32,7 @@ pub async fn theme_css(
                 .store
                 .get_client(&session.client_id)
                 .await?
-                .map(|c| c.to_client().map(|c| c.styles_origins))
-                .transpose()?
+                .map(|c| c.client.styles_origins)
                 .unwrap_or_default();
             app.themes.css(url, &origins, app.clock.now()).await
         }

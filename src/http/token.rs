@@ -174,7 +174,7 @@ pub async fn product_auth(
         client_id: client_id.to_owned(),
         secret: Some(secret.to_owned()),
     };
-    let known = row.as_ref().is_some_and(|r| r.confidential);
+    let known = row.as_ref().is_some_and(|r| r.client.confidential);
     if authenticate(
         &auth,
         row.as_ref().and_then(|r| r.secret_hash.as_deref()),

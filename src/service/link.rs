@@ -89,10 +89,10 @@ pub(crate) async fn start(
         Ok(id) => id,
         Err(e) => return Ok(StartOutcome::Refused(e)),
     };
-    let Some(row) = ctx.store.get_client(client_id).await? else {
+    let Some(stored) = ctx.store.get_client(client_id).await? else {
         return Ok(StartOutcome::Refused(authorize::PageError::UnknownClient));
     };
-    let client = row.to_client()?;
+    let client = stored.client;
     let refused = |delivery, error| StartOutcome::Deliver {
         delivery,
         error,

@@ -8,13 +8,14 @@ use serde_json::{json, Value};
 
 use crate::crypto;
 use crate::flow::TOKEN_TTL;
+use crate::oauth2::client::Client;
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scopes;
 use crate::oauth2::token::{
     authenticate, client_auth, exchange_code, Exchange, StoredCode, TokenError, TokenErrorCode,
 };
 use crate::store::{
-    AccessTokenRow, AuthorizationCodeRow, ClientRow, Redemption, Store, StoreError,
+    AccessTokenRow, AuthorizationCodeRow, Redemption, Store, StoreError, StoredClient,
 };
 use crate::time::UnixTime;
 
@@ -70,11 +71,11 @@ pub async fn token(
     };
     let row = store.get_client(&auth.client_id).await?;
     let secret_hash = row.as_ref().and_then(|r| r.secret_hash.as_deref());
-    let confidential = row.as_ref().is_some_and(|r| r.confidential);
+    let confidential = row.as_ref().is_some_and(|r| r.client.confidential);
     if let Err(e) = authenticate(&auth, secret_hash, row.is_some(), confidential) {
         return Ok(e.into());
     }
-    let Some(client) = row else {
+    let Some(StoredClient { client, .. }) = row else {
         return Err(StoreError::Corrupt(
             "authenticated an unknown client".into(),
         ));
@@ -91,7 +92,7 @@ pub async fn token(
 /// `authorization_code`: the code's checks and its single redemption.
 async fn exchange(
     store: &dyn Store,
-    client: &ClientRow,
+    client: &Client,
     code: &str,
     req: &TokenRequest<'_>,
     now: UnixTime,
@@ -178,7 +179,7 @@ async fn redeem(
 /// public client cannot keep a secret, so it could not keep this either).
 async fn client_credentials(
     store: &dyn Store,
-    client: &ClientRow,
+    client: &Client,
     scope: Option<&str>,
     now: UnixTime,
     rng: &mut (dyn RngCore + Send),
@@ -190,11 +191,11 @@ async fn client_credentials(
         )
         .into());
     }
-    let allowed = client.to_client()?.allowed_scopes;
+    let allowed = &client.allowed_scopes;
     // A narrower scope asked for is what the token reads (RFC 6749 §3.3).
     let granted = match scope.map(Scopes::parse) {
         None => None,
-        Some(Ok(asked)) if asked.is_subset(&allowed) => Some(asked),
+        Some(Ok(asked)) if asked.is_subset(allowed) => Some(asked),
         Some(_) => {
             return Ok(TokenError::new(
                 TokenErrorCode::InvalidScope,
@@ -208,7 +209,7 @@ async fn client_credentials(
         "access_token": token,
         "token_type": "Bearer",
         "expires_in": TOKEN_TTL.as_secs(),
-        "scope": granted.as_ref().unwrap_or(&allowed).to_oauth_string(),
+        "scope": granted.as_ref().unwrap_or(allowed).to_oauth_string(),
     })))
 }
 

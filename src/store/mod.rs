@@ -8,11 +8,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::flow::LinkSession;
+use crate::oauth2::client::Client;
 use crate::time::UnixTime;
 
 mod consents;
 pub(crate) mod jobs;
 mod postgres;
+mod records;
 mod sql;
 mod sqlite;
 mod unix_time;
@@ -20,6 +22,7 @@ pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
 pub use jobs::{CollectionRow, JobCount, JobStore, NewCollection, NewJob, TakenJob};
+pub use records::*;
 pub use rows::*;
 pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;
@@ -59,9 +62,15 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
     /// tested against).
     async fn close(&self);
 
-    async fn insert_client(&self, client: &ClientRow) -> Result<(), StoreError>;
-    async fn get_client(&self, id: &str) -> Result<Option<ClientRow>, StoreError>;
-    async fn list_clients(&self) -> Result<Vec<ClientRow>, StoreError>;
+    /// Registers `client`; its secret's hash is `None` for a public one.
+    async fn insert_client(
+        &self,
+        client: &Client,
+        secret_hash: Option<&str>,
+        created_at: UnixTime,
+    ) -> Result<(), StoreError>;
+    async fn get_client(&self, id: &str) -> Result<Option<StoredClient>, StoreError>;
+    async fn list_clients(&self) -> Result<Vec<StoredClient>, StoreError>;
     /// Deletes a client with its sessions, consents and codes.
     async fn delete_client(&self, id: &str) -> Result<bool, StoreError>;
 

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::StoreError;
+use super::{StoreError, StoredClient};
 use crate::flow::{LinkSession, Step, Transition};
 use crate::oauth2::authorize::{Delivery, Entry};
 use crate::oauth2::client::Client;
@@ -11,27 +11,31 @@ use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scopes;
 use crate::time::UnixTime;
 
+/// A client as stored: its lists as JSON, its scopes as product text.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ClientRow {
-    pub id: String,
-    pub name: String,
-    pub secret_hash: Option<String>,
-    pub callback_uris: String,
-    pub allowed_scopes: String,
-    pub styles_origins: String,
-    pub test_allowed: bool,
-    pub confidential: bool,
-    pub created_at: UnixTime,
-    /// Where webhook events go (the signing secret is kept sealed apart).
-    pub webhook_url: Option<String>,
+pub(super) struct ClientRow {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) secret_hash: Option<String>,
+    pub(super) callback_uris: String,
+    pub(super) allowed_scopes: String,
+    pub(super) styles_origins: String,
+    pub(super) test_allowed: bool,
+    pub(super) confidential: bool,
+    pub(super) created_at: UnixTime,
+    pub(super) webhook_url: Option<String>,
 }
 
 impl ClientRow {
-    pub fn new(client: &Client, secret_hash: Option<String>, created_at: UnixTime) -> ClientRow {
+    pub(super) fn new(
+        client: &Client,
+        secret_hash: Option<&str>,
+        created_at: UnixTime,
+    ) -> ClientRow {
         ClientRow {
             id: client.id.clone(),
             name: client.name.clone(),
-            secret_hash,
+            secret_hash: secret_hash.map(str::to_owned),
             callback_uris: json_list(&client.callback_uris),
             allowed_scopes: client.allowed_scopes.to_product_string(),
             styles_origins: json_list(&client.styles_origins),
@@ -41,20 +45,29 @@ impl ClientRow {
             webhook_url: None,
         }
     }
+}
 
-    pub fn to_client(&self) -> Result<Client, StoreError> {
+impl Row for ClientRow {
+    type Parsed = StoredClient;
+    fn parse(self) -> Result<StoredClient, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("client {}: {what}", self.id));
-        Ok(Client {
-            id: self.id.clone(),
-            name: self.name.clone(),
+        let client = Client {
             callback_uris: serde_json::from_str(&self.callback_uris)
                 .map_err(|_| corrupt("callback_uris"))?,
             allowed_scopes: Scopes::parse(&self.allowed_scopes)
                 .map_err(|_| corrupt("allowed_scopes"))?,
             styles_origins: serde_json::from_str(&self.styles_origins)
                 .map_err(|_| corrupt("styles_origins"))?,
+            id: self.id,
+            name: self.name,
             test_allowed: self.test_allowed,
             confidential: self.confidential,
+        };
+        Ok(StoredClient {
+            client,
+            secret_hash: self.secret_hash,
+            created_at: self.created_at,
+            webhook_url: self.webhook_url,
         })
     }
 }
@@ -175,6 +188,11 @@ impl Row for LinkSessionRow {
     fn parse(self) -> Result<LinkSession, StoreError> {
         self.into_session()
     }
+}
+
+/// The rows read, parsed.
+pub(super) fn all_parsed<R: Row>(rows: Vec<R>) -> Result<Vec<R::Parsed>, StoreError> {
+    rows.into_iter().map(R::parse).collect()
 }
 
 /// The row read, if any, parsed.

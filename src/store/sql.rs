@@ -18,8 +18,11 @@ macro_rules! impl_sql_store {
 
             async fn insert_client(
                 &self,
-                c: &$crate::store::ClientRow,
+                client: &$crate::oauth2::client::Client,
+                secret_hash: Option<&str>,
+                created_at: $crate::time::UnixTime,
             ) -> Result<(), $crate::store::StoreError> {
+                let c = &$crate::store::rows::ClientRow::new(client, secret_hash, created_at);
                 sqlx::query(
                     "INSERT INTO clients (id, name, secret_hash, callback_uris, allowed_scopes, \
                      styles_origins, test_allowed, confidential, created_at) \
@@ -42,19 +45,23 @@ macro_rules! impl_sql_store {
             async fn get_client(
                 &self,
                 id: &str,
-            ) -> Result<Option<$crate::store::ClientRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM clients WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?)
+            ) -> Result<Option<$crate::store::StoredClient>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::ClientRow> =
+                    sqlx::query_as("SELECT * FROM clients WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                $crate::store::rows::parsed(row)
             }
 
             async fn list_clients(
                 &self,
-            ) -> Result<Vec<$crate::store::ClientRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM clients ORDER BY id")
-                    .fetch_all(&self.pool)
-                    .await?)
+            ) -> Result<Vec<$crate::store::StoredClient>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::ClientRow> =
+                    sqlx::query_as("SELECT * FROM clients ORDER BY id")
+                        .fetch_all(&self.pool)
+                        .await?;
+                $crate::store::rows::all_parsed(rows)
             }
 
             async fn delete_client(&self, id: &str) -> Result<bool, $crate::store::StoreError> {

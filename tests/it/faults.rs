@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use consent_link::http::{data_api, token_endpoint, with_layers};
 use consent_link::oauth2::client::Client;
-use consent_link::store::ClientRow;
 use consent_link::AppState;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -144,7 +143,14 @@ async fn the_surface_decides_a_faults_format_not_the_path_issue_12() {
 #[tokio::test]
 async fn a_store_fault_at_the_token_endpoint_is_server_error_with_only_the_request_id_issue_12() {
     let logs = capture();
-    let app = TestApp::new().await;
+    let url = own_database_url().await;
+    let app = TestApp::on_database(
+        &url,
+        "test-key-test-key-test-key-test-key",
+        T0,
+        no_methods(),
+    )
+    .await;
     // A client whose stored scopes no longer parse: the server's fault.
     let client = Client {
         id: format!("c-{}", uuid::Uuid::new_v4()),
@@ -156,11 +162,10 @@ async fn a_store_fault_at_the_token_endpoint_is_server_error_with_only_the_reque
         confidential: true,
     };
     let secret = consent_link::crypto::hash_token("secret");
-    let row = ClientRow {
-        allowed_scopes: "bananas".into(),
-        ..ClientRow::new(&client, Some(secret), T0)
-    };
-    app.store.insert_client(&row).await.unwrap();
+    let inserted = app.store.insert_client(&client, Some(&secret), T0);
+    inserted.await.unwrap();
+    let corrupt = "UPDATE clients SET allowed_scopes = 'bananas' WHERE id = $1";
+    execute_raw(&url, corrupt, &[&client.id]).await;
     let form = [
         ("grant_type", "client_credentials"),
         ("client_id", client.id.as_str()),

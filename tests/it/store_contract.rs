@@ -7,13 +7,13 @@ use consent_link::oauth2::authorize::{Delivery, Entry};
 use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
 use consent_link::store::{
-    Advance, ClientRow, Mover, NewAuthorizationCode, NewConsent, StoreError, UpstreamAuthRow,
+    Advance, Mover, NewAuthorizationCode, NewConsent, StoreError, UpstreamAuthRow,
 };
 
 use crate::support::*;
 
-fn client(id: &str) -> ClientRow {
-    let c = Client {
+fn client(id: &str) -> Client {
+    Client {
         id: id.into(),
         name: "Contract".into(),
         callback_uris: vec!["https://c.example/cb".into()],
@@ -21,8 +21,7 @@ fn client(id: &str) -> ClientRow {
         styles_origins: vec![],
         test_allowed: true,
         confidential: false,
-    };
-    ClientRow::new(&c, None, T0)
+    }
 }
 
 pub fn session(client_id: &str, id_hash: &str) -> LinkSession {
@@ -76,18 +75,12 @@ fn unique(prefix: &str) -> String {
 async fn clients_round_trip_and_conflict() {
     let store = store().await;
     let id = unique("client");
-    store.insert_client(&client(&id)).await.unwrap();
-    let got = store
-        .get_client(&id)
-        .await
-        .unwrap()
-        .unwrap()
-        .to_client()
-        .unwrap();
+    store.insert_client(&client(&id), None, T0).await.unwrap();
+    let got = store.get_client(&id).await.unwrap().unwrap().client;
     assert_eq!(got.callback_uris, vec!["https://c.example/cb".to_string()]);
     assert!(!got.confidential);
     assert!(matches!(
-        store.insert_client(&client(&id)).await,
+        store.insert_client(&client(&id), None, T0).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(store
@@ -95,7 +88,7 @@ async fn clients_round_trip_and_conflict() {
         .await
         .unwrap()
         .iter()
-        .any(|c| c.id == id));
+        .any(|c| c.client.id == id));
     assert!(store.delete_client(&id).await.unwrap());
     assert!(!store.delete_client(&id).await.unwrap());
     assert!(store.get_client(&id).await.unwrap().is_none());
@@ -119,7 +112,7 @@ async fn settings_are_written_once() {
 async fn a_server_move_needs_no_csrf_token_but_still_its_step() {
     let store = store().await;
     let cid = unique("client");
-    store.insert_client(&client(&cid)).await.unwrap();
+    store.insert_client(&client(&cid), None, T0).await.unwrap();
     let h = unique("sess");
     store
         .insert_link_session(&session(&cid, &h), T0)
@@ -158,7 +151,7 @@ async fn a_server_move_needs_no_csrf_token_but_still_its_step() {
 async fn advance_is_guarded_by_step_csrf_and_expiry() {
     let store = store().await;
     let cid = unique("client");
-    store.insert_client(&client(&cid)).await.unwrap();
+    store.insert_client(&client(&cid), None, T0).await.unwrap();
     let h = unique("sess");
     store
         .insert_link_session(&session(&cid, &h), T0)
@@ -210,7 +203,7 @@ async fn advance_is_guarded_by_step_csrf_and_expiry() {
 async fn concurrent_advances_let_exactly_one_win() {
     let store = store().await;
     let cid = unique("client");
-    store.insert_client(&client(&cid)).await.unwrap();
+    store.insert_client(&client(&cid), None, T0).await.unwrap();
     let h = unique("sess");
     store
         .insert_link_session(&session(&cid, &h), T0)
@@ -248,8 +241,8 @@ where
 async fn consent_keeps_one_pairwise_id_and_completes_once() {
     let store = store().await;
     let (a, b) = (unique("a"), unique("b"));
-    store.insert_client(&client(&a)).await.unwrap();
-    store.insert_client(&client(&b)).await.unwrap();
+    store.insert_client(&client(&a), None, T0).await.unwrap();
+    store.insert_client(&client(&b), None, T0).await.unwrap();
     let subject = crypto::hash_token(&unique("person"));
     let mut ids = Vec::new();
     for (cid, candidate) in [
@@ -326,7 +319,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
 async fn purge_removes_only_expired_rows() {
     let store = store().await;
     let cid = unique("client");
-    store.insert_client(&client(&cid)).await.unwrap();
+    store.insert_client(&client(&cid), None, T0).await.unwrap();
     // The suite shares one PostgreSQL database and runs in parallel, so this
     // test lives a long way before T0 (and before the other purge test's
     // window), and its fresh row lives far after: purging cannot touch
@@ -348,7 +341,7 @@ async fn purge_removes_only_expired_rows() {
 async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
     let store = store().await;
     let cid = unique("client");
-    store.insert_client(&client(&cid)).await.unwrap();
+    store.insert_client(&client(&cid), None, T0).await.unwrap();
     // Before T0 but after the purge test above: no other test's rows
     // expire in this window.
     let past = T0 - secs(500_000);
@@ -453,7 +446,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
 async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     let store = store().await;
     let cid = unique("client");
-    store.insert_client(&client(&cid)).await.unwrap();
+    store.insert_client(&client(&cid), None, T0).await.unwrap();
     let h = unique("sess");
     store
         .insert_link_session(&session(&cid, &h), T0)
@@ -566,7 +559,7 @@ async fn concurrent_consents_in_different_sessions_all_complete() {
     let store: std::sync::Arc<dyn consent_link::store::Store> =
         consent_link::store::connect(&url).await.unwrap();
     let cid = unique("client");
-    store.insert_client(&client(&cid)).await.unwrap();
+    store.insert_client(&client(&cid), None, T0).await.unwrap();
     let mut hashes = Vec::new();
     for _ in 0..24 {
         let h = unique("sess");

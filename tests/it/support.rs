@@ -12,7 +12,7 @@ use axum::Router;
 use consent_link::crypto::{self, ServerKey};
 use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
-use consent_link::store::{ClientRow, Store};
+use consent_link::store::Store;
 pub use consent_link::UnixTime;
 use consent_link::{AppState, Clock};
 use http_body_util::BodyExt;
@@ -52,6 +52,46 @@ pub fn database_url() -> String {
             let _ = std::fs::create_dir_all(&dir);
             format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::new_v4())
         }
+    }
+}
+
+/// A database no other test reads: a fresh SQLite file, or on PostgreSQL
+/// a new database beside `TEST_DATABASE_URL`'s. For a test that plants
+/// rows the store would never write ([`execute_raw`]): in the shared
+/// database another test listing clients would read them.
+pub async fn own_database_url() -> String {
+    let url = database_url();
+    if !url.starts_with("postgres") {
+        return url;
+    }
+    let name = format!("own_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut own = url::Url::parse(&url).unwrap();
+    own.set_path(&name);
+    own.to_string()
+}
+
+/// Runs `sql` with `binds` on the database at `url` behind the store's
+/// back: how a test plants a row the store itself would never write.
+pub async fn execute_raw(url: &str, sql: &str, binds: &[&str]) {
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let mut query = sqlx::query(sql);
+        for value in binds {
+            query = query.bind(*value);
+        }
+        query.execute(&pool).await.unwrap();
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let mut query = sqlx::query(sql);
+        for value in binds {
+            query = query.bind(*value);
+        }
+        query.execute(&pool).await.unwrap();
     }
 }
 
@@ -221,7 +261,7 @@ impl TestApp {
         };
         let secret = spec.confidential.then(|| crypto::hash_token("secret"));
         self.store
-            .insert_client(&ClientRow::new(&client, secret, T0))
+            .insert_client(&client, secret.as_deref(), T0)
             .await
             .unwrap();
         id

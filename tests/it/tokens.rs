@@ -515,9 +515,14 @@ async fn a_client_deleted_and_created_again_inherits_no_token() {
     let app = TestApp::new().await;
     let client = app.client().await;
     let token = app.client_token(&client).await;
-    let row = app.store.get_client(&client).await.unwrap().unwrap();
+    let stored = app.store.get_client(&client).await.unwrap().unwrap();
     assert!(app.store.delete_client(&client).await.unwrap());
-    app.store.insert_client(&row).await.unwrap();
+    let again = app.store.insert_client(
+        &stored.client,
+        stored.secret_hash.as_deref(),
+        stored.created_at,
+    );
+    again.await.unwrap();
     let user = app.link_user(&client, "info", "kari").await;
     let read = app
         .api_get(&format!("/api/1.0/personal/{user}"), &token)

@@ -109,8 +109,7 @@ async fn insert_client(store: &dyn consent_link::store::Store, test: bool) {
         test_allowed: test,
         confidential: false,
     };
-    let row = consent_link::store::ClientRow::new(&client, None, T0);
-    store.insert_client(&row).await.unwrap();
+    store.insert_client(&client, None, T0).await.unwrap();
 }
 
 /// What `serve` logs at start on the SQLite database `url`, with `args`.

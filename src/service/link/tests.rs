@@ -11,7 +11,6 @@ use super::*;
 use crate::crypto;
 use crate::oauth2::client::Client;
 use crate::oauth2::scope::Scopes;
-use crate::store::ClientRow;
 
 const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
 const TTL: Duration = Duration::from_secs(1_800);
@@ -50,10 +49,7 @@ impl Fixture {
             test_allowed: true,
             confidential: true,
         };
-        store
-            .insert_client(&ClientRow::new(&client, None, NOW))
-            .await
-            .unwrap();
+        store.insert_client(&client, None, NOW).await.unwrap();
         Fixture {
             store,
             key: ServerKey::new(b"a test key of at least thirty-two bytes"),
