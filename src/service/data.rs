@@ -11,8 +11,8 @@ use super::{Ctx, ServiceError};
 use crate::collect::worker::SEAL_DATA;
 use crate::crypto;
 use crate::data::{self, DataStatus, Endpoint, Page, Subject};
-use crate::oauth2::scope::{Scope, Scopes};
-use crate::store::{ConsentRow, StoreError};
+use crate::oauth2::scope::Scope;
+use crate::store::{Consent, StoreError};
 use crate::test_persons::{self, Behaviour};
 use crate::testdata;
 use crate::time::UnixTime;
@@ -52,7 +52,7 @@ pub(crate) enum WithdrawOutcome {
 
 /// What a valid token may read of one user.
 struct Access {
-    consent: ConsentRow,
+    consent: Consent,
     scopes: Vec<Scope>,
 }
 
@@ -90,13 +90,7 @@ async fn access(
     if consent.withdrawn_at.is_some() {
         return Ok(Gate::Shut(Denied::Withdrawn));
     }
-    let parse = |s: &str| {
-        Scopes::parse(s)
-            .map_err(|_| ServiceError::Store(StoreError::Corrupt("stored scopes".into())))
-    };
-    let consented = parse(&consent.scopes)?;
-    let limited = token.scopes.as_deref().map(parse).transpose()?;
-    let scopes = data::effective_scopes(&consented, limited.as_ref());
+    let scopes = data::effective_scopes(&consent.scopes, token.scopes.as_ref());
     Ok(Gate::Open(Access { consent, scopes }))
 }
 
@@ -122,22 +116,17 @@ pub(crate) async fn read(
         Err(e) => return Ok(ReadOutcome::Denied(Denied::BadPage(e))),
     };
     let consent = &access.consent;
-    let tax_entities: Vec<String> = consent
-        .tax_entities
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let tax_entities = &consent.tax_entities;
     let (status, collected) = match ctx.store.latest_collection(id).await? {
         Some(c) => (
             DataStatus::parse(&c.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("collection status {:?}", c.status)))?,
             opened(ctx, &c.id).await?,
         ),
-        None => before_collections(consent, &scopes, &tax_entities),
+        None => before_collections(consent, &scopes, tax_entities),
     };
     let subject = Subject {
-        tax_entities: &tax_entities,
+        tax_entities,
         collected: &collected,
     };
     let mut body = data::body(endpoint, id, status, subject, &scopes, page);
@@ -195,7 +184,7 @@ async fn opened(
 /// existed. A test person's then reads their static data as it did; any
 /// other has none (`new`).
 fn before_collections(
-    consent: &ConsentRow,
+    consent: &Consent,
     scopes: &[Scope],
     tax_entities: &[String],
 ) -> (DataStatus, BTreeMap<Scope, Map<String, Value>>) {

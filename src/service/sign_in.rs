@@ -17,7 +17,7 @@ use crate::crypto;
 use crate::flow::{self, FlowError, LinkSession, Step, Transition};
 use crate::methods::Method;
 use crate::oauth2::error::ErrorCode;
-use crate::store::{Advance, Mover, UpstreamAuthRow};
+use crate::store::{Advance, Mover, UpstreamSignIn};
 use crate::time::UnixTime;
 use crate::upstream::{UpstreamError, SIGN_IN_TTL};
 
@@ -106,7 +106,7 @@ pub(crate) async fn begin(
         .ok_or(ServiceError::Internal("a session ID that is not a token"))?;
     let state_hash = crypto::hash_token(&state);
     ctx.store
-        .insert_upstream_auth(&UpstreamAuthRow {
+        .insert_upstream_auth(&UpstreamSignIn {
             state_hash: state_hash.clone(),
             session_hash: session.id_hash.clone(),
             session_masked,
@@ -201,7 +201,7 @@ pub(crate) async fn callback(
 /// A sign-in used up by its callback, with the session it belongs to.
 struct Taken<'a> {
     state: &'a str,
-    row: UpstreamAuthRow,
+    row: UpstreamSignIn,
     sid: String,
     session: LinkSession,
 }
@@ -273,7 +273,7 @@ async fn mix_up(
 async fn provider_result(
     ctx: Ctx<'_>,
     method: Option<&Method>,
-    row: &UpstreamAuthRow,
+    row: &UpstreamSignIn,
     state: &str,
     answer: &Callback<'_>,
     now: UnixTime,

@@ -9,14 +9,11 @@ use serde_json::{json, Value};
 use crate::crypto;
 use crate::flow::TOKEN_TTL;
 use crate::oauth2::client::Client;
-use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scopes;
 use crate::oauth2::token::{
     authenticate, client_auth, exchange_code, Exchange, StoredCode, TokenError, TokenErrorCode,
 };
-use crate::store::{
-    AccessTokenRow, AuthorizationCodeRow, Redemption, Store, StoreError, StoredClient,
-};
+use crate::store::{AccessToken, AuthorizationCode, Redemption, Store, StoreError, StoredClient};
 use crate::time::UnixTime;
 
 /// A token request's parameters, as read from the form and headers.
@@ -124,15 +121,12 @@ async fn exchange(
 }
 
 /// What the exchange rules need to know of a stored code.
-fn stored_code(stored: &AuthorizationCodeRow) -> StoredCode {
+fn stored_code(stored: &AuthorizationCode) -> StoredCode {
     StoredCode {
         client_id: stored.client_id.clone(),
         redirect_uri: stored.redirect_uri.clone(),
         redirect_given: stored.redirect_given,
-        challenge: stored
-            .code_challenge
-            .clone()
-            .map(CodeChallenge::from_stored),
+        challenge: stored.code_challenge.clone(),
         expires_at: stored.expires_at,
         used: stored.used_at.is_some(),
     }
@@ -143,13 +137,13 @@ fn stored_code(stored: &AuthorizationCodeRow) -> StoredCode {
 async fn redeem(
     store: &dyn Store,
     client_id: &str,
-    stored: &AuthorizationCodeRow,
+    stored: &AuthorizationCode,
     code_hash: &str,
     now: UnixTime,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<Option<TokenOutcome>, StoreError> {
     let (token, client_token) = mint(client_id, now, rng);
-    let issued = AccessTokenRow {
+    let issued = AccessToken {
         user_data_id: Some(stored.user_data_id.clone()),
         scopes: Some(stored.scopes.clone()),
         code_hash: Some(code_hash.to_owned()),
@@ -162,9 +156,7 @@ async fn redeem(
         Redemption::Issued => {}
         Redemption::Refused => return Ok(None),
     }
-    let scope = Scopes::parse(&stored.scopes)
-        .map(|s| s.to_oauth_string())
-        .map_err(|e| StoreError::Corrupt(format!("stored code scopes: {e}")))?;
+    let scope = stored.scopes.to_oauth_string();
     Ok(Some(TokenOutcome::Issued(json!({
         "access_token": token,
         "token_type": "Bearer",
@@ -222,20 +214,16 @@ pub async fn client_token(
     rng: &mut (dyn RngCore + Send),
 ) -> Result<String, StoreError> {
     let (token, mut row) = mint(client_id, now, rng);
-    row.scopes = scopes.map(Scopes::to_oauth_string);
+    row.scopes = scopes.cloned();
     store.insert_access_token(&row).await?;
     Ok(token)
 }
 
 /// A fresh token and its row as a client token (no user, no scope limit);
 /// a code exchange narrows the row to its user.
-fn mint(
-    client_id: &str,
-    now: UnixTime,
-    rng: &mut (dyn RngCore + Send),
-) -> (String, AccessTokenRow) {
+fn mint(client_id: &str, now: UnixTime, rng: &mut (dyn RngCore + Send)) -> (String, AccessToken) {
     let token = crypto::random_token(rng);
-    let row = AccessTokenRow {
+    let row = AccessToken {
         token_hash: crypto::hash_token(&token),
         client_id: client_id.to_owned(),
         user_data_id: None,

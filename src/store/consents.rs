@@ -5,12 +5,12 @@
 
 use async_trait::async_trait;
 
-use super::{Advance, ConsentRow, NewAuthorizationCode, NewConsent, StoreError};
+use super::{Advance, Consent, NewAuthorizationCode, NewConsent, StoreError};
 use crate::time::UnixTime;
 
 #[async_trait]
 pub trait ConsentStore: Send + Sync + 'static {
-    async fn get_consent(&self, user_data_id: &str) -> Result<Option<ConsentRow>, StoreError>;
+    async fn get_consent(&self, user_data_id: &str) -> Result<Option<Consent>, StoreError>;
     /// Withdraws a consent and revokes the tokens issued for that user;
     /// forgets what was collected and records `consent.withdrawn`.
     /// `false` if there was no such consent or it was withdrawn already.
@@ -38,11 +38,13 @@ macro_rules! impl_consent_store {
             async fn get_consent(
                 &self,
                 user_data_id: &str,
-            ) -> Result<Option<$crate::store::ConsentRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM consents WHERE user_data_id = $1")
-                    .bind(user_data_id)
-                    .fetch_optional(&self.pool)
-                    .await?)
+            ) -> Result<Option<$crate::store::Consent>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::ConsentRow> =
+                    sqlx::query_as("SELECT * FROM consents WHERE user_data_id = $1")
+                        .bind(user_data_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                $crate::store::rows::parsed(row)
             }
 
             async fn withdraw_consent(
@@ -86,8 +88,10 @@ macro_rules! impl_consent_store {
                 };
                 // What the session was asked for: a consent is to its link.
                 let tax_entities = advanced.tax_entities.as_str();
-                let user_data_id =
-                    $crate::store::consents::upsert_consent!(&mut *tx, consent, tax_entities)?;
+                let scopes = consent.scopes.to_product_string();
+                let user_data_id = $crate::store::consents::upsert_consent!(
+                    &mut *tx, consent, &scopes, tax_entities
+                )?;
                 if let Some(c) = code {
                     $crate::store::consents::insert_authorization_code!(&mut *tx, c, &user_data_id)?;
                 }
@@ -102,7 +106,7 @@ macro_rules! impl_consent_store {
                     id: plan.id,
                     user_data_id: &user_data_id,
                     client_id: consent.client_id,
-                    scopes: consent.scopes,
+                    scopes: &scopes,
                     tax_entities: &tax_entities,
                     national_id_sealed: sealed.as_deref().unwrap_or(""),
                     now: consent.now,
@@ -113,12 +117,12 @@ macro_rules! impl_consent_store {
                     let ended = $crate::store::jobs::JobCollection {
                         id: plan.id.to_owned(),
                         user_data_id: user_data_id.clone(),
-                        scopes: consent.scopes.to_owned(),
+                        scopes: scopes.clone(),
                         client_id: consent.client_id.to_owned(),
                     };
                     $crate::store::jobs::finish_collection!(&mut *tx, &ended, consent.now)?;
                 }
-                let granted = $crate::webhooks::consent_granted(&user_data_id, consent.scopes, consent.now);
+                let granted = $crate::webhooks::consent_granted(&user_data_id, &scopes, consent.now);
                 $crate::store::webhooks::insert_webhook_event!(
                     &mut *tx, $crate::webhooks::new_event_id(), consent.client_id, granted, consent.now
                 )?;
@@ -146,11 +150,11 @@ macro_rules! lock_sealed_national_id {
     };
 }
 
-/// Records a consent, through `$executor`: the pairwise user ID of this
+/// Records a consent (its scopes as `$scopes`, product text), through `$executor`: the pairwise user ID of this
 /// person and client, created once and reused after (a withdrawn consent
 /// comes back with the same ID). Returns the user ID.
 macro_rules! upsert_consent {
-    ($executor:expr, $consent:expr, $tax_entities:expr) => {{
+    ($executor:expr, $consent:expr, $scopes:expr, $tax_entities:expr) => {{
         let consent: &$crate::store::NewConsent<'_> = $consent;
         sqlx::query_scalar::<_, String>(
             "INSERT INTO consents (user_data_id, client_id, subject_hash, test_person, scopes, \
@@ -166,7 +170,7 @@ macro_rules! upsert_consent {
         .bind(consent.client_id)
         .bind(consent.subject_hash)
         .bind(consent.test_person)
-        .bind(consent.scopes)
+        .bind($scopes)
         .bind(consent.now)
         .bind(consent.test)
         .bind($tax_entities)
@@ -188,9 +192,12 @@ macro_rules! insert_authorization_code {
         .bind(c.client_id)
         .bind(c.redirect_uri)
         .bind(c.redirect_given)
-        .bind(c.code_challenge)
+        .bind(
+            c.code_challenge
+                .map($crate::oauth2::pkce::CodeChallenge::as_str),
+        )
         .bind($user_data_id)
-        .bind(c.scopes)
+        .bind(c.scopes.to_product_string())
         .bind(c.created_at)
         .bind(c.expires_at)
         .execute($executor)

@@ -23,7 +23,6 @@ pub(crate) mod webhooks;
 pub use consents::ConsentStore;
 pub use jobs::{CollectionRow, JobCount, JobStore, NewCollection, NewJob, TakenJob};
 pub use records::*;
-pub use rows::*;
 pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;
 
@@ -104,7 +103,7 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         &self,
         advance: &Advance<'_>,
     ) -> Result<Option<LinkSession>, StoreError>;
-    async fn insert_upstream_auth(&self, row: &UpstreamAuthRow) -> Result<(), StoreError>;
+    async fn insert_upstream_auth(&self, sign_in: &UpstreamSignIn) -> Result<(), StoreError>;
     /// Marks an upstream sign-in used and returns it, if it is unused,
     /// unexpired at `now` and was started by the browser whose cookie
     /// hashes to `browser_hash`: of any number of callbacks with one
@@ -115,7 +114,7 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         state_hash: &str,
         browser_hash: &str,
         now: UnixTime,
-    ) -> Result<Option<UpstreamAuthRow>, StoreError>;
+    ) -> Result<Option<UpstreamSignIn>, StoreError>;
 
     /// Replaces a client's secret hash (`None`: a public client).
     /// `false` if there is no such client.
@@ -133,7 +132,7 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
     async fn get_authorization_code(
         &self,
         code_hash: &str,
-    ) -> Result<Option<AuthorizationCodeRow>, StoreError>;
+    ) -> Result<Option<AuthorizationCode>, StoreError>;
     /// Marks the code used and stores `token`, atomically, if the code is
     /// unused and unexpired at `now`; otherwise writes nothing. Of any
     /// number of concurrent redemptions, at most one issues. (What a
@@ -142,7 +141,7 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         &self,
         code_hash: &str,
         now: UnixTime,
-        token: &AccessTokenRow,
+        token: &AccessToken,
     ) -> Result<Redemption, StoreError>;
     /// Revokes every token a code issued (the code was presented again).
     async fn revoke_tokens_of_code(
@@ -151,11 +150,8 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         now: UnixTime,
     ) -> Result<u64, StoreError>;
 
-    async fn insert_access_token(&self, token: &AccessTokenRow) -> Result<(), StoreError>;
-    async fn get_access_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<AccessTokenRow>, StoreError>;
+    async fn insert_access_token(&self, token: &AccessToken) -> Result<(), StoreError>;
+    async fn get_access_token(&self, token_hash: &str) -> Result<Option<AccessToken>, StoreError>;
 }
 
 /// How long after it expires a used authorization code is kept: as long as

@@ -1,10 +1,11 @@
-//! Rows as stored. Conversions to the protocol's types live with them, and
-//! refuse rows that do not parse rather than guess.
+//! Rows as stored: the SQL mapping, private to the store. Each parses into
+//! what the rest of the crate reads ([`super::records`]) and refuses, as
+//! [`StoreError::Corrupt`], a row that does not parse rather than guess.
 
 use url::Url;
 
-use super::{StoreError, StoredClient};
-use crate::flow::{LinkSession, Step, Transition};
+use super::{AccessToken, AuthorizationCode, Consent, StoreError, StoredClient};
+use crate::flow::{LinkSession, Step};
 use crate::oauth2::authorize::{Delivery, Entry};
 use crate::oauth2::client::Client;
 use crate::oauth2::pkce::CodeChallenge;
@@ -200,153 +201,101 @@ pub(super) fn parsed<R: Row>(row: Option<R>) -> Result<Option<R::Parsed>, StoreE
     row.map(R::parse).transpose()
 }
 
-/// A guarded [`Transition`]: applied only if the session is at its `from`
-/// (or at any open step when `None`), the mover may move it and
-/// `now < expires_at`.
-#[derive(Debug)]
-pub struct Advance<'a> {
-    pub id_hash: &'a str,
-    pub mover: Mover<'a>,
-    pub transition: Transition,
-    pub now: UnixTime,
-    pub method: Option<&'a str>,
-    pub subject_hash: Option<&'a str>,
-    pub test_person: Option<&'a str>,
-    pub error: Option<&'a str>,
-    /// A new ID for the session (at sign-in): its old ID then reaches
-    /// nothing.
-    pub rekey: Option<Rekey<'a>>,
-    /// At a sign-in: the national identity number, sealed, kept until the
-    /// session completes (for its collection) or fails.
-    pub national_id_sealed: Option<&'a str>,
+/// An authorization code as stored: its scopes as product text.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(super) struct AuthorizationCodeRow {
+    code_hash: String,
+    client_id: String,
+    redirect_uri: String,
+    redirect_given: bool,
+    code_challenge: Option<String>,
+    user_data_id: String,
+    scopes: String,
+    created_at: UnixTime,
+    expires_at: UnixTime,
+    used_at: Option<UnixTime>,
 }
 
-/// Who moves a session.
-#[derive(Clone, Copy, Debug)]
-pub enum Mover<'a> {
-    /// The end user's form, whose anti-CSRF token hashes to this.
-    EndUser { csrf_hash: &'a str },
-    /// The server on its own, on proof of its own (a provider's callback
-    /// that took a single-use state bound to this browser).
-    Server,
-}
-
-impl<'a> Mover<'a> {
-    /// The CSRF hash the guarded write must match; `None` for the server.
-    pub fn csrf_hash(self) -> Option<&'a str> {
-        match self {
-            Mover::EndUser { csrf_hash } => Some(csrf_hash),
-            Mover::Server => None,
-        }
+impl Row for AuthorizationCodeRow {
+    type Parsed = AuthorizationCode;
+    fn parse(self) -> Result<AuthorizationCode, StoreError> {
+        Ok(AuthorizationCode {
+            scopes: Scopes::parse(&self.scopes)
+                .map_err(|_| StoreError::Corrupt("authorization code: scopes".into()))?,
+            code_hash: self.code_hash,
+            client_id: self.client_id,
+            redirect_uri: self.redirect_uri,
+            redirect_given: self.redirect_given,
+            code_challenge: self.code_challenge.map(CodeChallenge::from_stored),
+            user_data_id: self.user_data_id,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            used_at: self.used_at,
+        })
     }
 }
 
-/// The hashes of a session's new ID and of its CSRF token.
-#[derive(Clone, Copy, Debug)]
-pub struct Rekey<'a> {
-    pub id_hash: &'a str,
-    pub csrf_hash: &'a str,
-}
-
-/// The collection a consent starts: its ID (the `request_id` sources
-/// see) and one job per source.
-#[derive(Debug)]
-pub struct CollectionPlan<'a> {
-    pub id: &'a str,
-    pub jobs: &'a [crate::store::NewJob<'a>],
-}
-
-/// A consent to record. `user_data_id` is used only if this person has no
-/// ID with this client yet.
-#[derive(Debug)]
-pub struct NewConsent<'a> {
-    pub user_data_id: &'a str,
-    pub client_id: &'a str,
-    pub subject_hash: &'a str,
-    pub test_person: Option<&'a str>,
-    /// Given in a test flow.
-    pub test: bool,
-    /// The collection this consent starts (sources asked, one job each),
-    /// written in the same transaction with the national ID the session
-    /// kept sealed since sign-in; it ends at once as `error` when there is
-    /// no job or no national ID.
-    pub collection: CollectionPlan<'a>,
-    pub scopes: &'a str,
-    pub now: UnixTime,
-}
-
-#[derive(Debug)]
-pub struct NewAuthorizationCode<'a> {
-    pub code_hash: &'a str,
-    pub client_id: &'a str,
-    pub redirect_uri: &'a str,
-    pub redirect_given: bool,
-    pub code_challenge: Option<&'a str>,
-    pub scopes: &'a str,
-    pub created_at: UnixTime,
-    pub expires_at: UnixTime,
-}
-
+/// An access token as stored: its scopes, if limited, as product text.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AuthorizationCodeRow {
-    pub code_hash: String,
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub redirect_given: bool,
-    pub code_challenge: Option<String>,
-    pub user_data_id: String,
-    pub scopes: String,
-    pub created_at: UnixTime,
-    pub expires_at: UnixTime,
-    pub used_at: Option<UnixTime>,
+pub(super) struct AccessTokenRow {
+    token_hash: String,
+    client_id: String,
+    user_data_id: Option<String>,
+    scopes: Option<String>,
+    code_hash: Option<String>,
+    created_at: UnixTime,
+    expires_at: UnixTime,
+    revoked_at: Option<UnixTime>,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AccessTokenRow {
-    pub token_hash: String,
-    pub client_id: String,
-    /// `None` for a client token.
-    pub user_data_id: Option<String>,
-    /// The scopes of a code-exchanged token; `None` for a client token.
-    pub scopes: Option<String>,
-    /// The code that issued it, so a replay of that code can revoke it.
-    pub code_hash: Option<String>,
-    pub created_at: UnixTime,
-    pub expires_at: UnixTime,
-    pub revoked_at: Option<UnixTime>,
+impl Row for AccessTokenRow {
+    type Parsed = AccessToken;
+    fn parse(self) -> Result<AccessToken, StoreError> {
+        let scopes = self.scopes.as_deref().map(Scopes::parse).transpose();
+        Ok(AccessToken {
+            scopes: scopes.map_err(|_| StoreError::Corrupt("access token: scopes".into()))?,
+            token_hash: self.token_hash,
+            client_id: self.client_id,
+            user_data_id: self.user_data_id,
+            code_hash: self.code_hash,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+        })
+    }
 }
 
+/// A consent as stored: its scopes as product text, its tax entities
+/// comma-separated.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ConsentRow {
-    pub user_data_id: String,
-    pub client_id: String,
-    pub subject_hash: String,
-    pub test_person: Option<String>,
-    pub scopes: String,
-    pub created_at: UnixTime,
-    pub updated_at: UnixTime,
-    pub withdrawn_at: Option<UnixTime>,
-    /// Given in a test flow (a test client's): its data says so.
-    pub test: bool,
-    /// The `tax_entities` of the link consented to, comma-separated.
-    pub tax_entities: String,
+pub(super) struct ConsentRow {
+    user_data_id: String,
+    client_id: String,
+    subject_hash: String,
+    test_person: Option<String>,
+    scopes: String,
+    created_at: UnixTime,
+    updated_at: UnixTime,
+    withdrawn_at: Option<UnixTime>,
+    test: bool,
+    tax_entities: String,
 }
 
-/// One sign-in at an upstream provider, bound to one link session. Keyed
-/// by the hash of the `state` sent to the provider; single use.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct UpstreamAuthRow {
-    pub state_hash: String,
-    /// The link session's `id_hash`.
-    pub session_hash: String,
-    /// The link session ID, masked under the server key and this state
-    /// ([`crate::crypto::ServerKey::mask_session_id`]).
-    pub session_masked: String,
-    pub method: String,
-    /// The hash of the secret in the cookie of the browser that started
-    /// the sign-in; the callback must come from that browser.
-    pub browser_hash: String,
-    pub created_at: UnixTime,
-    pub expires_at: UnixTime,
-    pub used_at: Option<UnixTime>,
+impl Row for ConsentRow {
+    type Parsed = Consent;
+    fn parse(self) -> Result<Consent, StoreError> {
+        Ok(Consent {
+            scopes: Scopes::parse(&self.scopes)
+                .map_err(|_| StoreError::Corrupt("consent: scopes".into()))?,
+            tax_entities: split_list(&self.tax_entities),
+            user_data_id: self.user_data_id,
+            client_id: self.client_id,
+            subject_hash: self.subject_hash,
+            test_person: self.test_person,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            withdrawn_at: self.withdrawn_at,
+            test: self.test,
+        })
+    }
 }

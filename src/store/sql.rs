@@ -243,7 +243,7 @@ macro_rules! impl_sql_store {
 
             async fn insert_upstream_auth(
                 &self,
-                u: &$crate::store::UpstreamAuthRow,
+                u: &$crate::store::UpstreamSignIn,
             ) -> Result<(), $crate::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO upstream_auth (state_hash, session_hash, session_masked, method, \
@@ -268,7 +268,7 @@ macro_rules! impl_sql_store {
                 state_hash: &str,
                 browser_hash: &str,
                 now: $crate::time::UnixTime,
-            ) -> Result<Option<$crate::store::UpstreamAuthRow>, $crate::store::StoreError> {
+            ) -> Result<Option<$crate::store::UpstreamSignIn>, $crate::store::StoreError> {
                 Ok(sqlx::query_as(
                     "UPDATE upstream_auth SET used_at = $2 \
                      WHERE state_hash = $1 AND browser_hash = $3 AND used_at IS NULL \
@@ -298,18 +298,20 @@ macro_rules! impl_sql_store {
             async fn get_authorization_code(
                 &self,
                 code_hash: &str,
-            ) -> Result<Option<$crate::store::AuthorizationCodeRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM authorization_codes WHERE code_hash = $1")
-                    .bind(code_hash)
-                    .fetch_optional(&self.pool)
-                    .await?)
+            ) -> Result<Option<$crate::store::AuthorizationCode>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::AuthorizationCodeRow> =
+                    sqlx::query_as("SELECT * FROM authorization_codes WHERE code_hash = $1")
+                        .bind(code_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                $crate::store::rows::parsed(row)
             }
 
             async fn redeem_authorization_code(
                 &self,
                 code_hash: &str,
                 now: $crate::time::UnixTime,
-                token: &$crate::store::AccessTokenRow,
+                token: &$crate::store::AccessToken,
             ) -> Result<$crate::store::Redemption, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let taken = sqlx::query(
@@ -347,7 +349,7 @@ macro_rules! impl_sql_store {
 
             async fn insert_access_token(
                 &self,
-                token: &$crate::store::AccessTokenRow,
+                token: &$crate::store::AccessToken,
             ) -> Result<(), $crate::store::StoreError> {
                 Ok(insert_token!(&self.pool, token)?)
             }
@@ -355,11 +357,13 @@ macro_rules! impl_sql_store {
             async fn get_access_token(
                 &self,
                 token_hash: &str,
-            ) -> Result<Option<$crate::store::AccessTokenRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM access_tokens WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .fetch_optional(&self.pool)
-                    .await?)
+            ) -> Result<Option<$crate::store::AccessToken>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::AccessTokenRow> =
+                    sqlx::query_as("SELECT * FROM access_tokens WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                $crate::store::rows::parsed(row)
             }
         }
     };
@@ -411,7 +415,7 @@ macro_rules! advance_query {
 /// Inserts an access token through `$executor` (pool or transaction).
 macro_rules! insert_token {
     ($executor:expr, $t:expr) => {{
-        let t: &$crate::store::AccessTokenRow = $t;
+        let t: &$crate::store::AccessToken = $t;
         sqlx::query(
             "INSERT INTO access_tokens (token_hash, client_id, user_data_id, scopes, code_hash, \
              created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -419,7 +423,11 @@ macro_rules! insert_token {
         .bind(&t.token_hash)
         .bind(&t.client_id)
         .bind(&t.user_data_id)
-        .bind(&t.scopes)
+        .bind(
+            t.scopes
+                .as_ref()
+                .map($crate::oauth2::scope::Scopes::to_product_string),
+        )
         .bind(&t.code_hash)
         .bind(t.created_at)
         .bind(t.expires_at)

@@ -325,7 +325,14 @@ async fn a_server_fault_is_json_in_the_docs_error_format_with_only_the_request_i
     use consent_link::flow::Transition;
     use consent_link::store::NewConsent;
 
-    let app = TestApp::new().await;
+    let url = own_database_url().await;
+    let app = TestApp::on_database(
+        &url,
+        "test-key-test-key-test-key-test-key",
+        T0,
+        no_methods(),
+    )
+    .await;
     let client = app.client().await;
     let token = app.client_token(&client).await;
     // A consent whose stored scopes no longer parse: the server's fault.
@@ -340,7 +347,7 @@ async fn a_server_fault_is_json_in_the_docs_error_format_with_only_the_request_i
         subject_hash: "subject",
         test_person: Some("kari"),
         test: true,
-        scopes: "bananas",
+        scopes: &consent_link::oauth2::scope::Scopes::parse("info").unwrap(),
         now: T0,
         collection: consent_link::store::CollectionPlan {
             id: &uuid::Uuid::new_v4().to_string(),
@@ -350,6 +357,8 @@ async fn a_server_fault_is_json_in_the_docs_error_format_with_only_the_request_i
     let advance = crate::store_contract::advance(&h, Transition::Complete, T0);
     let stored = app.store.complete_with_consent(&advance, &consent, None);
     assert_eq!(stored.await.unwrap().as_deref(), Some(user.as_str()));
+    let corrupt = "UPDATE consents SET scopes = 'bananas' WHERE user_data_id = $1";
+    execute_raw(&url, corrupt, &[&user]).await;
     let res = app
         .api_get(&format!("/api/1.0/personal/{user}"), &token)
         .await;

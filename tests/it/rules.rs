@@ -117,7 +117,7 @@ async fn consenting_again_replaces_the_scopes() {
     let again = app.link_user(&client, "vehicles", "kari").await;
     assert_eq!(again, first, "the same user ID");
     let consent = app.store.get_consent(&first).await.unwrap().unwrap();
-    assert_eq!(consent.scopes, "vehicles");
+    assert_eq!(consent.scopes.to_product_string(), "vehicles");
     for gone in ["income", "personal"] {
         let read = app
             .api_get(&format!("/api/1.0/{gone}/{first}"), &token)

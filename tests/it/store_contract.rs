@@ -7,7 +7,7 @@ use consent_link::oauth2::authorize::{Delivery, Entry};
 use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
 use consent_link::store::{
-    Advance, Mover, NewAuthorizationCode, NewConsent, StoreError, UpstreamAuthRow,
+    Advance, Mover, NewAuthorizationCode, NewConsent, StoreError, UpstreamSignIn,
 };
 
 use crate::support::*;
@@ -274,7 +274,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
                 id: &uuid::Uuid::new_v4().to_string(),
                 jobs: &[],
             },
-            scopes: "info",
+            scopes: &Scopes::parse("info").unwrap(),
             now: T0,
         };
         let code_hash = crypto::hash_token(&unique("code"));
@@ -284,7 +284,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             redirect_uri: "https://c.example/cb",
             redirect_given: false,
             code_challenge: None,
-            scopes: "info",
+            scopes: &Scopes::parse("info").unwrap(),
             created_at: T0,
             expires_at: T0 + secs(300),
         };
@@ -308,7 +308,7 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
         // The consent carries what its own link asked for, also when the
         // same person consents again (then: none).
         let stored = store.get_consent(&id).await.unwrap().unwrap();
-        assert_eq!(stored.tax_entities, row.tax_entities.join(","));
+        assert_eq!(stored.tax_entities, row.tax_entities);
         ids.push(id);
     }
     assert_eq!(ids[0], ids[1], "same person, same client: same ID");
@@ -361,7 +361,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
             id: &uuid::Uuid::new_v4().to_string(),
             jobs: &[],
         },
-        scopes: "info",
+        scopes: &Scopes::parse("info").unwrap(),
         now: past,
     };
     let code_hash = crypto::hash_token(&unique("code"));
@@ -371,7 +371,7 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         redirect_uri: "https://c.example/cb",
         redirect_given: false,
         code_challenge: None,
-        scopes: "info",
+        scopes: &Scopes::parse("info").unwrap(),
         created_at: past,
         expires_at: past + secs(300),
     };
@@ -382,11 +382,11 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         .unwrap()
         .unwrap();
     let token_hash = crypto::hash_token(&unique("token"));
-    let token = consent_link::store::AccessTokenRow {
+    let token = consent_link::store::AccessToken {
         token_hash: token_hash.clone(),
         client_id: cid.clone(),
         user_data_id: Some(user.clone()),
-        scopes: Some("info".into()),
+        scopes: Some(Scopes::parse("info").unwrap()),
         code_hash: Some(code_hash.clone()),
         created_at: past + secs(10),
         expires_at: past + secs(10 + 3600),
@@ -452,7 +452,7 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
         .insert_link_session(&session(&cid, &h), T0)
         .await
         .unwrap();
-    let row = |state: &str, expires_at: UnixTime| UpstreamAuthRow {
+    let row = |state: &str, expires_at: UnixTime| UpstreamSignIn {
         state_hash: state.into(),
         session_hash: h.clone(),
         session_masked: "masked".into(),
@@ -585,7 +585,7 @@ async fn concurrent_consents_in_different_sessions_all_complete() {
                         id: &uuid::Uuid::new_v4().to_string(),
                         jobs: &[],
                     },
-                    scopes: "info",
+                    scopes: &Scopes::parse("info").unwrap(),
                     now: T0,
                 };
                 store

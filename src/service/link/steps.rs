@@ -246,7 +246,6 @@ async fn accept(
         ));
     };
     let candidate_id = user_data_id(rng);
-    let scopes = session.scopes.to_product_string();
     // The collection this consent starts: one job per source that serves
     // a consented scope (a test flow: the built-in test source, for all).
     let collection_id = user_data_id(rng);
@@ -269,7 +268,7 @@ async fn accept(
         subject_hash,
         test_person: session.test_person.as_deref(),
         test: session.delivery.test,
-        scopes: &scopes,
+        scopes: &session.scopes,
         now: c.now,
     };
     let code = match session.delivery.entry {
@@ -282,8 +281,8 @@ async fn accept(
         client_id: &session.client_id,
         redirect_uri: &redirect_uri,
         redirect_given: session.delivery.callback_given,
-        code_challenge: session.code_challenge.as_ref().map(|c| c.as_str()),
-        scopes: &scopes,
+        code_challenge: session.code_challenge.as_ref(),
+        scopes: &session.scopes,
         created_at: c.now,
         expires_at: code.expires_at,
     });
