@@ -69,7 +69,10 @@ async fn serve(
     let metrics_addr = metrics_listener.local_addr()?;
     keep_demo_client_with_demo(store.as_ref(), &state.key, args.demo, &issuer).await?;
     let sources = load_sources(&args)?;
-    warn_if_production_links_are_refused(store.as_ref(), &sources).await?;
+    // A check for the operator, not a reason to stay down.
+    if let Err(e) = warn_if_production_links_are_refused(store.as_ref(), &sources).await {
+        tracing::warn!(error = %e, "could not check the clients against the sources");
+    }
     state.sources = std::sync::Arc::new(sources);
     let retention = std::time::Duration::from_secs(u64::from(args.data_retention_days) * 86_400);
     tokio::spawn(purge_expired(store.clone(), retention));
