@@ -11,7 +11,7 @@ use crate::oauth2::scope::{Scope, Scopes};
 
 /// The data API's read endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     Personal,
     Loans,
     Vehicles,
@@ -23,7 +23,7 @@ pub enum Endpoint {
 impl Endpoint {
     /// The consented scopes this endpoint returns; empty means the consent
     /// does not cover it (403).
-    pub fn scopes_in(self, consented: &[Scope]) -> Vec<Scope> {
+    pub(crate) fn scopes_in(self, consented: &[Scope]) -> Vec<Scope> {
         let wanted: &[Scope] = match self {
             Endpoint::Personal => &[Scope::Info],
             Endpoint::Loans => &[
@@ -52,14 +52,14 @@ impl Endpoint {
 
 /// The data collection status (SPEC.md): `new`, `in_progress`, `done`,
 /// `partially_done`, `error`.
-pub use crate::collect::job::Status as DataStatus;
+pub(crate) use crate::collect::job::Status as DataStatus;
 
-pub const DEFAULT_PER_PAGE: usize = 25;
-pub const MAX_PER_PAGE: usize = 100;
+pub(crate) const DEFAULT_PER_PAGE: usize = 25;
+pub(crate) const MAX_PER_PAGE: usize = 100;
 
 /// One page of a list: `page` is 1-based.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Page {
+pub(crate) struct Page {
     pub page: usize,
     pub per_page: usize,
 }
@@ -78,7 +78,7 @@ impl Page {
     /// out (the whole list, as the docs say "by default shows all"); one
     /// left out takes its default. A value that is not a whole number in
     /// range is refused.
-    pub fn parse(params: &Params) -> Result<Option<Page>, String> {
+    pub(crate) fn parse(params: &Params) -> Result<Option<Page>, String> {
         let read = |name: &str, max: usize, default: usize| -> Result<usize, String> {
             let value = params
                 .get(name)
@@ -109,19 +109,17 @@ impl Page {
 }
 
 /// Whose data a body is: what the sources gave, by scope (a scope that
-/// was not collected, or not yet, is left out), and the organisations of
-/// `tax_entities`.
+/// was not collected, or not yet, is left out).
 #[derive(Clone, Copy, Debug)]
-pub struct Subject<'a> {
-    pub tax_entities: &'a [String],
-    pub collected: &'a BTreeMap<Scope, Map<String, Value>>,
+pub(crate) struct Subject<'a> {
+    pub(crate) collected: &'a BTreeMap<Scope, Map<String, Value>>,
 }
 
 /// The body of `endpoint` for one consent: `user_data_id`, `status`, and
 /// each of `scopes` (already limited to the consent) in the product's
 /// field names. Lists are paginated where the endpoint is and a page was
 /// asked for; `total` is the list's whole length.
-pub fn body(
+pub(crate) fn body(
     endpoint: Endpoint,
     user_data_id: &str,
     status: DataStatus,
@@ -168,7 +166,7 @@ fn sections(scope: Scope, subject: Subject<'_>) -> Vec<(&'static str, Value)> {
 }
 
 /// The scopes of `consent` that `token` (if it is limited) also covers.
-pub fn effective_scopes(consent: &Scopes, token: Option<&Scopes>) -> Vec<Scope> {
+pub(crate) fn effective_scopes(consent: &Scopes, token: Option<&Scopes>) -> Vec<Scope> {
     consent
         .iter()
         .filter(|s| token.is_none_or(|t| t.contains(*s)))
@@ -225,7 +223,6 @@ mod tests {
         assert_eq!(loans, vec![Scope::StudentLoan]);
         let collected = kari();
         let subject = Subject {
-            tax_entities: &[],
             collected: &collected,
         };
         let b = body(
@@ -249,7 +246,6 @@ mod tests {
     fn each_purpose_scope_alone_reads_loans_and_tax_documents_only_combined() {
         let collected = kari();
         let subject = Subject {
-            tax_entities: &[],
             collected: &collected,
         };
         for purpose in [

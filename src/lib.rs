@@ -2,12 +2,13 @@
 //! OAuth2 surface. `main.rs` and the tests both build the app through
 //! [`app`].
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![warn(unreachable_pub)]
 
 pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod crypto;
-pub mod data;
+mod data;
 pub mod flow;
 pub mod http;
 pub mod i18n;
@@ -24,7 +25,7 @@ pub mod testdata;
 pub mod theme;
 pub mod time;
 pub mod upstream;
-pub mod views;
+mod views;
 pub mod webhooks;
 
 use std::sync::Arc;

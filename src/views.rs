@@ -7,7 +7,7 @@ use crate::i18n::Tr;
 use crate::oauth2::scope::Scope;
 
 /// What every page shares.
-pub struct PageCtx {
+pub(crate) struct PageCtx {
     pub tr: Tr,
     /// The integrator's theme as we serve it (`/s/<sid>/theme.css`: the
     /// checked custom properties of its `styles_uri`), loaded after ours.
@@ -18,7 +18,7 @@ pub struct PageCtx {
     pub progress: Option<&'static str>,
 }
 
-pub struct FrameMessages {
+pub(crate) struct FrameMessages {
     /// The only origin messages are posted to: the validated callback's.
     pub origin: String,
     /// A JSON array of message objects; each is stringified when posted.
@@ -26,7 +26,7 @@ pub struct FrameMessages {
 }
 
 impl PageCtx {
-    pub fn plain(tr: Tr) -> PageCtx {
+    pub(crate) fn plain(tr: Tr) -> PageCtx {
         PageCtx {
             tr,
             theme_css: None,
@@ -35,20 +35,20 @@ impl PageCtx {
         }
     }
 
-    pub fn t(&self, key: &str) -> String {
+    pub(crate) fn t(&self, key: &str) -> String {
         self.tr.t(key)
     }
 
-    pub fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
+    pub(crate) fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
         self.tr.t1(key, name, value)
     }
 
-    pub fn lang(&self) -> &str {
+    pub(crate) fn lang(&self) -> &str {
         self.tr.code()
     }
 }
 
-pub struct MethodOption {
+pub(crate) struct MethodOption {
     pub id: String,
     pub label: String,
     pub hint: String,
@@ -58,7 +58,7 @@ pub struct MethodOption {
 
 #[derive(Template)]
 #[template(path = "method.html")]
-pub struct MethodPage {
+pub(crate) struct MethodPage {
     pub page: PageCtx,
     pub client_name: String,
     pub action: String,
@@ -67,7 +67,7 @@ pub struct MethodPage {
     pub methods: Vec<MethodOption>,
 }
 
-pub struct PersonOption {
+pub(crate) struct PersonOption {
     pub key: &'static str,
     pub name: &'static str,
     pub description: String,
@@ -76,7 +76,7 @@ pub struct PersonOption {
 
 #[derive(Template)]
 #[template(path = "test_bankid.html")]
-pub struct TestBankIdPage {
+pub(crate) struct TestBankIdPage {
     pub page: PageCtx,
     pub action: String,
     pub cancel_action: String,
@@ -84,7 +84,7 @@ pub struct TestBankIdPage {
     pub persons: Vec<PersonOption>,
 }
 
-pub struct ScopeLine {
+pub(crate) struct ScopeLine {
     pub title: String,
     pub description: String,
     /// What the scope covers item by item (the organisations whose tax
@@ -93,7 +93,7 @@ pub struct ScopeLine {
 }
 
 impl ScopeLine {
-    pub fn new(tr: &Tr, scope: Scope) -> ScopeLine {
+    pub(crate) fn new(tr: &Tr, scope: Scope) -> ScopeLine {
         let key = format!("scope-{}", scope.as_str().replace('_', "-"));
         ScopeLine {
             title: tr.t(&key),
@@ -104,7 +104,7 @@ impl ScopeLine {
 
     /// `tax_data_pdf` for a request naming `entities`: the end user sees
     /// each organisation number whose documents are read, not a summary.
-    pub fn tax_documents(tr: &Tr, entities: &[String]) -> ScopeLine {
+    pub(crate) fn tax_documents(tr: &Tr, entities: &[String]) -> ScopeLine {
         let mut line = ScopeLine::new(tr, Scope::TaxDataPdf);
         if !entities.is_empty() {
             line.description = tr.t("scope-tax-data-pdf-desc-entities");
@@ -133,7 +133,7 @@ fn spaced(number: &str) -> String {
 /// mode, in a new window, while this page waits for the sign-in).
 #[derive(Template)]
 #[template(path = "upstream.html")]
-pub struct UpstreamPage {
+pub(crate) struct UpstreamPage {
     pub page: PageCtx,
     pub title: String,
     pub intro: String,
@@ -149,7 +149,7 @@ pub struct UpstreamPage {
 /// The last page of the sign-in window (iframe mode).
 #[derive(Template)]
 #[template(path = "popup.html")]
-pub struct PopupPage {
+pub(crate) struct PopupPage {
     pub page: PageCtx,
     pub title: String,
     pub message: String,
@@ -160,7 +160,7 @@ pub struct PopupPage {
 
 #[derive(Template)]
 #[template(path = "consent.html")]
-pub struct ConsentPage {
+pub(crate) struct ConsentPage {
     pub page: PageCtx,
     pub client_name: String,
     pub action: String,
@@ -172,7 +172,7 @@ pub struct ConsentPage {
 /// script, a link takes the whole window to the callback.
 #[derive(Template)]
 #[template(path = "result.html")]
-pub struct ResultPage {
+pub(crate) struct ResultPage {
     pub page: PageCtx,
     pub title: String,
     pub message: String,
@@ -185,7 +185,7 @@ pub struct ResultPage {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage {
+pub(crate) struct ErrorPage {
     pub page: PageCtx,
     pub title: String,
     pub message: String,
@@ -194,7 +194,7 @@ pub struct ErrorPage {
 
 #[derive(Template)]
 #[template(path = "demo.html")]
-pub struct DemoPage {
+pub(crate) struct DemoPage {
     pub page: PageCtx,
     pub redirect_en: String,
     pub redirect_nb: String,
@@ -209,7 +209,7 @@ pub struct DemoPage {
 
 #[derive(Template)]
 #[template(path = "demo_callback.html")]
-pub struct DemoCallbackPage {
+pub(crate) struct DemoCallbackPage {
     pub page: PageCtx,
     /// The `state` is not one this browser's demo page gave out: no data
     /// is read.

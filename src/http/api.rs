@@ -215,7 +215,7 @@ async fn read(
 
 macro_rules! read_endpoint {
     ($name:ident, $endpoint:expr) => {
-        pub async fn $name(
+        pub(crate) async fn $name(
             State(app): State<AppState>,
             headers: HeaderMap,
             Path(id): Path<String>,
@@ -236,7 +236,7 @@ read_endpoint!(loan_applications, Endpoint::LoanApplications);
 /// `DELETE /api/1.0/consents/:id`: the integrator withdraws the consent.
 /// Every token issued for that user is revoked and data reads answer 410.
 /// Withdrawing again answers 204 too, so that a retry is safe.
-pub async fn withdraw(
+pub(super) async fn withdraw(
     State(app): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,

@@ -43,7 +43,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub async fn file(Path(name): Path<String>) -> Response {
+pub(super) async fn file(Path(name): Path<String>) -> Response {
     match FILES.iter().find(|(n, _, _)| *n == name) {
         Some((_, content_type, body)) => (
             [
@@ -58,7 +58,7 @@ pub async fn file(Path(name): Path<String>) -> Response {
 }
 
 /// A configured method's logo.
-pub async fn method_logo(
+pub(super) async fn method_logo(
     axum::extract::State(app): axum::extract::State<super::AppState>,
     Path(id): Path<String>,
 ) -> Response {

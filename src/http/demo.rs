@@ -59,7 +59,10 @@ fn browser_secret(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-pub async fn index(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+pub(super) async fn index(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
     let locale = i18n::negotiate(
         None,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
@@ -143,7 +146,7 @@ async fn from_own_flow(app: &AppState, state: &str, user_id: &str) -> Result<boo
     Ok(subjects.contains(&consent.subject_hash))
 }
 
-pub async fn callback(
+pub(super) async fn callback(
     State(app): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,

@@ -79,7 +79,7 @@ fn panicked<E: SurfaceError>(_: Box<dyn Any + Send + 'static>) -> Response {
 
 /// Logs each server fault once and shows it as the surface that failed
 /// shows faults: in the caller's language, with only the request ID.
-pub async fn render_internal_errors(req: Request, next: Next) -> Response {
+pub(super) async fn render_internal_errors(req: Request, next: Next) -> Response {
     let locale = negotiate(
         None,
         req.headers()
@@ -119,7 +119,7 @@ pub(super) fn fault_page(cx: &FaultContext) -> Response {
 /// An error page for the end user in `locale`. Its heading is the
 /// message's own `<message_key>-title` where the language has one (an
 /// expired link is not "something went wrong"), else the general one.
-pub fn error_page(
+pub(super) fn error_page(
     status: StatusCode,
     locale: &str,
     message_key: &str,
@@ -141,7 +141,7 @@ pub fn error_page(
     render(status, &view, policy)
 }
 
-pub async fn not_found(headers: axum::http::HeaderMap) -> Result<Response, PageError> {
+pub(super) async fn not_found(headers: axum::http::HeaderMap) -> Result<Response, PageError> {
     let locale = negotiate(
         None,
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),

@@ -11,7 +11,7 @@ use super::AppState;
 use crate::metrics::JobGauge;
 use crate::store::JobCount;
 
-pub async fn healthz() -> &'static str {
+pub(super) async fn healthz() -> &'static str {
     "ok"
 }
 
@@ -19,7 +19,7 @@ pub async fn healthz() -> &'static str {
 /// counted in the database now: every source this instance runs (the
 /// configured ones and the built-in test source; 0 when idle) and any other
 /// source with jobs. Without the database the rest is still served.
-pub async fn metrics(State(app): State<AppState>) -> Result<Response, PageError> {
+pub(super) async fn metrics(State(app): State<AppState>) -> Result<Response, PageError> {
     let counts = match app.store.count_jobs(app.clock.now()).await {
         Ok(counts) => counts,
         Err(e) => {
@@ -63,7 +63,7 @@ fn job_gauges<'a>(app: &'a AppState, counts: &'a [JobCount]) -> Vec<JobGauge<'a>
     gauges
 }
 
-pub async fn readyz(State(app): State<AppState>) -> (StatusCode, &'static str) {
+pub(super) async fn readyz(State(app): State<AppState>) -> (StatusCode, &'static str) {
     match app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {

@@ -126,7 +126,7 @@ impl IntoResponse for PageError {
 
 /// What a page's Content-Security-Policy allows beyond our own origin.
 #[derive(Clone, Debug, Default)]
-pub struct PagePolicy {
+pub(super) struct PagePolicy {
     /// In iframe mode, the one origin allowed to frame the page.
     pub frame_ancestor: Option<String>,
     /// The callback's origin, so a form may redirect there.
@@ -138,7 +138,7 @@ pub struct PagePolicy {
 }
 
 impl PagePolicy {
-    pub fn for_session(s: &LinkSession) -> PagePolicy {
+    pub(super) fn for_session(s: &LinkSession) -> PagePolicy {
         PagePolicy::for_delivery(&s.delivery)
     }
 
@@ -174,7 +174,7 @@ impl PagePolicy {
 }
 
 /// Renders `view` with `status` and the CSP of `policy`.
-pub fn render(
+pub(super) fn render(
     status: StatusCode,
     view: &impl askama::Template,
     policy: &PagePolicy,
@@ -197,7 +197,7 @@ pub fn render(
 
 /// Headers every response gets; a response without its own CSP gets the
 /// strictest one.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub(super) async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -13,7 +13,7 @@ use crate::crypto;
 /// The checked custom properties of the session's `styles_uri`, or an
 /// empty sheet (the default theme) when there are none or it cannot be
 /// fetched. Reading it changes nothing.
-pub async fn theme_css(
+pub(super) async fn theme_css(
     State(app): State<AppState>,
     Path(sid): Path<String>,
 ) -> Result<Response, PageError> {

@@ -69,7 +69,7 @@ impl SurfaceError for TokenEndpointError {
 
 /// `POST /oauth/token` (RFC 6749 §3.2): `client_credentials` and
 /// `authorization_code`; every answer is `no-store`.
-pub async fn oauth_token(
+pub(super) async fn oauth_token(
     State(app): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -159,7 +159,7 @@ fn no_store(mut res: Response) -> Response {
 
 /// `POST /api/1.0/auth` with headers `Client-ID` and `Secret-Key`: the
 /// product's way to the same client token as `client_credentials`.
-pub async fn product_auth(
+pub(super) async fn product_auth(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -199,7 +199,7 @@ pub async fn product_auth(
 }
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
-pub async fn metadata(State(app): State<AppState>) -> Response {
+pub(super) async fn metadata(State(app): State<AppState>) -> Response {
     let issuer = &app.issuer;
     Json(json!({
         "issuer": issuer,

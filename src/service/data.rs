@@ -126,7 +126,6 @@ pub(crate) async fn read(
         None => before_collections(consent, &scopes, tax_entities),
     };
     let subject = Subject {
-        tax_entities,
         collected: &collected,
     };
     let mut body = data::body(endpoint, id, status, subject, &scopes, page);

@@ -18,7 +18,7 @@ use crate::time::UnixTime;
 
 /// A token request's parameters, as read from the form and headers.
 #[derive(Debug, Default)]
-pub struct TokenRequest<'a> {
+pub(crate) struct TokenRequest<'a> {
     pub grant_type: Option<&'a str>,
     pub code: Option<&'a str>,
     pub redirect_uri: Option<&'a str>,
@@ -32,7 +32,7 @@ pub struct TokenRequest<'a> {
 
 /// What the token endpoint answers.
 #[derive(Debug)]
-pub enum TokenOutcome {
+pub(crate) enum TokenOutcome {
     /// RFC 6749 §5.1: the token response body.
     Issued(Value),
     /// RFC 6749 §5.2.
@@ -46,7 +46,7 @@ impl From<TokenError> for TokenOutcome {
 }
 
 /// `POST /oauth/token`: authenticates the client, then the grant.
-pub async fn token(
+pub(crate) async fn token(
     store: &dyn Store,
     req: &TokenRequest<'_>,
     now: UnixTime,
@@ -206,7 +206,7 @@ async fn client_credentials(
 }
 
 /// Stores a fresh client token, limited to `scopes` when given; returns it.
-pub async fn client_token(
+pub(crate) async fn client_token(
     store: &dyn Store,
     client_id: &str,
     scopes: Option<&Scopes>,

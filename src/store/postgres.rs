@@ -6,12 +6,12 @@ use sqlx::PgPool;
 use super::sql::{advance_query, impl_sql_store, insert_token, ADVANCE_SQL};
 use super::StoreError;
 
-pub struct PostgresStore {
+pub(super) struct PostgresStore {
     pool: PgPool,
 }
 
 impl PostgresStore {
-    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+    pub(super) async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .connect(url)

@@ -10,12 +10,12 @@ use sqlx::SqlitePool;
 use super::sql::{advance_query, impl_sql_store, insert_token, ADVANCE_SQL};
 use super::StoreError;
 
-pub struct SqliteStore {
+pub(super) struct SqliteStore {
     pool: SqlitePool,
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+    pub(super) async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)

@@ -15,7 +15,7 @@ pub const MAX_SHEET_BYTES: usize = 64 * 1024;
 /// The `(name, raw value)` pairs of every top-level `:root { … }` rule, in
 /// order. A declaration that holds a nested block, or a sheet over
 /// [`MAX_SHEET_BYTES`], gives nothing.
-pub fn root_declarations(sheet: &str) -> Vec<(String, String)> {
+pub(super) fn root_declarations(sheet: &str) -> Vec<(String, String)> {
     let s = sheet.as_bytes();
     if s.len() > MAX_SHEET_BYTES {
         return Vec::new();

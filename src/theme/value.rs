@@ -4,17 +4,17 @@
 
 /// An opaque colour, channels 0–255.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Rgb(pub f64, pub f64, pub f64);
+pub(super) struct Rgb(pub f64, pub f64, pub f64);
 
 impl Rgb {
     /// `#rrggbb`.
-    pub fn css(self) -> String {
+    pub(super) fn css(self) -> String {
         let c = |v: f64| v.round().clamp(0.0, 255.0) as u8;
         format!("#{:02x}{:02x}{:02x}", c(self.0), c(self.1), c(self.2))
     }
 
     /// Relative luminance (WCAG 2.x).
-    pub fn luminance(self) -> f64 {
+    pub(super) fn luminance(self) -> f64 {
         let lin = |v: f64| {
             let c = v.round().clamp(0.0, 255.0) / 255.0;
             if c <= 0.04045 {
@@ -27,7 +27,7 @@ impl Rgb {
     }
 
     /// The WCAG contrast ratio of two colours, 1 to 21.
-    pub fn contrast(self, other: Rgb) -> f64 {
+    pub(super) fn contrast(self, other: Rgb) -> f64 {
         let (a, b) = (self.luminance(), other.luminance());
         (a.max(b) + 0.05) / (a.min(b) + 0.05)
     }
@@ -90,7 +90,7 @@ fn number(s: &str) -> Option<f64> {
 /// `#rgb`, `#rrggbb`, `rgb(r g b)` / `rgb(r, g, b)` (numbers 0–255 or
 /// percentages), `hsl(h s% l%)` / `hsl(h, s%, l%)`. No alpha: a translucent
 /// colour's contrast depends on what is behind it.
-pub fn color(raw: &str) -> Option<Rgb> {
+pub(super) fn color(raw: &str) -> Option<Rgb> {
     let v = screened(raw)?.to_ascii_lowercase();
     if let Some(hex) = v.strip_prefix('#') {
         return hex_color(hex);
@@ -166,7 +166,7 @@ fn hsl(h: f64, s: f64, l: f64) -> Rgb {
 
 /// A length for corners: `0`, or a number with `px` (at most 64), `rem` or
 /// `em` (at most 4) or `%` (at most 50). Written again as number and unit.
-pub fn length(raw: &str) -> Option<String> {
+pub(super) fn length(raw: &str) -> Option<String> {
     let v = screened(raw)?.to_ascii_lowercase();
     if v == "0" {
         return Some("0".into());
@@ -194,7 +194,7 @@ const NOT_FAMILIES: &[&str] = &[
 /// A list of font families: quoted names (`"Acme Sans"`) or names made of
 /// identifiers (`Acme Sans`, `system-ui`, `-apple-system`), comma
 /// separated, at most 8. Written again with `"` quotes and single spaces.
-pub fn font(raw: &str) -> Option<String> {
+pub(super) fn font(raw: &str) -> Option<String> {
     let v = screened(raw)?;
     let families: Vec<&str> = v.split(',').map(str::trim).collect();
     if families.len() > 8 {
