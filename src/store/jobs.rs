@@ -388,5 +388,5 @@ pub(super) use impl_job_store;
 mod writes;
 pub(crate) use writes::{
     drop_collections, finish_collection, forget_collected, insert_collected_data,
-    insert_collection_rows, JobCollection,
+    insert_collection_rows, JobCollection, DELETE_USERS_DATA, DELETE_USERS_JOBS,
 };

@@ -11,18 +11,15 @@
 macro_rules! drop_collections {
     ($executor:expr, $user_data_id:expr) => {
         async {
-            sqlx::query(
-                "DELETE FROM collection_jobs WHERE collection_id IN \
-                 (SELECT id FROM collections WHERE user_data_id = $1)",
-            )
-            .bind($user_data_id)
-            .execute(&mut *$executor)
-            .await?;
+            sqlx::query($crate::store::jobs::DELETE_USERS_JOBS)
+                .bind($user_data_id)
+                .execute(&mut *$executor)
+                .await?;
             sqlx::query("DELETE FROM collections WHERE user_data_id = $1")
                 .bind($user_data_id)
                 .execute(&mut *$executor)
                 .await?;
-            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
+            sqlx::query($crate::store::jobs::DELETE_USERS_DATA)
                 .bind($user_data_id)
                 .execute(&mut *$executor)
                 .await?;
@@ -165,13 +162,10 @@ macro_rules! forget_collected {
             // Jobs, then collections, then data: finish_job's lock order,
             // so a worker finishing meanwhile either commits first (and
             // its data is deleted below) or finds its job gone.
-            sqlx::query(
-                "DELETE FROM collection_jobs WHERE collection_id IN \
-                 (SELECT id FROM collections WHERE user_data_id = $1)",
-            )
-            .bind($user_data_id)
-            .execute(&mut *$executor)
-            .await?;
+            sqlx::query($crate::store::jobs::DELETE_USERS_JOBS)
+                .bind($user_data_id)
+                .execute(&mut *$executor)
+                .await?;
             sqlx::query(
                 "UPDATE collections SET national_id_sealed = NULL, \
                  status = CASE WHEN finished_at IS NULL THEN 'error' ELSE status END, \
@@ -181,7 +175,7 @@ macro_rules! forget_collected {
             .bind($now)
             .execute(&mut *$executor)
             .await?;
-            sqlx::query("DELETE FROM collected_data WHERE user_data_id = $1")
+            sqlx::query($crate::store::jobs::DELETE_USERS_DATA)
                 .bind($user_data_id)
                 .execute(&mut *$executor)
                 .await
@@ -190,6 +184,13 @@ macro_rules! forget_collected {
         .await
     };
 }
+
+/// A user's jobs not yet ended (bind the user data ID).
+pub(crate) const DELETE_USERS_JOBS: &str = "DELETE FROM collection_jobs WHERE collection_id IN \
+     (SELECT id FROM collections WHERE user_data_id = $1)";
+
+/// A user's collected data (bind the user data ID).
+pub(crate) const DELETE_USERS_DATA: &str = "DELETE FROM collected_data WHERE user_data_id = $1";
 
 pub(crate) use {
     drop_collections, finish_collection, forget_collected, insert_collected_data,
