@@ -118,11 +118,7 @@ pub(crate) async fn read(
     let consent = &access.consent;
     let tax_entities = &consent.tax_entities;
     let (status, collected) = match ctx.store.latest_collection(id).await? {
-        Some(c) => (
-            DataStatus::parse(&c.status)
-                .ok_or_else(|| StoreError::Corrupt(format!("collection status {:?}", c.status)))?,
-            opened(ctx, &c.id).await?,
-        ),
+        Some(c) => (c.status, opened(ctx, &c.id).await?),
         None => before_collections(consent, &scopes, tax_entities),
     };
     let subject = Subject {

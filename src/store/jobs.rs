@@ -10,6 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::collect::job::Status;
+use crate::oauth2::scope::Scopes;
 use crate::time::UnixTime;
 
 /// A collection to start: one per consent given.
@@ -64,18 +66,57 @@ pub struct JobCount {
     pub running: i64,
 }
 
-/// A collection as stored.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct CollectionRow {
+/// A collection: one consent's data being collected, or collected.
+#[derive(Clone, Debug)]
+pub struct Collection {
+    /// The `request_id` its sources see.
     pub id: String,
     pub user_data_id: String,
     pub client_id: String,
-    pub scopes: String,
-    pub tax_entities: String,
+    pub scopes: Scopes,
+    /// Organisation numbers whose tax documents it asks for.
+    pub tax_entities: Vec<String>,
+    /// The national identity number, sealed; gone once it has ended.
     pub national_id_sealed: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub created_at: UnixTime,
     pub finished_at: Option<UnixTime>,
+}
+
+/// A collection as its row holds it; [`Collection`] once parsed.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CollectionRow {
+    id: String,
+    user_data_id: String,
+    client_id: String,
+    scopes: String,
+    tax_entities: String,
+    national_id_sealed: Option<String>,
+    status: String,
+    created_at: UnixTime,
+    finished_at: Option<UnixTime>,
+}
+
+impl CollectionRow {
+    /// The one place a collection row that does not parse is corrupt.
+    pub(crate) fn parse(self) -> Result<Collection, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("collection {}: {what}", self.id));
+        let scopes = Scopes::parse(&self.scopes).map_err(|_| corrupt("scopes"))?;
+        let status = Status::parse(&self.status).ok_or_else(|| corrupt("status"))?;
+        let tax_entities =
+            serde_json::from_str(&self.tax_entities).map_err(|_| corrupt("tax_entities"))?;
+        Ok(Collection {
+            id: self.id,
+            user_data_id: self.user_data_id,
+            client_id: self.client_id,
+            scopes,
+            tax_entities,
+            national_id_sealed: self.national_id_sealed,
+            status,
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+        })
+    }
 }
 
 #[async_trait]
@@ -122,13 +163,11 @@ pub trait JobStore: Send + Sync + 'static {
         now: UnixTime,
     ) -> Result<Option<String>, StoreError>;
 
-    async fn get_collection(&self, id: &str) -> Result<Option<CollectionRow>, StoreError>;
+    async fn get_collection(&self, id: &str) -> Result<Option<Collection>, StoreError>;
 
     /// A user's most recent collection (a new consent starts a new one).
-    async fn latest_collection(
-        &self,
-        user_data_id: &str,
-    ) -> Result<Option<CollectionRow>, StoreError>;
+    async fn latest_collection(&self, user_data_id: &str)
+        -> Result<Option<Collection>, StoreError>;
 
     /// Deletes data collected before `before` (the retention period);
     /// returns how many scopes' data went.
@@ -294,24 +333,27 @@ macro_rules! impl_job_store {
             async fn get_collection(
                 &self,
                 id: &str,
-            ) -> Result<Option<$crate::store::CollectionRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as("SELECT * FROM collections WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?)
+            ) -> Result<Option<$crate::store::Collection>, $crate::store::StoreError> {
+                let row: Option<$crate::store::jobs::CollectionRow> =
+                    sqlx::query_as("SELECT * FROM collections WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map($crate::store::jobs::CollectionRow::parse).transpose()
             }
 
             async fn latest_collection(
                 &self,
                 user_data_id: &str,
-            ) -> Result<Option<$crate::store::CollectionRow>, $crate::store::StoreError> {
-                Ok(sqlx::query_as(
+            ) -> Result<Option<$crate::store::Collection>, $crate::store::StoreError> {
+                let row: Option<$crate::store::jobs::CollectionRow> = sqlx::query_as(
                     "SELECT * FROM collections WHERE user_data_id = $1 \
                      ORDER BY created_at DESC, id DESC LIMIT 1",
                 )
                 .bind(user_data_id)
                 .fetch_optional(&self.pool)
-                .await?)
+                .await?;
+                row.map($crate::store::jobs::CollectionRow::parse).transpose()
             }
 
             async fn purge_collected_data(

@@ -21,7 +21,7 @@ mod unix_time;
 pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
-pub use jobs::{CollectionRow, JobCount, JobStore, NewCollection, NewJob, TakenJob};
+pub use jobs::{Collection, JobCount, JobStore, NewCollection, NewJob, TakenJob};
 pub use records::*;
 pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;

@@ -271,7 +271,10 @@ async fn a_source_that_fails_twice_then_answers_is_collected_with_one_request_id
         let store = app.store.clone();
         async move { store.get_collection(&id).await.unwrap().unwrap() }
     };
-    assert_eq!(status(&app, id.clone()).await.status, "in_progress");
+    assert_eq!(
+        status(&app, id.clone()).await.status.as_str(),
+        "in_progress"
+    );
     // Not due again before the backoff (1 s, then 2 s).
     assert!(!worker.run_one().await.unwrap());
     app.clock.advance(1);
@@ -279,7 +282,7 @@ async fn a_source_that_fails_twice_then_answers_is_collected_with_one_request_id
     app.clock.advance(2);
     assert!(worker.run_one().await.unwrap());
     let done = status(&app, id.clone()).await;
-    assert_eq!(done.status, "done");
+    assert_eq!(done.status.as_str(), "done");
     assert!(done.national_id_sealed.is_none(), "the national ID is gone");
     // Three attempts, one request ID, the signed-in person's number.
     let seen = fake.seen.lock().unwrap().clone();
@@ -323,7 +326,7 @@ async fn a_source_that_always_fails_ends_in_error_after_its_attempts() {
     assert!(!worker.run_one().await.unwrap(), "no fourth attempt");
     assert_eq!(fake.seen.lock().unwrap().len(), 3);
     let c = app.store.get_collection(&id).await.unwrap().unwrap();
-    assert_eq!(c.status, "error");
+    assert_eq!(c.status.as_str(), "error");
     assert!(c.national_id_sealed.is_none());
     assert!(app.store.get_collected_data(&id).await.unwrap().is_empty());
 }
@@ -336,7 +339,7 @@ async fn one_scope_failing_at_the_source_is_partially_done() {
     let id = kari_collection(&app, &url).await;
     assert!(worker.run_one().await.unwrap());
     let c = app.store.get_collection(&id).await.unwrap().unwrap();
-    assert_eq!(c.status, "partially_done");
+    assert_eq!(c.status.as_str(), "partially_done");
 }
 
 /// Issue 14: a body that does not fit the data API's shape fails its
@@ -357,7 +360,7 @@ async fn a_body_that_does_not_fit_the_data_apis_shape_is_not_served() {
     assert!(worker(&app, &url).run_one().await.unwrap());
 
     let c = app.store.get_collection(&id).await.unwrap().unwrap();
-    assert_eq!(c.status, "partially_done");
+    assert_eq!(c.status.as_str(), "partially_done");
     let stored = app.store.get_collected_data(&id).await.unwrap();
     assert_eq!(
         stored.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
@@ -426,7 +429,7 @@ async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(c.status, "error");
+    assert_eq!(c.status.as_str(), "error");
 }
 
 /// The data API serves what was collected, with the collection's status;
@@ -459,7 +462,13 @@ async fn the_data_api_serves_collected_data_with_its_status() {
     // Done, with one scope refused by the source.
     assert!(worker(&app, &url).run_one().await.unwrap());
     assert_eq!(
-        app.store.get_collection(&id).await.unwrap().unwrap().status,
+        app.store
+            .get_collection(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
         "partially_done"
     );
     let body = read("loan_applications").await;
@@ -494,8 +503,12 @@ async fn a_job_of_a_source_no_longer_configured_is_ended_after_a_while() {
     app.clock.advance(overdue);
     assert!(w.end_orphaned_jobs().await.unwrap() >= 1);
     let c = app.store.get_collection(&orphan).await.unwrap().unwrap();
-    assert_eq!(c.status, "error");
+    assert_eq!(c.status.as_str(), "error");
     assert!(c.national_id_sealed.is_none());
     let c = app.store.get_collection(&kept).await.unwrap().unwrap();
-    assert_eq!(c.status, "new", "a known source's job is left to run");
+    assert_eq!(
+        c.status.as_str(),
+        "new",
+        "a known source's job is left to run"
+    );
 }

@@ -61,7 +61,13 @@ async fn job_store_contract_leases_retries_and_finishes() {
     let now = BASE;
     let cid = collection(store, "info,income", &[(&a, "info"), (&b, "income")], now).await;
     assert_eq!(
-        store.get_collection(&cid).await.unwrap().unwrap().status,
+        store
+            .get_collection(&cid)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
         "new"
     );
     let first = store
@@ -73,7 +79,13 @@ async fn job_store_contract_leases_retries_and_finishes() {
     assert_eq!(first.attempts, 1);
     assert_eq!(first.national_id_sealed.as_deref(), Some("sealed-nin"));
     assert_eq!(
-        store.get_collection(&cid).await.unwrap().unwrap().status,
+        store
+            .get_collection(&cid)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
         "in_progress"
     );
     let second = store
@@ -153,7 +165,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
         Some("partially_done")
     );
     let done = store.get_collection(&cid).await.unwrap().unwrap();
-    assert_eq!(done.status, "partially_done");
+    assert_eq!(done.status.as_str(), "partially_done");
     assert_eq!(done.finished_at, Some(now + secs(501)));
     assert!(
         done.national_id_sealed.is_none(),
@@ -315,7 +327,7 @@ async fn two_jobs_of_one_collection_finishing_at_once_end_it_once() {
             "one finisher ends it: {statuses:?}"
         );
         let c = store.get_collection(cid).await.unwrap().unwrap();
-        assert_eq!(c.status, "done");
+        assert_eq!(c.status.as_str(), "done");
         assert!(c.national_id_sealed.is_none());
         assert_eq!(store.get_collected_data(cid).await.unwrap().len(), 2);
     }

@@ -282,7 +282,7 @@ async fn all_final(
     app: &TestApp,
     users: &[String],
     within: Duration,
-) -> HashMap<String, consent_link::store::CollectionRow> {
+) -> HashMap<String, consent_link::store::Collection> {
     let end = Instant::now() + within;
     loop {
         let mut rows = HashMap::new();
@@ -373,7 +373,7 @@ async fn many_collections_reach_the_source_once(
     let rows = all_final(app, &users, Duration::from_secs(30)).await;
     let calls = source.calls();
     for (user, row) in &rows {
-        assert_eq!(row.status, "done", "{row:?}");
+        assert_eq!(row.status.as_str(), "done", "{row:?}");
         assert!(row.national_id_sealed.is_none(), "the national ID is kept");
         let mine: Vec<&Call> = calls.iter().filter(|c| c.key == row.id).collect();
         let nin = &person[user];
@@ -436,7 +436,7 @@ async fn the_holder_killed_the_other_finishes(
     // The survivor sees the dead one's job, still leased, as running.
     assert_eq!(alive.jobs_gauge("running").await, 1);
     let rows = all_final(app, std::slice::from_ref(&user), Duration::from_secs(20)).await;
-    assert_eq!(rows[&user].status, "done");
+    assert_eq!(rows[&user].status.as_str(), "done");
     assert_eq!(alive.jobs_gauge("queued").await, 0);
     assert_eq!(alive.jobs_gauge("running").await, 0);
 

@@ -55,7 +55,7 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
 
     // Written with the consent: new, with the national ID sealed.
     let collection = app.store.latest_collection(&user).await.unwrap().unwrap();
-    assert_eq!(collection.status, "new");
+    assert_eq!(collection.status.as_str(), "new");
     let sealed = collection.national_id_sealed.clone().unwrap();
     assert!(!sealed.contains(NIN));
     let token = app.client_token(&client).await;
@@ -116,7 +116,7 @@ async fn a_test_flow_collects_from_the_test_source_never_from_the_configured_one
     let client = app.client().await; // a test client
     let user = app.link_user(&client, "info", "kari").await;
     let collection = app.store.latest_collection(&user).await.unwrap().unwrap();
-    assert_eq!(collection.status, "new");
+    assert_eq!(collection.status.as_str(), "new");
     assert_eq!(app.collect().await, 1, "one job, the test source's");
     assert!(fake.seen.lock().unwrap().is_empty());
     let collection = app
@@ -125,7 +125,7 @@ async fn a_test_flow_collects_from_the_test_source_never_from_the_configured_one
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(collection.status, "done");
+    assert_eq!(collection.status.as_str(), "done");
     assert!(
         collection.national_id_sealed.is_none(),
         "forgotten when it ended"
@@ -214,7 +214,7 @@ async fn a_consent_whose_collection_cannot_start_ends_as_error() {
         .await;
     let user = done.callback_params()["code"].clone();
     let collection = after.store.latest_collection(&user).await.unwrap().unwrap();
-    assert_eq!(collection.status, "error");
+    assert_eq!(collection.status.as_str(), "error");
     assert!(collection.national_id_sealed.is_none());
     let token = after.client_token(&client).await;
     let body = after
