@@ -325,7 +325,7 @@ async fn a_source_that_always_fails_ends_in_error_after_its_attempts() {
     }
     assert!(!worker.run_one().await.unwrap(), "no fourth attempt");
     assert_eq!(fake.seen.lock().unwrap().len(), 3);
-    let c = app.store.get_collection(&id).await.unwrap().unwrap();
+    let c = app.collection(&id).await;
     assert_eq!(c.status.as_str(), "error");
     assert!(c.national_id_sealed.is_none());
     assert!(app.store.get_collected_data(&id).await.unwrap().is_empty());
@@ -338,7 +338,7 @@ async fn one_scope_failing_at_the_source_is_partially_done() {
     let worker = worker(&app, &url);
     let id = kari_collection(&app, &url).await;
     assert!(worker.run_one().await.unwrap());
-    let c = app.store.get_collection(&id).await.unwrap().unwrap();
+    let c = app.collection(&id).await;
     assert_eq!(c.status.as_str(), "partially_done");
 }
 
@@ -359,7 +359,7 @@ async fn a_body_that_does_not_fit_the_data_apis_shape_is_not_served() {
     let id = kari_collection_for(&app, &url, &user).await;
     assert!(worker(&app, &url).run_one().await.unwrap());
 
-    let c = app.store.get_collection(&id).await.unwrap().unwrap();
+    let c = app.collection(&id).await;
     assert_eq!(c.status.as_str(), "partially_done");
     let stored = app.store.get_collected_data(&id).await.unwrap();
     assert_eq!(
@@ -414,21 +414,11 @@ async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
     for id in [&earlier, &now_running] {
         assert!(app.store.get_collected_data(id).await.unwrap().is_empty());
     }
-    let c = app
-        .store
-        .get_collection(&now_running)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = app.collection(&now_running).await;
     assert!(c.national_id_sealed.is_none());
     app.clock.advance(3600);
     assert!(!w.run_one().await.unwrap(), "no job is left");
-    let c = app
-        .store
-        .get_collection(&now_running)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = app.collection(&now_running).await;
     assert_eq!(c.status.as_str(), "error");
 }
 
@@ -461,16 +451,7 @@ async fn the_data_api_serves_collected_data_with_its_status() {
     );
     // Done, with one scope refused by the source.
     assert!(worker(&app, &url).run_one().await.unwrap());
-    assert_eq!(
-        app.store
-            .get_collection(&id)
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "partially_done"
-    );
+    assert_eq!(app.collection(&id).await.status.as_str(), "partially_done");
     let body = read("loan_applications").await;
     assert_eq!(body["status"], "partially_done");
     assert_eq!(body["personal"]["first_name"], "KARI");
@@ -502,10 +483,10 @@ async fn a_job_of_a_source_no_longer_configured_is_ended_after_a_while() {
     let overdue = consent_link::collect::worker::ORPHAN_AFTER.as_secs() as i64 + 1;
     app.clock.advance(overdue);
     assert!(w.end_orphaned_jobs().await.unwrap() >= 1);
-    let c = app.store.get_collection(&orphan).await.unwrap().unwrap();
+    let c = app.collection(&orphan).await;
     assert_eq!(c.status.as_str(), "error");
     assert!(c.national_id_sealed.is_none());
-    let c = app.store.get_collection(&kept).await.unwrap().unwrap();
+    let c = app.collection(&kept).await;
     assert_eq!(
         c.status.as_str(),
         "new",

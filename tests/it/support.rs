@@ -292,6 +292,11 @@ impl TestApp {
         ran
     }
 
+    /// The collection `id`, which must exist.
+    pub async fn collection(&self, id: &str) -> consent_link::store::Collection {
+        self.store.get_collection(id).await.unwrap().unwrap()
+    }
+
     /// `GET /metrics` on the operators' listener.
     pub async fn metrics(&self) -> Page {
         let req = Request::get("/metrics").body(Body::empty()).unwrap();

@@ -47,12 +47,7 @@ async fn a_test_consent_is_new_until_a_worker_collects_it_from_the_test_source()
     assert_eq!(body["personal"]["ssn"], "15878512345");
     assert_eq!(body["loans"].as_array().map(Vec::len), Some(3));
     assert_eq!(body["test"], true);
-    let ended = app
-        .store
-        .get_collection(&collection.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let ended = app.collection(&collection.id).await;
     assert!(ended.national_id_sealed.is_none(), "forgotten at the end");
 }
 

@@ -88,12 +88,7 @@ async fn a_consent_starts_a_collection_that_the_data_api_serves() {
     assert_eq!(body["status"], "done", "{body}");
     assert_eq!(body["personal"]["first_name"], "KARI");
     assert!(body.get("test").is_none());
-    let ended = app
-        .store
-        .get_collection(&collection.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let ended = app.collection(&collection.id).await;
     assert!(
         ended.national_id_sealed.is_none(),
         "the national ID is gone"
@@ -119,12 +114,7 @@ async fn a_test_flow_collects_from_the_test_source_never_from_the_configured_one
     assert_eq!(collection.status.as_str(), "new");
     assert_eq!(app.collect().await, 1, "one job, the test source's");
     assert!(fake.seen.lock().unwrap().is_empty());
-    let collection = app
-        .store
-        .get_collection(&collection.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let collection = app.collection(&collection.id).await;
     assert_eq!(collection.status.as_str(), "done");
     assert!(
         collection.national_id_sealed.is_none(),
