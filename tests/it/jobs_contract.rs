@@ -10,6 +10,11 @@ use crate::support::*;
 /// Long before T0 and every other test's times.
 const BASE: UnixTime = UnixTime::from_secs(1_000_000);
 
+/// After T0, and after what any purge in a shared database reaches (the
+/// contract test purges data before BASE + 20 000 s; a `serve` purges by
+/// the real clock): for the tests that check data is kept.
+const LATE: UnixTime = UnixTime::from_secs(1_801_000_000);
+
 fn id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -299,16 +304,16 @@ async fn two_jobs_of_one_collection_finishing_at_once_end_it_once() {
             store.as_ref(),
             "info,income",
             &[(&a, "info"), (&b, "income")],
-            BASE,
+            LATE,
         )
         .await;
         let ja = store
-            .take_job(&a, BASE, lease, "wa")
+            .take_job(&a, LATE, lease, "wa")
             .await
             .unwrap()
             .unwrap();
         let jb = store
-            .take_job(&b, BASE, lease, "wb")
+            .take_job(&b, LATE, lease, "wb")
             .await
             .unwrap()
             .unwrap();
@@ -317,8 +322,8 @@ async fn two_jobs_of_one_collection_finishing_at_once_end_it_once() {
     }
     for (cid, ja, jb) in &collections {
         let (ra, rb) = tokio::join!(
-            store.finish_job(ja, "wa", &[("info", "sealed-a")], BASE),
-            store.finish_job(jb, "wb", &[("income", "sealed-b")], BASE),
+            store.finish_job(ja, "wa", &[("info", "sealed-a")], LATE),
+            store.finish_job(jb, "wb", &[("income", "sealed-b")], LATE),
         );
         let statuses = [ra.unwrap().unwrap(), rb.unwrap().unwrap()];
         assert_eq!(
@@ -361,7 +366,7 @@ async fn a_collection_replaced_while_its_job_finishes_leaves_no_data() {
                             scopes: "info",
                             tax_entities: "[]",
                             national_id_sealed: "sealed-nin",
-                            now: BASE,
+                            now: LATE,
                         },
                         &[NewJob {
                             id: &job,
@@ -374,12 +379,12 @@ async fn a_collection_replaced_while_its_job_finishes_leaves_no_data() {
         };
         write(&old, &a, &id()).await.unwrap();
         let job = store
-            .take_job(&a, BASE, secs(60), "wa")
+            .take_job(&a, LATE, secs(60), "wa")
             .await
             .unwrap()
             .unwrap();
         let (finished, replaced) = tokio::join!(
-            store.finish_job(&job.id, "wa", &[("info", "sealed-old")], BASE),
+            store.finish_job(&job.id, "wa", &[("info", "sealed-old")], LATE),
             write(&fresh, &b, &id()),
         );
         finished.unwrap();
