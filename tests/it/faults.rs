@@ -11,7 +11,6 @@ use axum::Router;
 use consent_link::http::{data_api, token_endpoint, with_layers};
 use consent_link::oauth2::client::Client;
 use consent_link::AppState;
-use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use crate::logs::capture;
@@ -28,15 +27,7 @@ async fn boom() -> &'static str {
 /// Sends `req` to `routes` behind every public layer.
 async fn send(app: &TestApp, routes: Router<AppState>, req: Request<Body>) -> Page {
     let router = with_layers(routes, app.state.clone(), &Default::default());
-    let res = router.oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Page {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    Page::read(router.oneshot(req).await.unwrap()).await
 }
 
 /// A 500 that names its request ID (returned) and leaks no detail, with

@@ -300,15 +300,7 @@ impl TestApp {
     /// `GET /metrics` on the operators' listener.
     pub async fn metrics(&self) -> Page {
         let req = Request::get("/metrics").body(Body::empty()).unwrap();
-        let res = self.metrics_router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Page {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Page::read(self.metrics_router.clone().oneshot(req).await.unwrap()).await
     }
 
     pub async fn get(&self, uri: &str) -> Page {
@@ -418,15 +410,7 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Page {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Page {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Page::read(self.router.clone().oneshot(req).await.unwrap()).await
     }
 
     /// Starts a flow at `entry?query` and returns the first page.
@@ -506,6 +490,18 @@ pub struct Page {
 }
 
 impl Page {
+    /// A router's whole answer: status, headers and the body as text.
+    pub async fn read(res: axum::response::Response) -> Page {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
