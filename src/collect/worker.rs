@@ -139,10 +139,7 @@ impl Worker {
         let now = self.clock.now();
         let id = source.id();
         match &attempt {
-            Attempt::Retry { reason, .. } => {
-                tracing::warn!(source = %id, attempt = made, reason = %reason, "source failed");
-            }
-            Attempt::Failed(reason) => {
+            Attempt::Retry { reason, .. } | Attempt::Failed(reason) => {
                 tracing::warn!(source = %id, attempt = made, reason = %reason, "source failed");
             }
             Attempt::Pending { .. } | Attempt::Answered { .. } => {}
