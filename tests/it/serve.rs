@@ -358,7 +358,8 @@ async fn shutdown_drops_a_stuck_writer_at_the_end_of_its_grace() {
         },
     ));
     let mut hog = slow_reader(addr, "127.0.0.1").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Time for its answers to fill the buffers and our write to stick.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let began = Instant::now();
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server)
