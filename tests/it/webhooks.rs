@@ -96,6 +96,7 @@ fn deliverer(app: &TestApp, client: &str) -> Deliverer {
         id: format!("d-{}", uuid::Uuid::new_v4()),
         client: Some(client.to_owned()),
         metrics: app.state.metrics.clone(),
+        limits: Default::default(),
     }
 }
 
