@@ -95,24 +95,22 @@ async fn a_hanging_receiver_does_not_delay_another_clients_event() {
     running.abort();
 }
 
-/// Six events of one client and two deliverers (two instances): only two
-/// are in flight at once, however many deliveries each may run.
+/// Six events of one client and three deliverers (three instances, each
+/// free to run many deliveries): only two are in flight at once.
 #[tokio::test]
 async fn at_most_two_events_of_one_endpoint_are_in_flight_at_once() {
     let app = TestApp::new().await;
     let (started, url) = hanging_receiver().await;
     let client = client_with_webhook(&app, &url).await;
     queue(&app, &client, 6).await;
-    let one = run(deliverer(&app, &client));
-    let two = run(deliverer(&app, &client));
+    let running: Vec<_> = (0..3).map(|_| run(deliverer(&app, &client))).collect();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         started.load(Ordering::SeqCst),
         2,
         "two deliveries in flight to the hanging endpoint, no more, no fewer"
     );
-    one.abort();
-    two.abort();
+    running.iter().for_each(|r| r.abort());
 }
 
 /// Five failures in a row open the endpoint's breaker: no event of the
