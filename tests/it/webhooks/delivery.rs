@@ -95,7 +95,7 @@ async fn a_hanging_receiver_does_not_delay_another_clients_event() {
     running.abort();
 }
 
-/// Six events of one client and three deliverers (three instances, each
+/// Six events of one client and eight deliverers (eight instances, each
 /// free to run many deliveries): only two are in flight at once.
 #[tokio::test]
 async fn at_most_two_events_of_one_endpoint_are_in_flight_at_once() {
@@ -103,7 +103,7 @@ async fn at_most_two_events_of_one_endpoint_are_in_flight_at_once() {
     let (started, url) = hanging_receiver().await;
     let client = client_with_webhook(&app, &url).await;
     queue(&app, &client, 6).await;
-    let running: Vec<_> = (0..3).map(|_| run(deliverer(&app, &client))).collect();
+    let running: Vec<_> = (0..8).map(|_| run(deliverer(&app, &client))).collect();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         started.load(Ordering::SeqCst),
