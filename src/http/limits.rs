@@ -1,10 +1,10 @@
 //! Per-address rate limits on what costs us a database write and can be
 //! called without any secret: starting a link session, starting a sign-in
-//! at a provider, and the two token endpoints. Over the limit, the answer is `429` with `Retry-After`, in
-//! the format of the surface asked (a page, RFC 6749 JSON, the product's
-//! JSON). The client's address is the socket peer's, or the right-most
-//! entry of a header set by a trusted load balancer, and only when the
-//! operator names that header.
+//! at a provider, and the two token endpoints. Over the limit, the answer
+//! is `429` with `Retry-After`, in the format of the surface asked (a page,
+//! RFC 6749 JSON, the product's JSON). The client's address is the socket
+//! peer's, or the right-most entry of a header set by a trusted load
+//! balancer, and only when the operator names that header.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
