@@ -17,7 +17,7 @@ use crate::time::{Clock, UnixTime};
 pub const RETRY_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long one delivery may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-/// What a client's signing secret is sealed for.
+/// What a client's signing secret is sealed for (bound to its client ID).
 pub const SEAL_SECRET: &str = "webhook_secret";
 
 /// A fresh `webhook-id`.
@@ -138,7 +138,7 @@ impl Deliverer {
         };
         let key = self
             .key
-            .open(SEAL_SECRET, sealed)
+            .open(SEAL_SECRET, &[&event.client_id], sealed)
             .ok()
             .and_then(|s| String::from_utf8(s).ok())
             .and_then(|s| secret_key(&s))

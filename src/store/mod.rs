@@ -124,6 +124,10 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         secret_hash: Option<&str>,
     ) -> Result<bool, StoreError>;
 
+    /// Marks a client as the demo's own (see [`StoredClient::demo`]).
+    /// `false` if there is no such client.
+    async fn mark_demo_client(&self, id: &str) -> Result<bool, StoreError>;
+
     /// Deletes link sessions, upstream sign-ins and access tokens that expired before `before`,
     /// and authorization codes that expired [`CODE_RETENTION`] before
     /// it; returns how many rows went.

@@ -440,10 +440,11 @@ fn serve_stops_at_a_sources_file_mistake_naming_the_source_and_field() {
 }
 
 /// The demo is refused with a public URL off this machine too (behind a
-/// proxy on the same host it would be public), and its test client does
-/// not outlive `--demo` (review of issue 11).
+/// proxy on the same host it would be public). A plain `serve` started on
+/// the same database while `serve --demo` runs leaves the demo's client
+/// alone (the demo goes on working), and serves no `/demo` for it.
 #[test]
-fn the_demo_stays_on_this_machine_and_its_client_goes_without_demo() {
+fn the_demo_stays_on_this_machine_and_a_plain_serve_never_deletes_its_client() {
     let db = sqlite_url();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
         .args([
@@ -461,18 +462,100 @@ fn the_demo_stays_on_this_machine_and_its_client_goes_without_demo() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--demo"));
 
-    let public = format!("127.0.0.1:{}", free_port());
-    let with_demo = |demo: bool| {
-        let mut args = vec!["--bind", public.as_str(), "--metrics-bind", "127.0.0.1:0"];
-        if demo {
-            args.push("--demo");
-        }
-        let mut child = Serve::start_on(&db, &args);
-        let status = http_get(&public, "/link?client_id=demo&scope=info").0;
+    let demo_addr = format!("127.0.0.1:{}", free_port());
+    let mut demo = Serve::start_on(
+        &db,
+        &[
+            "--bind",
+            &demo_addr,
+            "--metrics-bind",
+            "127.0.0.1:0",
+            "--demo",
+        ],
+    );
+    let demo_link = "/link?client_id=demo&scope=info";
+    assert_eq!(
+        http_get(&demo_addr, demo_link).0,
+        200,
+        "the demo client serves"
+    );
+    let plain_addr = format!("127.0.0.1:{}", free_port());
+    let mut plain = Serve::start_on(
+        &db,
+        &["--bind", &plain_addr, "--metrics-bind", "127.0.0.1:0"],
+    );
+    assert_eq!(
+        http_get(&demo_addr, demo_link).0,
+        200,
+        "the plain serve left the demo's client in place"
+    );
+    // Without --demo there is nothing to use it with.
+    assert_eq!(http_get(&plain_addr, "/demo").0, 404);
+    assert_eq!(http_get(&plain_addr, "/demo/callback?code=x").0, 404);
+    for child in [&mut plain, &mut demo] {
         child.terminate();
         child.wait_for_clean_exit();
-        status
+    }
+}
+
+/// `serve --demo` never takes over an operator's client that is called
+/// `demo`: it refuses to start, saying why, and leaves the client as it is.
+#[test]
+fn serve_demo_refuses_to_start_over_an_operators_demo_client() {
+    let db = sqlite_url();
+    let secret_hash = consent_link::crypto::hash_token("gs_live_5f3c9a7e21d04b8f9c6a");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime.block_on(consent_link::store::connect(&db)).unwrap();
+    let client = consent_link::oauth2::client::Client {
+        id: "demo".into(),
+        name: "Operator's own".into(),
+        callback_uris: vec!["https://acme.example/cb".into()],
+        allowed_scopes: consent_link::oauth2::scope::Scopes::parse("info").unwrap(),
+        styles_origins: vec![],
+        test_allowed: false,
+        confidential: true,
     };
-    assert_eq!(with_demo(true), 200, "the demo client serves with --demo");
-    assert_eq!(with_demo(false), 400, "and is gone without it");
+    runtime
+        .block_on(store.insert_client(&client, Some(&secret_hash), T0))
+        .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--metrics-bind",
+            "127.0.0.1:0",
+        ])
+        .env("DATABASE_URL", &db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > end {
+            child.kill().unwrap();
+            panic!("serve --demo started over an operator's `demo` client");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("\"demo\"") && stderr.contains("did not create"),
+        "{stderr}"
+    );
+    let row = runtime.block_on(store.get_client("demo")).unwrap().unwrap();
+    assert_eq!(row.secret_hash.as_deref(), Some(secret_hash.as_str()));
+    assert!(!row.client.test_allowed);
 }

@@ -102,7 +102,10 @@ fn deliverer(app: &TestApp, client: &str) -> Deliverer {
 /// A client whose webhook goes to `url`.
 async fn client_with_webhook(app: &TestApp, url: &str) -> String {
     let client = app.client().await;
-    let sealed = app.key.seal("webhook_secret", SECRET.as_bytes()).unwrap();
+    let sealed = app
+        .key
+        .seal("webhook_secret", &[&client], SECRET.as_bytes())
+        .unwrap();
     assert!(app
         .store
         .set_client_webhook(&client, Some(url), Some(&sealed))

@@ -1,0 +1,274 @@
+//! Stored secrets: sealed values bound to their row, client secrets kept
+//! under a keyed hash (imported ones strong enough), and the demo client's
+//! reserved ID.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use consent_link::config::{ClientCommand, ClientCreateArgs};
+
+use crate::support::*;
+
+/// An app on a database of its own (raw SQL plants rows in it), and its URL.
+async fn own_app() -> (TestApp, String) {
+    let url = own_database_url().await;
+    let app = TestApp::on_database(&url, TEST_KEY, T0, no_methods()).await;
+    (app, url)
+}
+
+/// The server key of the test apps.
+const TEST_KEY: &str = "test-key-test-key-test-key-test-key";
+
+/// Two people's consents to one client (Kari's and Ola's), their user IDs
+/// and their collections' IDs.
+async fn kari_and_ola(app: &TestApp, client: &str) -> [(String, String); 2] {
+    let mut out = Vec::new();
+    for person in ["kari", "ola"] {
+        let user = app.link_user(client, "info", person).await;
+        let collection = app.store.latest_collection(&user).await.unwrap().unwrap();
+        out.push((user, collection.id));
+    }
+    [out[0].clone(), out[1].clone()]
+}
+
+/// A person's `personal` read by the client holding `token`.
+async fn personal(app: &TestApp, token: &str, user: &str) -> Page {
+    app.api_get(&format!("/api/1.0/personal/{user}"), token)
+        .await
+}
+
+/// Someone with write access to the database copies Kari's sealed data
+/// into Ola's row: the read of Ola's data answers a server error, never
+/// Kari's data.
+#[tokio::test]
+async fn a_sealed_body_copied_into_another_users_row_is_never_served() {
+    let (app, url) = own_app().await;
+    let client = app.client().await;
+    let token = app.client_token(&client).await;
+    let [(kari, kari_collection), (ola, ola_collection)] = kari_and_ola(&app, &client).await;
+    app.collect().await;
+    let karis = personal(&app, &token, &kari).await.json();
+    let first_name = karis["personal"]["first_name"].as_str().unwrap().to_owned();
+    let olas = personal(&app, &token, &ola).await.json();
+    assert_ne!(
+        olas["personal"]["first_name"],
+        first_name.as_str(),
+        "{olas}"
+    );
+
+    let copy = "UPDATE collected_data SET body_sealed = \
+                (SELECT body_sealed FROM collected_data WHERE collection_id = $1 AND scope = 'info') \
+                WHERE collection_id = $2 AND scope = 'info'";
+    execute_raw(&url, copy, &[&kari_collection, &ola_collection]).await;
+    let res = personal(&app, &token, &ola).await;
+    assert_eq!(
+        res.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        res.body
+    );
+    assert!(!res.body.contains(&first_name), "{}", res.body);
+    // Kari's own row still reads.
+    assert_eq!(personal(&app, &token, &kari).await.status, StatusCode::OK);
+}
+
+/// The same with the sealed national identity number: copied into Ola's
+/// collection before it runs, it does not open, so no source is asked for
+/// Kari's data on Ola's consent.
+#[tokio::test]
+async fn a_sealed_national_id_copied_into_another_users_collection_does_not_open() {
+    let (app, url) = own_app().await;
+    let client = app.client().await;
+    let token = app.client_token(&client).await;
+    let [(kari, kari_collection), (ola, ola_collection)] = kari_and_ola(&app, &client).await;
+    let copy = "UPDATE collections SET national_id_sealed = \
+                (SELECT national_id_sealed FROM collections WHERE id = $1) WHERE id = $2";
+    execute_raw(&url, copy, &[&kari_collection, &ola_collection]).await;
+    app.collect().await;
+    let karis = personal(&app, &token, &kari).await.json();
+    let first_name = karis["personal"]["first_name"].as_str().unwrap().to_owned();
+    let olas = personal(&app, &token, &ola).await;
+    assert!(!olas.body.contains(&first_name), "{}", olas.body);
+    assert!(olas.json()["personal"].is_null(), "{}", olas.body);
+    assert!(app
+        .store
+        .get_collected_data(&ola_collection)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+fn create_args(id: &str) -> ClientCreateArgs {
+    ClientCreateArgs {
+        name: "Acme Bank".into(),
+        id: Some(id.into()),
+        callbacks: vec!["https://acme.example/cb".into()],
+        scopes: "info".into(),
+        styles_origins: vec![],
+        test: true,
+        public: false,
+        secret_from_env: Some("IMPORTED".into()),
+        secret_stdin: false,
+        json: true,
+        webhook_url: None,
+    }
+}
+
+/// `client create` with the secret in `IMPORTED`, on `app`'s store and key.
+async fn create_with(app: &TestApp, id: &str, secret: &str) -> Result<String, String> {
+    let env = |name: &str| match name {
+        "IMPORTED" => Some(secret.to_owned()),
+        "CONSENT_LINK_SECRET_KEY" => Some(TEST_KEY.to_owned()),
+        _ => None,
+    };
+    let mut stdin = std::io::Cursor::new(String::new());
+    let cmd = ClientCommand::Create(create_args(id));
+    consent_link::cli::run_with(app.store.as_ref(), cmd, T0, &mut stdin, &env)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// `POST /api/1.0/auth` with `id` and `secret`: the status.
+async fn auth(app: &TestApp, id: &str, secret: &str) -> StatusCode {
+    let req = Request::post("/api/1.0/auth")
+        .header("Client-ID", id)
+        .header("Secret-Key", secret)
+        .body(Body::empty())
+        .unwrap();
+    app.send(req).await.status
+}
+
+/// An imported secret that is long enough but guessable by its shape is
+/// refused, saying why; a random-looking one of the same length is kept.
+#[tokio::test]
+async fn a_weak_imported_secret_is_refused_with_a_message() {
+    let app = TestApp::new().await;
+    for (weak, why) in [
+        ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "different characters"),
+        ("abababababababababab", "different characters"),
+        ("aaaaaaaaaaaaaaaabcdefghij", "more than a third"),
+        ("abcdefghijklmnopqrstuvwxyz", "sequence"),
+        ("0123456789012345678901234567", "sequence"),
+    ] {
+        let id = format!("weak-{}", uuid::Uuid::new_v4());
+        let err = create_with(&app, &id, weak).await.unwrap_err();
+        assert!(
+            err.contains("too weak") && err.contains(why),
+            "{weak}: {err}"
+        );
+        assert!(app.store.get_client(&id).await.unwrap().is_none());
+    }
+    // An ID and secret as the original service issued them still import.
+    let id = format!("goscore-{}", uuid::Uuid::new_v4());
+    create_with(&app, &id, "gs_live_5f3c9a7e21d04b8f9c6a")
+        .await
+        .unwrap();
+    assert_eq!(
+        auth(&app, &id, "gs_live_5f3c9a7e21d04b8f9c6a").await,
+        StatusCode::OK
+    );
+}
+
+/// A client secret is stored as HMAC-SHA256 under the server key, not as
+/// SHA-256 of the secret: a copy of the database alone does not allow
+/// checking guesses. It authenticates under its own key only.
+#[tokio::test]
+async fn a_client_secret_is_stored_keyed_and_checks_only_under_its_key() {
+    let (app, url) = own_app().await;
+    let id = format!("keyed-{}", uuid::Uuid::new_v4());
+    let secret = "gs_live_5f3c9a7e21d04b8f9c6a";
+    create_with(&app, &id, secret).await.unwrap();
+    let stored = app
+        .store
+        .get_client(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .secret_hash;
+    let stored = stored.unwrap();
+    assert_ne!(stored, consent_link::crypto::hash_token(secret));
+    assert_eq!(stored, app.key.client_secret_hash(secret));
+    assert_eq!(auth(&app, &id, secret).await, StatusCode::OK);
+    let other = TestApp::on_database(
+        &url,
+        "another-key-another-key-another-key",
+        T0,
+        no_methods(),
+    )
+    .await;
+    assert_eq!(auth(&other, &id, secret).await, StatusCode::UNAUTHORIZED);
+}
+
+/// A client stored before secrets were keyed (plain SHA-256) still
+/// authenticates, and its hash is stored keyed from then on.
+#[tokio::test]
+async fn an_older_unkeyed_secret_hash_still_authenticates_and_is_upgraded() {
+    let app = TestApp::new().await;
+    let id = app.client().await; // Stored as SHA-256("secret").
+    let before = app.store.get_client(&id).await.unwrap().unwrap();
+    assert_eq!(
+        before.secret_hash.as_deref(),
+        Some(consent_link::crypto::hash_token("secret").as_str())
+    );
+    assert_eq!(
+        auth(&app, &id, "wrong-secret").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let unchanged = app.store.get_client(&id).await.unwrap().unwrap();
+    assert_eq!(unchanged.secret_hash, before.secret_hash);
+    assert_eq!(auth(&app, &id, "secret").await, StatusCode::OK);
+    let after = app.store.get_client(&id).await.unwrap().unwrap();
+    assert_eq!(
+        after.secret_hash.as_deref(),
+        Some(app.key.client_secret_hash("secret").as_str())
+    );
+    assert_eq!(auth(&app, &id, "secret").await, StatusCode::OK);
+    // The token endpoint checks the same way.
+    let token = app.client_token(&id).await;
+    assert!(!token.is_empty());
+}
+
+/// `client create` refuses the demo client's ID: only `serve --demo`
+/// creates that client.
+#[tokio::test]
+async fn client_create_refuses_the_reserved_demo_id() {
+    let (app, _) = own_app().await;
+    let err = create_with(&app, "demo", "gs_live_5f3c9a7e21d04b8f9c6a")
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("reserved") && err.contains("serve --demo"),
+        "{err}"
+    );
+    assert!(app.store.get_client("demo").await.unwrap().is_none());
+}
+
+/// An operator's client called `demo` (registered before the ID was
+/// reserved) is never taken over: the demo's set-up refuses, saying why,
+/// and the client keeps its secret.
+#[tokio::test]
+async fn the_demo_never_takes_over_an_operators_demo_client() {
+    let (app, _) = own_app().await;
+    let client = consent_link::oauth2::client::Client {
+        id: "demo".into(),
+        name: "Operator's own".into(),
+        callback_uris: vec!["https://acme.example/cb".into()],
+        allowed_scopes: consent_link::oauth2::scope::Scopes::parse("info").unwrap(),
+        styles_origins: vec![],
+        test_allowed: false,
+        confidential: true,
+    };
+    let secret = "gs_live_5f3c9a7e21d04b8f9c6a";
+    let hash = consent_link::crypto::hash_token(secret);
+    app.store
+        .insert_client(&client, Some(&hash), T0)
+        .await
+        .unwrap();
+    let err = consent_link::ensure_demo_client(app.store.as_ref(), &app.key, ISSUER, T0)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("did not create"), "{err}");
+    let row = app.store.get_client("demo").await.unwrap().unwrap();
+    assert_eq!(row.secret_hash.as_deref(), Some(hash.as_str()));
+    assert!(!row.demo && !row.client.test_allowed);
+    assert_eq!(auth(&app, "demo", secret).await, StatusCode::OK);
+}
