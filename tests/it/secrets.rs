@@ -272,3 +272,120 @@ async fn the_demo_never_takes_over_an_operators_demo_client() {
     assert!(!row.demo && !row.client.test_allowed);
     assert_eq!(auth(&app, "demo", secret).await, StatusCode::OK);
 }
+
+/// What sealing wrote before values were bound to their row: AES-256-GCM
+/// under HMAC-SHA256(server key, "seal:" + purpose), the purpose alone as
+/// associated data, base64url(nonce || ciphertext || tag) with no prefix.
+fn seal_as_before(key: &str, purpose: &str, plain: &[u8]) -> String {
+    use base64::Engine;
+    use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+    let derived =
+        consent_link::crypto::hmac_sha256(key.as_bytes(), &[b"seal:", purpose.as_bytes()]);
+    let sealing = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &derived).unwrap());
+    let nonce = [9u8; 12];
+    let mut out = plain.to_vec();
+    sealing
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(purpose.as_bytes()),
+            &mut out,
+        )
+        .unwrap();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([&nonce[..], &out].concat())
+}
+
+/// Data stored before sealed values were bound to their row keeps being
+/// served: a value without the version prefix opens by its purpose.
+#[tokio::test]
+async fn data_sealed_in_the_older_format_is_still_served() {
+    let (app, url) = own_app().await;
+    let client = app.client().await;
+    let token = app.client_token(&client).await;
+    let [(kari, kari_collection), _] = kari_and_ola(&app, &client).await;
+    app.collect().await;
+    let mut body = personal(&app, &token, &kari).await.json();
+    let old = {
+        let stored = app
+            .store
+            .get_collected_data(&kari_collection)
+            .await
+            .unwrap();
+        let (_, sealed) = stored.iter().find(|(s, _)| s == "info").unwrap();
+        assert!(sealed.starts_with("v2."), "new writes are bound: {sealed}");
+        let plain = app
+            .key
+            .open("collected_data", &[&kari_collection, "info"], sealed)
+            .unwrap();
+        let mut info: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+        info["personal"]["first_name"] = "KARI-FROM-BEFORE".into();
+        seal_as_before(TEST_KEY, "collected_data", info.to_string().as_bytes())
+    };
+    let plant = "UPDATE collected_data SET body_sealed = $1 \
+                 WHERE collection_id = $2 AND scope = 'info'";
+    execute_raw(&url, plant, &[&old, &kari_collection]).await;
+    let res = personal(&app, &token, &kari).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    body["personal"]["first_name"] = "KARI-FROM-BEFORE".into();
+    assert_eq!(res.json()["personal"], body["personal"]);
+}
+
+/// A webhook signing secret is bound to its client: copied into another
+/// client's row, it does not open, so that client's events are never
+/// signed with the first client's secret (the delivery is retried, and
+/// nothing reaches the receiver).
+#[tokio::test]
+async fn a_webhook_secret_copied_to_another_client_never_signs_its_events() {
+    use consent_link::webhooks::{Deliverer, Delivery};
+    let (app, url) = own_app().await;
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = received.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || async move {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            StatusCode::NO_CONTENT
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let mut clients = Vec::new();
+    for name in ["a", "b"] {
+        let id = format!("hook-{name}-{}", uuid::Uuid::new_v4());
+        let env = |var: &str| match var {
+            "CONSENT_LINK_SECRET_KEY" => Some(TEST_KEY.to_owned()),
+            _ => None,
+        };
+        let args = ClientCreateArgs {
+            webhook_url: Some(hook.clone()),
+            secret_from_env: None,
+            ..create_args(&id)
+        };
+        let mut stdin = std::io::Cursor::new(String::new());
+        let cmd = ClientCommand::Create(args);
+        consent_link::cli::run_with(app.store.as_ref(), cmd, T0, &mut stdin, &env)
+            .await
+            .unwrap();
+        clients.push(id);
+    }
+    let copy = "UPDATE clients SET webhook_secret_sealed = \
+                (SELECT webhook_secret_sealed FROM clients WHERE id = $1) WHERE id = $2";
+    execute_raw(&url, copy, &[&clients[0], &clients[1]]).await;
+    let event = consent_link::webhooks::new_event_id();
+    assert!(app
+        .store
+        .insert_webhook_event(&event, &clients[1], "{}", T0)
+        .await
+        .unwrap());
+    let deliverer = Deliverer {
+        store: app.store.clone(),
+        key: app.key.clone(),
+        http: reqwest::Client::new(),
+        clock: app.clock.clone(),
+        id: format!("d-{}", uuid::Uuid::new_v4()),
+        client: Some(clients[1].clone()),
+        metrics: app.state.metrics.clone(),
+    };
+    assert_eq!(deliverer.run_one().await.unwrap(), Some(Delivery::Retried));
+    assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
