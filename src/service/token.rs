@@ -60,9 +60,11 @@ pub(crate) async fn authenticate_client(
     match authenticate(key, auth, secret_hash, known, confidential) {
         Ok(Authenticated::AsStored) => Ok(Ok(())),
         Ok(Authenticated::Rehash(keyed)) => {
-            store
-                .set_client_secret_hash(&auth.client_id, Some(&keyed))
-                .await?;
+            if let Some(old) = secret_hash {
+                store
+                    .rehash_client_secret(&auth.client_id, old, &keyed)
+                    .await?;
+            }
             Ok(Ok(()))
         }
         Err(e) => Ok(Err(e)),

@@ -389,3 +389,24 @@ async fn a_webhook_secret_copied_to_another_client_never_signs_its_events() {
     assert_eq!(deliverer.run_one().await.unwrap(), Some(Delivery::Retried));
     assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
+
+/// Storing a secret's hash anew happens only over the hash that was
+/// checked: a client created again under the ID meanwhile (another
+/// secret) keeps its own.
+#[tokio::test]
+async fn a_secret_is_rehashed_only_over_the_hash_that_was_checked() {
+    let app = TestApp::new().await;
+    let id = app.client().await;
+    let old = consent_link::crypto::hash_token("secret");
+    let keyed = app.key.client_secret_hash("secret");
+    let store = app.store.as_ref();
+    assert!(!store
+        .rehash_client_secret(&id, "another", &keyed)
+        .await
+        .unwrap());
+    let row = store.get_client(&id).await.unwrap().unwrap();
+    assert_eq!(row.secret_hash.as_deref(), Some(old.as_str()));
+    assert!(store.rehash_client_secret(&id, &old, &keyed).await.unwrap());
+    let row = store.get_client(&id).await.unwrap().unwrap();
+    assert_eq!(row.secret_hash.as_deref(), Some(keyed.as_str()));
+}
