@@ -150,7 +150,7 @@ fn kept_secret(
 /// before, as in `abcd`, `1357`, `9753`). A random secret of 16 base64 or
 /// base62 characters passes all three (all but about 1 in 200 random
 /// 16-character hex ones do).
-pub fn weakness(secret: &str) -> Option<String> {
+fn weakness(secret: &str) -> Option<String> {
     let bytes = secret.as_bytes();
     let mut counts = [0usize; 256];
     for &b in bytes {

@@ -2,6 +2,9 @@
 //! under a keyed hash (imported ones strong enough), and the demo client's
 //! reserved ID.
 
+use std::io::Read;
+use std::time::{Duration, Instant};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use consent_link::config::{ClientCommand, ClientCreateArgs};
@@ -409,4 +412,68 @@ async fn a_secret_is_rehashed_only_over_the_hash_that_was_checked() {
     assert!(store.rehash_client_secret(&id, &old, &keyed).await.unwrap());
     let row = store.get_client(&id).await.unwrap().unwrap();
     assert_eq!(row.secret_hash.as_deref(), Some(keyed.as_str()));
+}
+
+/// `serve --demo` never takes over an operator's client that is called
+/// `demo`: it refuses to start, saying why, and leaves the client as it is.
+#[test]
+fn serve_demo_refuses_to_start_over_an_operators_demo_client() {
+    let dir = std::env::temp_dir().join("consent-link-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::new_v4());
+    let secret_hash = consent_link::crypto::hash_token("gs_live_5f3c9a7e21d04b8f9c6a");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime.block_on(consent_link::store::connect(&db)).unwrap();
+    let client = consent_link::oauth2::client::Client {
+        id: "demo".into(),
+        name: "Operator's own".into(),
+        callback_uris: vec!["https://acme.example/cb".into()],
+        allowed_scopes: consent_link::oauth2::scope::Scopes::parse("info").unwrap(),
+        styles_origins: vec![],
+        test_allowed: false,
+        confidential: true,
+    };
+    runtime
+        .block_on(store.insert_client(&client, Some(&secret_hash), T0))
+        .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--metrics-bind",
+            "127.0.0.1:0",
+        ])
+        .env("DATABASE_URL", &db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > end {
+            child.kill().unwrap();
+            panic!("serve --demo started over an operator's `demo` client");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("\"demo\"") && stderr.contains("did not create"),
+        "{stderr}"
+    );
+    let row = runtime.block_on(store.get_client("demo")).unwrap().unwrap();
+    assert_eq!(row.secret_hash.as_deref(), Some(secret_hash.as_str()));
+    assert!(!row.client.test_allowed);
 }
