@@ -130,19 +130,7 @@ pub async fn ensure_demo_client(
     let secret = key.demo_client_secret();
     let secret_hash = key.client_secret_hash(&secret);
     if let Some(existing) = store.get_client(DEMO_CLIENT_ID).await? {
-        // Made by an earlier version, unmarked: stored with the unkeyed
-        // hash of this very derived secret.
-        let earlier = existing.secret_hash.as_deref() == Some(&crypto::hash_token(&secret));
-        if !existing.demo && !earlier {
-            return Err(DemoClientError::Taken);
-        }
-        store.mark_demo_client(DEMO_CLIENT_ID).await?;
-        if existing.secret_hash.as_deref() != Some(secret_hash.as_str()) {
-            store
-                .set_client_secret_hash(DEMO_CLIENT_ID, Some(&secret_hash))
-                .await?;
-        }
-        return Ok(());
+        return keep_demo_client(store, &existing, &secret, &secret_hash).await;
     }
     let issuer = issuer.trim_end_matches('/');
     let client = Client {
@@ -167,4 +155,26 @@ pub async fn ensure_demo_client(
         },
         Err(e) => Err(e.into()),
     }
+}
+
+/// The existing `demo` client, kept if it is the demo's own (marked, or
+/// made by an earlier version: unmarked, stored with the unkeyed hash of
+/// this very derived secret), with the keyed hash of `secret`.
+async fn keep_demo_client(
+    store: &dyn Store,
+    existing: &store::StoredClient,
+    secret: &str,
+    secret_hash: &str,
+) -> Result<(), DemoClientError> {
+    let earlier = existing.secret_hash.as_deref() == Some(&crypto::hash_token(secret));
+    if !existing.demo && !earlier {
+        return Err(DemoClientError::Taken);
+    }
+    store.mark_demo_client(DEMO_CLIENT_ID).await?;
+    if existing.secret_hash.as_deref() != Some(secret_hash) {
+        store
+            .set_client_secret_hash(DEMO_CLIENT_ID, Some(secret_hash))
+            .await?;
+    }
+    Ok(())
 }
