@@ -477,3 +477,24 @@ fn serve_demo_refuses_to_start_over_an_operators_demo_client() {
     assert_eq!(row.secret_hash.as_deref(), Some(secret_hash.as_str()));
     assert!(!row.client.test_allowed);
 }
+
+/// A demo client made by an earlier version (unmarked, stored with the
+/// unkeyed hash of the derived demo secret) is recognised as the demo's:
+/// marked, and its hash stored keyed.
+#[tokio::test]
+async fn a_demo_client_made_by_an_earlier_version_is_kept_and_marked() {
+    let (app, url) = own_app().await;
+    consent_link::ensure_demo_client(app.store.as_ref(), &app.key, ISSUER, T0)
+        .await
+        .unwrap();
+    let earlier = consent_link::crypto::hash_token(&app.key.demo_client_secret());
+    let unmark = "UPDATE clients SET demo = FALSE, secret_hash = $1 WHERE id = 'demo'";
+    execute_raw(&url, unmark, &[&earlier]).await;
+    consent_link::ensure_demo_client(app.store.as_ref(), &app.key, ISSUER, T0)
+        .await
+        .unwrap();
+    let row = app.store.get_client("demo").await.unwrap().unwrap();
+    assert!(row.demo);
+    let keyed = app.key.client_secret_hash(&app.key.demo_client_secret());
+    assert_eq!(row.secret_hash.as_deref(), Some(keyed.as_str()));
+}
