@@ -44,13 +44,19 @@ pub async fn run_with(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, CliError> {
     match cmd {
-        ClientCommand::Create(args) => {
+        ClientCommand::Create(mut args) => {
+            let id = new_client_id(&mut args)?;
             let kept = kept_secret(&args, stdin, env)?;
-            let webhook = match &args.webhook_url {
-                Some(url) => Some(new_webhook(store, url, env).await?),
-                None => None,
+            // The server key keys the secret's hash and seals the webhook's.
+            let key = match (args.public, &args.webhook_url) {
+                (true, None) => None,
+                _ => Some(cli_server_key(store, env).await?),
             };
-            create(store, args, kept, webhook, now).await
+            let webhook = match (&args.webhook_url, &key) {
+                (Some(url), Some(key)) => Some(new_webhook(key, &id, url)?),
+                _ => None,
+            };
+            create(store, key.as_ref(), args, kept, webhook, now).await
         }
         ClientCommand::Update(args) => update(store, args, env).await,
         ClientCommand::List { json } => list(store, json).await,
@@ -64,12 +70,47 @@ pub async fn run_with(
     }
 }
 
+/// The ID `client create` gives: `--id` or a fresh UUID, never the demo
+/// client's (only `serve --demo` creates that one).
+fn new_client_id(args: &mut ClientCreateArgs) -> Result<String, CliError> {
+    if args.id.as_deref() == Some(crate::DEMO_CLIENT_ID) {
+        return Err(CliError::Invalid(format!(
+            "the client ID {:?} is reserved for the demo client that `serve --demo` creates",
+            crate::DEMO_CLIENT_ID
+        )));
+    }
+    Ok(args
+        .id
+        .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+        .clone())
+}
+
+/// The server key: `CONSENT_LINK_SECRET_KEY`, or on SQLite the one kept in
+/// the database.
+async fn cli_server_key(
+    store: &dyn Store,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<crypto::ServerKey, CliError> {
+    let database_url = env("DATABASE_URL").unwrap_or_default();
+    crate::server_key(
+        store,
+        env("CONSENT_LINK_SECRET_KEY").as_deref(),
+        &database_url,
+    )
+    .await
+    .map_err(|e| CliError::Invalid(format!("the server key keys and seals client secrets: {e}")))
+}
+
 /// Shortest secret that may be kept: what a guess must not reach.
 pub const MIN_KEPT_SECRET_LEN: usize = 16;
 
+/// Fewest different characters a kept secret must have.
+pub const MIN_KEPT_SECRET_DISTINCT: usize = 6;
+
 /// The secret to keep, if `--secret-from-env` or `--secret-stdin` asks for
 /// one: at least [`MIN_KEPT_SECRET_LEN`] characters, visible ASCII only (a
-/// trailing line end from standard input is not part of it).
+/// trailing line end from standard input is not part of it), and not
+/// guessable by its shape ([`weakness`]).
 fn kept_secret(
     args: &ClientCreateArgs,
     stdin: &mut dyn BufRead,
@@ -95,7 +136,44 @@ fn kept_secret(
             "the secret to keep must be at least {MIN_KEPT_SECRET_LEN} visible ASCII characters"
         )));
     }
+    if let Some(why) = weakness(&secret) {
+        return Err(CliError::Invalid(format!(
+            "the secret to keep is too weak: {why}; give a random one (e.g. `openssl rand -base64 32`)"
+        )));
+    }
     Ok(Some(secret))
+}
+
+/// Why a secret of enough visible characters is still weak, if it is: too
+/// few different characters, one character making up more than a third
+/// of it, or mostly a sequence (each character a fixed step from the one
+/// before, as in `abcd`, `1357`, `9753`). A random secret of 16 base64 or
+/// base62 characters passes all three (all but about 1 in 200 random
+/// 16-character hex ones do).
+fn weakness(secret: &str) -> Option<String> {
+    let bytes = secret.as_bytes();
+    let mut counts = [0usize; 256];
+    for &b in bytes {
+        counts[usize::from(b)] += 1;
+    }
+    let distinct = counts.iter().filter(|&&n| n > 0).count();
+    if distinct < MIN_KEPT_SECRET_DISTINCT {
+        return Some(format!(
+            "it has {distinct} different characters, fewer than {MIN_KEPT_SECRET_DISTINCT}"
+        ));
+    }
+    if counts.iter().any(|&n| n * 3 > bytes.len()) {
+        return Some("one character makes up more than a third of it".into());
+    }
+    let steps: Vec<i16> = bytes
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
+    let repeated = steps.windows(2).filter(|w| w[0] == w[1]).count();
+    if repeated * 2 >= steps.len() {
+        return Some("it is mostly a sequence (like abcdef or 123456)".into());
+    }
+    None
 }
 
 /// A webhook to set: the URL, the fresh signing secret to show once, and
@@ -107,13 +185,9 @@ struct NewWebhook {
 }
 
 /// Checks a webhook URL (https, or http on loopback; no credentials or
-/// fragment) and makes its signing secret, sealed under the server key:
-/// `CONSENT_LINK_SECRET_KEY`, or on SQLite the one kept in the database.
-async fn new_webhook(
-    store: &dyn Store,
-    url: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<NewWebhook, CliError> {
+/// fragment) and makes its signing secret, sealed under the server key
+/// bound to client `id`.
+fn new_webhook(key: &crypto::ServerKey, id: &str, url: &str) -> Result<NewWebhook, CliError> {
     let parsed =
         url::Url::parse(url).map_err(|e| CliError::Invalid(format!("webhook URL {url:?}: {e}")))?;
     if !crate::net::secure_or_loopback(&parsed)
@@ -125,17 +199,9 @@ async fn new_webhook(
             "webhook URL {url:?} must be https (http only on loopback), without credentials or fragment"
         )));
     }
-    let database_url = env("DATABASE_URL").unwrap_or_default();
-    let key = crate::server_key(
-        store,
-        env("CONSENT_LINK_SECRET_KEY").as_deref(),
-        &database_url,
-    )
-    .await
-    .map_err(|e| CliError::Invalid(format!("the server key seals the webhook secret: {e}")))?;
     let secret = crate::webhooks::new_secret(&mut rand::thread_rng());
     let sealed = key
-        .seal(crate::webhooks::SEAL_SECRET, secret.as_bytes())
+        .seal(crate::webhooks::SEAL_SECRET, &[id], secret.as_bytes())
         .map_err(|e| CliError::Invalid(e.to_string()))?;
     Ok(NewWebhook {
         url: parsed.to_string(),
@@ -167,7 +233,8 @@ async fn update(
             ))
         }
     };
-    let hook = new_webhook(store, &url, env).await?;
+    let key = cli_server_key(store, env).await?;
+    let hook = new_webhook(&key, id, &url)?;
     store
         .set_client_webhook(id, Some(&hook.url), Some(&hook.sealed))
         .await?;
@@ -179,6 +246,7 @@ async fn update(
 
 async fn create(
     store: &dyn Store,
+    key: Option<&crypto::ServerKey>,
     args: ClientCreateArgs,
     kept: Option<String>,
     webhook: Option<NewWebhook>,
@@ -193,7 +261,13 @@ async fn create(
             .confidential
             .then(|| crypto::random_token(&mut rand::thread_rng())),
     };
-    let secret_hash = secret.as_deref().map(crypto::hash_token);
+    let secret_hash = match (&secret, key) {
+        (Some(secret), Some(key)) => Some(key.client_secret_hash(secret)),
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(CliError::Invalid("no server key to hash the secret".into()))
+        }
+    };
     // A kept secret is the integrator's already: never echoed.
     let secret = secret.filter(|_| !kept_given);
     let inserted = store.insert_client(&client, secret_hash.as_deref(), now);

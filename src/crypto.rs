@@ -1,5 +1,7 @@
-//! Random tokens and the hashes they are stored as. Every secret here is a
-//! random 256-bit value, so a fast hash is right: no password hashing.
+//! Random tokens and the hashes they are stored as. Every secret made here
+//! is a random 256-bit value, so a fast hash is right: no password
+//! hashing. A client secret may be imported (weaker than random), so it is
+//! stored under a keyed hash ([`ServerKey::client_secret_hash`]).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -33,6 +35,19 @@ pub struct UpstreamSecrets<'a> {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("sealed value does not open")]
 pub struct SealError;
+
+/// How a presented client secret compares with the stored form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretMatch {
+    /// It matches the keyed hash.
+    Keyed,
+    /// It matches an older, unkeyed SHA-256: to be stored keyed now.
+    Unkeyed,
+    Wrong,
+}
+
+/// The tag of a client secret's keyed hash ([`ServerKey::client_secret_hash`]).
+const CLIENT_SECRET_V2: &str = "hmac-sha256:";
 
 /// HMAC-SHA256 of `parts` in order, under `key`.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -77,6 +92,32 @@ impl ServerKey {
         URL_SAFE_NO_PAD.encode(self.mac(b"demo-client-secret:", ""))
     }
 
+    /// The stored form of a client secret: HMAC-SHA256 under the server
+    /// key, hex, tagged `hmac-sha256:`. Keyed, so that a copy of the
+    /// database alone does not allow checking guesses at an imported
+    /// (possibly weaker than random) secret.
+    pub fn client_secret_hash(&self, secret: &str) -> String {
+        format!(
+            "{CLIENT_SECRET_V2}{}",
+            hex(&self.mac(b"client-secret:", secret))
+        )
+    }
+
+    /// Compares a presented client secret with its stored form: the keyed
+    /// hash, or (a row stored before secrets were keyed) plain SHA-256.
+    pub fn check_client_secret(&self, stored: &str, given: &str) -> SecretMatch {
+        let (expected, found) = if stored.starts_with(CLIENT_SECRET_V2) {
+            (self.client_secret_hash(given), SecretMatch::Keyed)
+        } else {
+            (hash_token(given), SecretMatch::Unkeyed)
+        };
+        if constant_time_eq(stored.as_bytes(), expected.as_bytes()) {
+            found
+        } else {
+            SecretMatch::Wrong
+        }
+    }
+
     /// The `nonce` and PKCE verifier of one upstream sign-in, derived from
     /// its `state`: never stored, and unknowable without the server key.
     pub fn upstream_secrets<'a>(&self, state: &'a str) -> UpstreamSecrets<'a> {
@@ -103,12 +144,14 @@ impl ServerKey {
     }
 
     /// Seals `plain` (a national identity number kept until its
-    /// collection ends, collected data at rest) with AES-256-GCM under a
-    /// key derived from the server key for `purpose`; `purpose` is also
-    /// the associated data, so a value sealed for one use does not open
-    /// for another. A fresh random nonce each time; the result is
-    /// base64url(nonce || ciphertext || tag).
-    pub fn seal(&self, purpose: &str, plain: &[u8]) -> Result<String, SealError> {
+    /// collection ends, collected data at rest, a webhook signing secret)
+    /// with AES-256-GCM under a key derived from the server key for
+    /// `purpose`. The associated data is `purpose` and `row`: what the
+    /// stored value belongs to (its collection and scope, its subject, its
+    /// client), so that a value copied into another row does not open
+    /// there. A fresh random nonce each time; the result is
+    /// `v2.` + base64url(nonce || ciphertext || tag).
+    pub fn seal(&self, purpose: &str, row: &[&str], plain: &[u8]) -> Result<String, SealError> {
         use ring::aead::{Aad, LessSafeKey, Nonce, NONCE_LEN};
         use ring::rand::{SecureRandom, SystemRandom};
         let key = LessSafeKey::new(self.aead_key(purpose)?);
@@ -117,22 +160,29 @@ impl ServerKey {
             .fill(&mut nonce)
             .map_err(|_| SealError)?;
         let mut out = plain.to_vec();
+        let aad = bound_aad(purpose, row);
         key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from(purpose.as_bytes()),
+            Aad::from(aad.as_slice()),
             &mut out,
         )
         .map_err(|_| SealError)?;
         let mut sealed = nonce.to_vec();
         sealed.extend_from_slice(&out);
-        Ok(URL_SAFE_NO_PAD.encode(sealed))
+        Ok(format!("{SEALED_V2}{}", URL_SAFE_NO_PAD.encode(sealed)))
     }
 
-    /// Opens what [`ServerKey::seal`] sealed for `purpose`; `Err` if it was
-    /// sealed under another key or purpose, or was changed.
-    pub fn open(&self, purpose: &str, sealed: &str) -> Result<Vec<u8>, SealError> {
+    /// Opens what [`ServerKey::seal`] sealed for `purpose` and `row`; `Err`
+    /// if it was sealed under another key, purpose or row, or was changed.
+    /// A value without the `v2.` prefix was sealed before values were bound
+    /// to their row: it opens with its purpose alone.
+    pub fn open(&self, purpose: &str, row: &[&str], sealed: &str) -> Result<Vec<u8>, SealError> {
         use ring::aead::{Aad, LessSafeKey, Nonce, NONCE_LEN};
-        let bytes = URL_SAFE_NO_PAD.decode(sealed).map_err(|_| SealError)?;
+        let (aad, encoded) = match sealed.strip_prefix(SEALED_V2) {
+            Some(rest) => (bound_aad(purpose, row), rest),
+            None => (purpose.as_bytes().to_vec(), sealed),
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| SealError)?;
         if bytes.len() < NONCE_LEN {
             return Err(SealError);
         }
@@ -141,7 +191,7 @@ impl ServerKey {
         let key = LessSafeKey::new(self.aead_key(purpose)?);
         let mut buf = cipher.to_vec();
         let plain = key
-            .open_in_place(nonce, Aad::from(purpose.as_bytes()), &mut buf)
+            .open_in_place(nonce, Aad::from(aad.as_slice()), &mut buf)
             .map_err(|_| SealError)?;
         Ok(plain.to_vec())
     }
@@ -160,6 +210,22 @@ impl std::fmt::Debug for ServerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ServerKey(<redacted>)")
     }
+}
+
+/// The prefix of a value sealed bound to its row (base64url has no `.`,
+/// so an older value never starts with it).
+const SEALED_V2: &str = "v2.";
+
+/// The associated data of a bound sealed value: a version tag, then the
+/// purpose and each part of the row, each length-prefixed so that no two
+/// different lists give the same bytes.
+fn bound_aad(purpose: &str, row: &[&str]) -> Vec<u8> {
+    let mut aad = b"consent-link sealed v2".to_vec();
+    for part in std::iter::once(&purpose).chain(row) {
+        aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        aad.extend_from_slice(part.as_bytes());
+    }
+    aad
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -234,21 +300,102 @@ mod tests {
     #[test]
     fn sealed_values_open_only_with_their_key_and_purpose() {
         let key = ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
-        let a = key.seal("nin", b"15878512345").unwrap();
-        let b = key.seal("nin", b"15878512345").unwrap();
+        let a = key.seal("nin", &["s1"], b"15878512345").unwrap();
+        let b = key.seal("nin", &["s1"], b"15878512345").unwrap();
         assert_ne!(a, b, "a fresh nonce each time");
         assert!(!a.contains("15878512345"));
-        assert_eq!(key.open("nin", &a).unwrap(), b"15878512345");
-        assert_eq!(key.open("data", &a), Err(SealError));
+        assert_eq!(key.open("nin", &["s1"], &a).unwrap(), b"15878512345");
+        assert_eq!(key.open("data", &["s1"], &a), Err(SealError));
         let other = ServerKey::new(b"o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o");
-        assert_eq!(other.open("nin", &a), Err(SealError));
-        let mut tampered = URL_SAFE_NO_PAD.decode(&a).unwrap();
+        assert_eq!(other.open("nin", &["s1"], &a), Err(SealError));
+        let body = a.strip_prefix(SEALED_V2).unwrap();
+        let mut tampered = URL_SAFE_NO_PAD.decode(body).unwrap();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
+        let tampered = format!("{SEALED_V2}{}", URL_SAFE_NO_PAD.encode(tampered));
+        assert_eq!(key.open("nin", &["s1"], &tampered), Err(SealError));
+        assert_eq!(key.open("nin", &["s1"], "short"), Err(SealError));
+    }
+
+    #[test]
+    fn a_sealed_value_opens_only_for_the_row_it_was_sealed_for() {
+        let key = ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
+        let a = key.seal("data", &["c1", "income"], b"{}").unwrap();
+        assert!(a.starts_with("v2."), "{a}");
+        assert_eq!(key.open("data", &["c1", "income"], &a).unwrap(), b"{}");
+        for row in [
+            &["c2", "income"][..],
+            &["c1", "info"],
+            &["c1"],
+            &["c1income"],
+        ] {
+            assert_eq!(key.open("data", row, &a), Err(SealError), "{row:?}");
+        }
+        // Without its version tag, a bound value is not taken for an old one.
         assert_eq!(
-            key.open("nin", &URL_SAFE_NO_PAD.encode(tampered)),
+            key.open("data", &["c1", "income"], a.strip_prefix("v2.").unwrap()),
             Err(SealError)
         );
-        assert_eq!(key.open("nin", "short"), Err(SealError));
+    }
+
+    /// What `seal` wrote before values were bound to their row: the
+    /// purpose alone as the associated data, no version tag.
+    fn seal_unbound(key: &ServerKey, purpose: &str, plain: &[u8]) -> String {
+        use ring::aead::{Aad, LessSafeKey, Nonce, NONCE_LEN};
+        let sealing = LessSafeKey::new(key.aead_key(purpose).unwrap());
+        let nonce = [7u8; NONCE_LEN];
+        let mut out = plain.to_vec();
+        sealing
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(purpose.as_bytes()),
+                &mut out,
+            )
+            .unwrap();
+        URL_SAFE_NO_PAD.encode([&nonce[..], &out].concat())
+    }
+
+    #[test]
+    fn a_value_sealed_before_row_binding_still_opens_by_its_purpose() {
+        let key = ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
+        let old = seal_unbound(&key, "national_id", b"15878512345");
+        assert_eq!(
+            key.open("national_id", &["any row"], &old).unwrap(),
+            b"15878512345"
+        );
+        assert_eq!(key.open("collected_data", &[], &old), Err(SealError));
+        // Tagged as bound, the old bytes do not open.
+        assert_eq!(
+            key.open("national_id", &["any row"], &format!("v2.{old}")),
+            Err(SealError)
+        );
+    }
+
+    #[test]
+    fn client_secrets_are_stored_keyed_and_old_unkeyed_hashes_still_match() {
+        let key = ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
+        let stored = key.client_secret_hash("gs_live_5f3c9a7e21d04b8f9c6a");
+        assert!(stored.starts_with("hmac-sha256:"), "{stored}");
+        assert!(!stored.contains(&hash_token("gs_live_5f3c9a7e21d04b8f9c6a")));
+        let check = |k: &ServerKey, stored: &str, given: &str| k.check_client_secret(stored, given);
+        assert_eq!(
+            check(&key, &stored, "gs_live_5f3c9a7e21d04b8f9c6a"),
+            SecretMatch::Keyed
+        );
+        assert_eq!(
+            check(&key, &stored, "gs_live_5f3c9a7e21d04b8f9c6b"),
+            SecretMatch::Wrong
+        );
+        let other = ServerKey::new(b"o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o");
+        assert_eq!(
+            check(&other, &stored, "gs_live_5f3c9a7e21d04b8f9c6a"),
+            SecretMatch::Wrong
+        );
+        let old = hash_token("gs_live_5f3c9a7e21d04b8f9c6a");
+        assert_eq!(
+            check(&key, &old, "gs_live_5f3c9a7e21d04b8f9c6a"),
+            SecretMatch::Unkeyed
+        );
+        assert_eq!(check(&key, &old, "wrong"), SecretMatch::Wrong);
     }
 }

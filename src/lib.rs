@@ -95,40 +95,42 @@ pub async fn state(
     })
 }
 
-/// The ID of the demo client that a fresh `serve` creates.
+/// The ID of the demo client that `serve --demo` creates (reserved:
+/// `client create` refuses it).
 pub const DEMO_CLIENT_ID: &str = "demo";
 
-/// Removes the `demo` client that [`ensure_demo_client`] made (recognised
-/// by its derived secret, so that a client an operator registered as
-/// `demo` is left alone); `true` if there was one.
-pub async fn remove_demo_client(store: &dyn Store, key: &ServerKey) -> Result<bool, StoreError> {
-    let ours = crypto::hash_token(&key.demo_client_secret());
-    match store.get_client(DEMO_CLIENT_ID).await? {
-        Some(c) if c.secret_hash.as_deref() == Some(ours.as_str()) => {
-            store.delete_client(DEMO_CLIENT_ID).await
-        }
-        _ => Ok(false),
-    }
+/// Why `serve --demo` cannot set up its client.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoClientError {
+    #[error(
+        "a client with the ID \"demo\" exists that `serve --demo` did not create: the demo \
+         never takes over or changes an operator's client. Serve without --demo, or give \
+         that client another ID (create it again) and delete this one \
+         (`consent-link client delete demo`)"
+    )]
+    Taken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Creates the test-mode `demo` client, calling back to this service's
-/// `/demo/callback`, unless it exists. Its secret is derived from the
-/// server key ([`ServerKey::demo_client_secret`]), so only the demo's own
-/// server side knows it; an existing demo client gets that secret's hash.
+/// `/demo/callback`, marked as the demo's own, unless it exists. Its
+/// secret is derived from the server key ([`ServerKey::demo_client_secret`]),
+/// so only the demo's own server side knows it; the demo's existing client
+/// gets that secret's keyed hash. A `demo` client the demo did not create
+/// is never changed: [`DemoClientError::Taken`]. A client is never deleted
+/// here, and a plain `serve` leaves the demo client alone (another
+/// instance may be serving the demo with it).
 pub async fn ensure_demo_client(
     store: &dyn Store,
     key: &ServerKey,
     issuer: &str,
     now: UnixTime,
-) -> Result<(), StoreError> {
-    let secret_hash = crypto::hash_token(&key.demo_client_secret());
+) -> Result<(), DemoClientError> {
+    let secret = key.demo_client_secret();
+    let secret_hash = key.client_secret_hash(&secret);
     if let Some(existing) = store.get_client(DEMO_CLIENT_ID).await? {
-        if existing.secret_hash.as_deref() != Some(secret_hash.as_str()) {
-            store
-                .set_client_secret_hash(DEMO_CLIENT_ID, Some(&secret_hash))
-                .await?;
-        }
-        return Ok(());
+        return keep_demo_client(store, &existing, &secret, &secret_hash).await;
     }
     let issuer = issuer.trim_end_matches('/');
     let client = Client {
@@ -142,7 +144,37 @@ pub async fn ensure_demo_client(
         confidential: true,
     };
     match store.insert_client(&client, Some(&secret_hash), now).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
-        Err(e) => Err(e),
+        Ok(()) => {
+            store.mark_demo_client(DEMO_CLIENT_ID).await?;
+            Ok(())
+        }
+        // Another instance created it just now: check it is the demo's.
+        Err(StoreError::Conflict(_)) => match store.get_client(DEMO_CLIENT_ID).await? {
+            Some(c) if c.demo || c.secret_hash.as_deref() == Some(secret_hash.as_str()) => Ok(()),
+            _ => Err(DemoClientError::Taken),
+        },
+        Err(e) => Err(e.into()),
     }
+}
+
+/// The existing `demo` client, kept if it is the demo's own (marked, or
+/// made by an earlier version: unmarked, stored with the unkeyed hash of
+/// this very derived secret), with the keyed hash of `secret`.
+async fn keep_demo_client(
+    store: &dyn Store,
+    existing: &store::StoredClient,
+    secret: &str,
+    secret_hash: &str,
+) -> Result<(), DemoClientError> {
+    let earlier = existing.secret_hash.as_deref() == Some(&crypto::hash_token(secret));
+    if !existing.demo && !earlier {
+        return Err(DemoClientError::Taken);
+    }
+    store.mark_demo_client(DEMO_CLIENT_ID).await?;
+    if existing.secret_hash.as_deref() != Some(secret_hash) {
+        store
+            .set_client_secret_hash(DEMO_CLIENT_ID, Some(secret_hash))
+            .await?;
+    }
+    Ok(())
 }

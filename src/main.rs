@@ -134,18 +134,19 @@ fn load_methods(
     Ok(upstream)
 }
 
-/// The demo client exists exactly while `serve --demo` runs.
+/// `serve --demo` sets up its own `demo` client (refusing to start if an
+/// operator's client has that ID). A plain `serve` never deletes it:
+/// another instance may be serving the demo with it, and without `/demo`
+/// it is of no use (its only callback is `/demo/callback`, its secret is
+/// known only to the demo's server side).
 async fn keep_demo_client_with_demo(
     store: &dyn consent_link::store::Store,
     key: &consent_link::crypto::ServerKey,
     demo: bool,
     issuer: &str,
-) -> Result<(), consent_link::store::StoreError> {
+) -> Result<(), consent_link::DemoClientError> {
     if demo {
         consent_link::ensure_demo_client(store, key, issuer, SystemClock.now()).await?;
-    } else if consent_link::remove_demo_client(store, key).await? {
-        // A test client anyone can use must not outlive --demo.
-        tracing::info!("removed the demo client: serving without --demo");
     }
     Ok(())
 }

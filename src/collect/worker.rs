@@ -18,7 +18,8 @@ use crate::sources::Sources;
 use crate::store::{Store, StoreError, TakenJob};
 use crate::time::{Clock, UnixTime};
 
-/// What the national identity number and collected bodies are sealed for.
+/// What the national identity number (bound to its subject hash) and
+/// collected bodies (bound to their collection and scope) are sealed for.
 pub const SEAL_NATIONAL_ID: &str = "national_id";
 pub const SEAL_DATA: &str = "collected_data";
 
@@ -116,7 +117,10 @@ impl Worker {
         let national_id = job
             .national_id_sealed
             .as_deref()
-            .and_then(|sealed| self.key.open(SEAL_NATIONAL_ID, sealed).ok())
+            .and_then(|sealed| {
+                let subject = job.subject_hash.as_str();
+                self.key.open(SEAL_NATIONAL_ID, &[subject], sealed).ok()
+            })
             .and_then(|bytes| String::from_utf8(bytes).ok());
         let Some(national_id) = national_id else {
             tracing::error!(source = %source.id(), "a job's national ID does not open");
@@ -161,7 +165,7 @@ impl Worker {
                 for (scope, reason) in &failed {
                     tracing::warn!(source = %id, scope = scope.as_str(), reason = %reason, "scope not collected");
                 }
-                let sealed = self.seal_all(data)?;
+                let sealed = self.seal_all(&job.collection_id, data)?;
                 let refs: Vec<(&str, &str)> =
                     sealed.iter().map(|(s, b)| (*s, b.as_str())).collect();
                 self.finish(job, &refs, now).await
@@ -169,16 +173,18 @@ impl Worker {
         }
     }
 
-    /// Each collected body, sealed for storage at rest.
+    /// Each collected body, sealed for storage at rest, bound to its
+    /// collection and scope.
     fn seal_all(
         &self,
+        collection_id: &str,
         data: std::collections::BTreeMap<Scope, serde_json::Map<String, Value>>,
     ) -> Result<Vec<(&'static str, String)>, StoreError> {
         data.into_iter()
             .map(|(scope, body)| {
                 let text = Value::Object(body).to_string();
                 self.key
-                    .seal(SEAL_DATA, text.as_bytes())
+                    .seal(SEAL_DATA, &[collection_id, scope.as_str()], text.as_bytes())
                     .map(|sealed| (scope.as_str(), sealed))
                     .map_err(|e| StoreError::Corrupt(e.to_string()))
             })

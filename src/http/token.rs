@@ -20,7 +20,7 @@ use crate::flow::TOKEN_TTL;
 use crate::oauth2::error::repeated_description;
 use crate::oauth2::params::Params;
 use crate::oauth2::scope::Scope;
-use crate::oauth2::token::{authenticate, TokenError, TokenErrorCode};
+use crate::oauth2::token::{TokenError, TokenErrorCode};
 use crate::service::{self, token::TokenOutcome, token::TokenRequest};
 use crate::store::StoreError;
 
@@ -89,7 +89,7 @@ pub(super) async fn oauth_token(
         authorization: headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()),
     };
     let now = app.clock.now();
-    match service::token::token(app.store.as_ref(), &req, now, &mut OsRng).await? {
+    match service::token::token(app.store.as_ref(), &app.key, &req, now, &mut OsRng).await? {
         TokenOutcome::Issued(body) => Ok(no_store((StatusCode::OK, Json(body)).into_response())),
         TokenOutcome::Refused(e) => Err(e.into()),
     }
@@ -175,14 +175,10 @@ pub(super) async fn product_auth(
         secret: Some(secret.to_owned()),
     };
     let known = row.as_ref().is_some_and(|r| r.client.confidential);
-    if authenticate(
-        &auth,
-        row.as_ref().and_then(|r| r.secret_hash.as_deref()),
-        known,
-        known,
-    )
-    .is_err()
-    {
+    let store = app.store.as_ref();
+    let checked =
+        service::token::authenticate_client(store, &app.key, &auth, row.as_ref(), known, known);
+    if checked.await?.is_err() {
         return Err(ApiError::wrong_client_secret());
     }
     let now = app.clock.now();

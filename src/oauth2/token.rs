@@ -147,15 +147,27 @@ fn basic_credentials(
     })
 }
 
+/// A client that authenticated.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Authenticated {
+    /// As stored: nothing to do.
+    AsStored,
+    /// By an older, unkeyed hash of its secret: store this keyed one now.
+    Rehash(String),
+}
+
 /// Checks presented credentials against the registered client: a
 /// confidential client must present its secret (and one without a stored
-/// secret cannot authenticate at all); a public one presents none.
+/// secret cannot authenticate at all); a public one presents none. The
+/// secret is compared with its stored hash keyed under `key`
+/// ([`crypto::ServerKey::check_client_secret`]).
 pub fn authenticate(
+    key: &crypto::ServerKey,
     auth: &ClientAuth,
     secret_hash: Option<&str>,
     known: bool,
     confidential: bool,
-) -> Result<(), TokenError> {
+) -> Result<Authenticated, TokenError> {
     if !known {
         return Err(TokenError::client("unknown client"));
     }
@@ -163,16 +175,15 @@ pub fn authenticate(
         return Err(TokenError::client("the client has no secret"));
     }
     match (secret_hash, auth.secret.as_deref()) {
-        (Some(stored), Some(given)) => {
-            let given = crypto::hash_token(given);
-            if crypto::constant_time_eq(stored.as_bytes(), given.as_bytes()) {
-                Ok(())
-            } else {
-                Err(TokenError::client("wrong client secret"))
+        (Some(stored), Some(given)) => match key.check_client_secret(stored, given) {
+            crypto::SecretMatch::Keyed => Ok(Authenticated::AsStored),
+            crypto::SecretMatch::Unkeyed => {
+                Ok(Authenticated::Rehash(key.client_secret_hash(given)))
             }
-        }
+            crypto::SecretMatch::Wrong => Err(TokenError::client("wrong client secret")),
+        },
         (Some(_), None) => Err(TokenError::client("client secret is required")),
-        (None, None) => Ok(()),
+        (None, None) => Ok(Authenticated::AsStored),
         (None, Some(_)) => Err(TokenError::client("public clients have no secret")),
     }
 }
@@ -415,20 +426,49 @@ mod tests {
 
     #[test]
     fn secrets_are_checked() {
-        let stored = crypto::hash_token("right");
+        let key = crypto::ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
+        let stored = key.client_secret_hash("right");
         let with = |s: Option<&str>| ClientAuth {
             client_id: "a".into(),
             secret: s.map(str::to_owned),
         };
-        assert!(authenticate(&with(Some("right")), Some(&stored), true, true).is_ok());
-        assert!(authenticate(&with(Some("wrong")), Some(&stored), true, true).is_err());
-        assert!(authenticate(&with(None), Some(&stored), true, true).is_err());
-        assert!(authenticate(&with(None), None, true, false).is_ok());
-        assert!(authenticate(&with(Some("x")), None, true, false).is_err());
-        assert!(authenticate(&with(Some("right")), Some(&stored), false, true).is_err());
+        let check = |auth, stored, known, confidential| {
+            authenticate(&key, &auth, stored, known, confidential)
+        };
+        assert_eq!(
+            check(with(Some("right")), Some(&stored), true, true),
+            Ok(Authenticated::AsStored)
+        );
+        assert!(check(with(Some("wrong")), Some(&stored), true, true).is_err());
+        assert!(check(with(None), Some(&stored), true, true).is_err());
+        assert!(check(with(None), None, true, false).is_ok());
+        assert!(check(with(Some("x")), None, true, false).is_err());
+        assert!(check(with(Some("right")), Some(&stored), false, true).is_err());
         // A confidential client whose secret is missing from the store
         // authenticates with nothing.
-        assert!(authenticate(&with(None), None, true, true).is_err());
-        assert!(authenticate(&with(Some("x")), None, true, true).is_err());
+        assert!(check(with(None), None, true, true).is_err());
+        assert!(check(with(Some("x")), None, true, true).is_err());
+        // Under another server key the stored hash does not match.
+        let other = crypto::ServerKey::new(b"o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o");
+        assert!(authenticate(&other, &with(Some("right")), Some(&stored), true, true).is_err());
+    }
+
+    #[test]
+    fn an_older_unkeyed_secret_hash_authenticates_and_is_rehashed_keyed() {
+        let key = crypto::ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
+        let old = crypto::hash_token("right");
+        let auth = ClientAuth {
+            client_id: "a".into(),
+            secret: Some("right".into()),
+        };
+        assert_eq!(
+            authenticate(&key, &auth, Some(&old), true, true),
+            Ok(Authenticated::Rehash(key.client_secret_hash("right")))
+        );
+        let wrong = ClientAuth {
+            secret: Some("wrong".into()),
+            ..auth
+        };
+        assert!(authenticate(&key, &wrong, Some(&old), true, true).is_err());
     }
 }

@@ -151,8 +151,9 @@ pub(crate) async fn withdraw(
 }
 
 /// A collection's data, opened: each scope's body as the source gave it.
-/// A body that does not open or parse is left out (and logged): its scope
-/// reads as not collected.
+/// A body that does not open (sealed for another collection or scope: it
+/// was moved in the database, or changed) or parse is a fault: the read
+/// answers a server error, never that body.
 async fn opened(
     ctx: Ctx<'_>,
     collection_id: &str,
@@ -161,7 +162,7 @@ async fn opened(
     for (scope, sealed) in ctx.store.get_collected_data(collection_id).await? {
         let body = Scope::ALL.into_iter().find(|s| s.as_str() == scope).zip(
             ctx.key
-                .open(SEAL_DATA, &sealed)
+                .open(SEAL_DATA, &[collection_id, &scope], &sealed)
                 .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok()),
         );
@@ -169,7 +170,10 @@ async fn opened(
             Some((scope, Value::Object(map))) => {
                 out.insert(scope, map);
             }
-            _ => tracing::error!(scope = ?scope, "collected data does not open"),
+            _ => {
+                tracing::error!(scope = ?scope, "collected data does not open");
+                return Err(StoreError::Corrupt("collected data does not open".into()));
+            }
         }
     }
     Ok(out)

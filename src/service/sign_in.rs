@@ -335,7 +335,7 @@ async fn signed_in(
     } else {
         national_id
     };
-    let sealed = Some(seal_national_id(ctx.key, collected_for)?);
+    let sealed = Some(seal_national_id(ctx.key, &subject_hash, collected_for)?);
     let advance = Advance {
         subject_hash: Some(&subject_hash),
         rekey: Some(next.rekey()),
@@ -391,13 +391,15 @@ fn server_move(session: &LinkSession, transition: Transition, now: UnixTime) -> 
 }
 
 /// The national identity number, sealed for the collection a consent
-/// starts (and forgotten when it ends).
+/// starts (and forgotten when it ends), bound to the signed-in subject.
 pub(crate) fn seal_national_id(
     key: &crate::crypto::ServerKey,
+    subject_hash: &str,
     national_id: &str,
 ) -> Result<String, ServiceError> {
     key.seal(
         crate::collect::worker::SEAL_NATIONAL_ID,
+        &[subject_hash],
         national_id.as_bytes(),
     )
     .map_err(|_| ServiceError::Internal("sealing the national ID failed"))

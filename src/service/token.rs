@@ -6,12 +6,13 @@
 use rand::RngCore;
 use serde_json::{json, Value};
 
-use crate::crypto;
+use crate::crypto::{self, ServerKey};
 use crate::flow::TOKEN_TTL;
 use crate::oauth2::client::Client;
 use crate::oauth2::scope::Scopes;
 use crate::oauth2::token::{
-    authenticate, client_auth, exchange_code, Exchange, StoredCode, TokenError, TokenErrorCode,
+    authenticate, client_auth, exchange_code, Authenticated, ClientAuth, Exchange, StoredCode,
+    TokenError, TokenErrorCode,
 };
 use crate::store::{AccessToken, AuthorizationCode, Redemption, Store, StoreError, StoredClient};
 use crate::time::UnixTime;
@@ -45,9 +46,35 @@ impl From<TokenError> for TokenOutcome {
     }
 }
 
+/// Authenticates a client ([`authenticate`]); one whose secret was stored
+/// as an older unkeyed hash gets it stored keyed now.
+pub(crate) async fn authenticate_client(
+    store: &dyn Store,
+    key: &ServerKey,
+    auth: &ClientAuth,
+    row: Option<&StoredClient>,
+    known: bool,
+    confidential: bool,
+) -> Result<Result<(), TokenError>, StoreError> {
+    let secret_hash = row.and_then(|r| r.secret_hash.as_deref());
+    match authenticate(key, auth, secret_hash, known, confidential) {
+        Ok(Authenticated::AsStored) => Ok(Ok(())),
+        Ok(Authenticated::Rehash(keyed)) => {
+            if let Some(old) = secret_hash {
+                store
+                    .rehash_client_secret(&auth.client_id, old, &keyed)
+                    .await?;
+            }
+            Ok(Ok(()))
+        }
+        Err(e) => Ok(Err(e)),
+    }
+}
+
 /// `POST /oauth/token`: authenticates the client, then the grant.
 pub(crate) async fn token(
     store: &dyn Store,
+    key: &ServerKey,
     req: &TokenRequest<'_>,
     now: UnixTime,
     rng: &mut (dyn RngCore + Send),
@@ -67,9 +94,11 @@ pub(crate) async fn token(
         Err(e) => return Ok(e.into()),
     };
     let row = store.get_client(&auth.client_id).await?;
-    let secret_hash = row.as_ref().and_then(|r| r.secret_hash.as_deref());
     let confidential = row.as_ref().is_some_and(|r| r.client.confidential);
-    if let Err(e) = authenticate(&auth, secret_hash, row.is_some(), confidential) {
+    let known = row.is_some();
+    if let Err(e) =
+        authenticate_client(store, key, &auth, row.as_ref(), known, confidential).await?
+    {
         return Ok(e.into());
     }
     let Some(StoredClient { client, .. }) = row else {

@@ -53,6 +53,9 @@ pub struct TakenJob {
     pub user_data_id: String,
     pub tax_entities: String,
     pub national_id_sealed: Option<String>,
+    /// The subject hash of the collection's consent: what the sealed
+    /// national ID is bound to (empty for a collection without a consent).
+    pub subject_hash: String,
 }
 
 /// A source's jobs at one moment, for `/metrics`.
@@ -242,7 +245,9 @@ macro_rules! impl_job_store {
                 };
                 let job: $crate::store::TakenJob = sqlx::query_as(
                     "SELECT j.id, j.collection_id, j.source_id, j.scopes, j.attempts, \
-                     j.leased_by, c.user_data_id, c.tax_entities, c.national_id_sealed \
+                     j.leased_by, c.user_data_id, c.tax_entities, c.national_id_sealed, \
+                     COALESCE((SELECT s.subject_hash FROM consents s \
+                     WHERE s.user_data_id = c.user_data_id), '') AS subject_hash \
                      FROM collection_jobs j JOIN collections c ON c.id = j.collection_id \
                      WHERE j.id = $1",
                 )

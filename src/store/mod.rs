@@ -127,6 +127,20 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         secret_hash: Option<&str>,
     ) -> Result<bool, StoreError>;
 
+    /// Replaces a client's secret hash `old` by `new` (the same secret,
+    /// hashed anew), only if it is still `old`: a client deleted and
+    /// created again meanwhile keeps its own. `false` if it was not.
+    async fn rehash_client_secret(
+        &self,
+        id: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks a client as the demo's own (see [`StoredClient::demo`]).
+    /// `false` if there is no such client.
+    async fn mark_demo_client(&self, id: &str) -> Result<bool, StoreError>;
+
     /// Deletes link sessions, upstream sign-ins and access tokens that expired before `before`,
     /// and authorization codes that expired [`CODE_RETENTION`] before
     /// it; returns how many rows went.

@@ -17,6 +17,8 @@ pub struct StoredClient {
     pub created_at: UnixTime,
     /// Where webhook events go (the signing secret is kept sealed apart).
     pub webhook_url: Option<String>,
+    /// Created by `serve --demo` (the only client it ever updates).
+    pub demo: bool,
 }
 
 /// A person's consent to one client: what that client may read of them.

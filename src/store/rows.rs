@@ -25,6 +25,7 @@ pub(super) struct ClientRow {
     pub(super) confidential: bool,
     pub(super) created_at: UnixTime,
     pub(super) webhook_url: Option<String>,
+    pub(super) demo: bool,
 }
 
 impl ClientRow {
@@ -44,6 +45,7 @@ impl ClientRow {
             confidential: client.confidential,
             created_at,
             webhook_url: None,
+            demo: false,
         }
     }
 }
@@ -69,6 +71,7 @@ impl Row for ClientRow {
             secret_hash: self.secret_hash,
             created_at: self.created_at,
             webhook_url: self.webhook_url,
+            demo: self.demo,
         })
     }
 }

@@ -302,6 +302,33 @@ macro_rules! impl_sql_store {
                     > 0)
             }
 
+            async fn rehash_client_secret(
+                &self,
+                id: &str,
+                old: &str,
+                new: &str,
+            ) -> Result<bool, $crate::store::StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE clients SET secret_hash = $3 WHERE id = $1 AND secret_hash = $2",
+                )
+                .bind(id)
+                .bind(old)
+                .bind(new)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    > 0)
+            }
+
+            async fn mark_demo_client(&self, id: &str) -> Result<bool, $crate::store::StoreError> {
+                Ok(sqlx::query("UPDATE clients SET demo = TRUE WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected()
+                    > 0)
+            }
+
             async fn get_authorization_code(
                 &self,
                 code_hash: &str,

@@ -201,7 +201,7 @@ impl Deliverer {
         };
         let key = self
             .key
-            .open(SEAL_SECRET, sealed)
+            .open(SEAL_SECRET, &[&event.client_id], sealed)
             .ok()
             .and_then(|s| String::from_utf8(s).ok())
             .and_then(|s| secret_key(&s))

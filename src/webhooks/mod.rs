@@ -16,7 +16,7 @@ pub use deliver::{Deliverer, Delivery, Limits};
 
 /// How long events are retried before they are given up.
 pub const RETRY_FOR: Duration = Duration::from_secs(24 * 60 * 60);
-/// What a client's signing secret is sealed for.
+/// What a client's signing secret is sealed for (bound to its client ID).
 pub const SEAL_SECRET: &str = "webhook_secret";
 
 /// A fresh `webhook-id`.

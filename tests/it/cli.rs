@@ -40,7 +40,15 @@ async fn create_prints_secret_once_and_stores_only_its_hash() {
     let secret = created["client_secret"].as_str().unwrap();
     assert!(secret.len() >= 43);
     let row = store.get_client(&id).await.unwrap().unwrap();
+    // Keyed under the server key (here the one SQLite keeps), not SHA-256.
+    let key = consent_link::server_key(store.as_ref(), None, "sqlite:")
+        .await
+        .unwrap();
     assert_eq!(
+        row.secret_hash.as_deref(),
+        Some(key.client_secret_hash(secret).as_str())
+    );
+    assert_ne!(
         row.secret_hash.as_deref(),
         Some(crypto::hash_token(secret).as_str())
     );
@@ -123,6 +131,9 @@ async fn create_refuses_bad_callbacks_and_duplicates() {
 /// secret there.
 const KEPT_SECRET: &str = "gs_live_5f3c9a7e21d04b8f9c6a";
 
+/// The server key of `TestApp::new`.
+const TEST_KEY: &str = "test-key-test-key-test-key-test-key";
+
 /// `POST /api/1.0/auth` with `id` and `secret`: the status.
 async fn auth(app: &TestApp, id: &str, secret: &str) -> StatusCode {
     let req = Request::post("/api/1.0/auth")
@@ -136,7 +147,12 @@ async fn auth(app: &TestApp, id: &str, secret: &str) -> StatusCode {
 #[tokio::test]
 async fn create_keeps_an_existing_id_and_secret_from_the_environment_or_stdin() {
     let app = TestApp::new().await;
-    let env = |name: &str| (name == "GOSCORE_SECRET").then(|| KEPT_SECRET.to_owned());
+    let env = |name: &str| match name {
+        "GOSCORE_SECRET" => Some(KEPT_SECRET.to_owned()),
+        // The same server key serve uses (the test app's).
+        "CONSENT_LINK_SECRET_KEY" => Some(TEST_KEY.to_owned()),
+        _ => None,
+    };
     for source in ["env", "stdin"] {
         let id = format!("goscore-{}", uuid::Uuid::new_v4());
         let mut args = create_args(&id, "https://acme.example/cb");
@@ -303,6 +319,7 @@ async fn a_webhook_is_registered_rotated_and_removed_from_the_command_line() {
         .key
         .open(
             "webhook_secret",
+            &[&id],
             taken.webhook_secret_sealed.as_deref().unwrap(),
         )
         .unwrap();

@@ -227,7 +227,13 @@ async fn kari_collection(app: &TestApp, url: &str) -> String {
 async fn kari_collection_for(app: &TestApp, url: &str, user: &str) -> String {
     use consent_link::store::{NewCollection, NewJob};
     let id = uuid::Uuid::new_v4().to_string();
-    let sealed = app.key.seal("national_id", b"15878512345").unwrap();
+    // Bound to the subject of the consent to `user` (none: empty).
+    let consent = app.store.get_consent(user).await.unwrap();
+    let subject = consent.map(|c| c.subject_hash).unwrap_or_default();
+    let sealed = app
+        .key
+        .seal("national_id", &[&subject], b"15878512345")
+        .unwrap();
     let job = uuid::Uuid::new_v4().to_string();
     app.store
         .insert_collection(
@@ -298,7 +304,10 @@ async fn a_source_that_fails_twice_then_answers_is_collected_with_one_request_id
     for (_, sealed) in &data {
         assert!(!sealed.contains("KARI"));
     }
-    let info = app.key.open("collected_data", &data[1].1).unwrap();
+    let info = app
+        .key
+        .open("collected_data", &[&id, "info"], &data[1].1)
+        .unwrap();
     assert_eq!(data[1].0, "info");
     assert!(String::from_utf8(info).unwrap().contains("KARI"));
     // Operators see it: two retries and one collection, for this source.

@@ -620,10 +620,11 @@ fn serve_stops_at_a_sources_file_mistake_naming_the_source_and_field() {
 }
 
 /// The demo is refused with a public URL off this machine too (behind a
-/// proxy on the same host it would be public), and its test client does
-/// not outlive `--demo` (review of issue 11).
+/// proxy on the same host it would be public). A plain `serve` started on
+/// the same database while `serve --demo` runs leaves the demo's client
+/// alone (the demo goes on working), and serves no `/demo` for it.
 #[test]
-fn the_demo_stays_on_this_machine_and_its_client_goes_without_demo() {
+fn the_demo_stays_on_this_machine_and_a_plain_serve_never_deletes_its_client() {
     let db = sqlite_url();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_consent-link"))
         .args([
@@ -641,18 +642,38 @@ fn the_demo_stays_on_this_machine_and_its_client_goes_without_demo() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--demo"));
 
-    let public = format!("127.0.0.1:{}", free_port());
-    let with_demo = |demo: bool| {
-        let mut args = vec!["--bind", public.as_str(), "--metrics-bind", "127.0.0.1:0"];
-        if demo {
-            args.push("--demo");
-        }
-        let mut child = Serve::start_on(&db, &args);
-        let status = http_get(&public, "/link?client_id=demo&scope=info").0;
+    let demo_addr = format!("127.0.0.1:{}", free_port());
+    let mut demo = Serve::start_on(
+        &db,
+        &[
+            "--bind",
+            &demo_addr,
+            "--metrics-bind",
+            "127.0.0.1:0",
+            "--demo",
+        ],
+    );
+    let demo_link = "/link?client_id=demo&scope=info";
+    assert_eq!(
+        http_get(&demo_addr, demo_link).0,
+        200,
+        "the demo client serves"
+    );
+    let plain_addr = format!("127.0.0.1:{}", free_port());
+    let mut plain = Serve::start_on(
+        &db,
+        &["--bind", &plain_addr, "--metrics-bind", "127.0.0.1:0"],
+    );
+    assert_eq!(
+        http_get(&demo_addr, demo_link).0,
+        200,
+        "the plain serve left the demo's client in place"
+    );
+    // Without --demo there is nothing to use it with.
+    assert_eq!(http_get(&plain_addr, "/demo").0, 404);
+    assert_eq!(http_get(&plain_addr, "/demo/callback?code=x").0, 404);
+    for child in [&mut plain, &mut demo] {
         child.terminate();
         child.wait_for_clean_exit();
-        status
-    };
-    assert_eq!(with_demo(true), 200, "the demo client serves with --demo");
-    assert_eq!(with_demo(false), 400, "and is gone without it");
+    }
 }

@@ -111,7 +111,10 @@ async fn client_with_webhook(app: &TestApp, url: &str) -> String {
 
 /// Points `client`'s webhook at `url`, signed with [`SECRET`].
 async fn set_webhook(app: &TestApp, client: &str, url: &str) {
-    let sealed = app.key.seal("webhook_secret", SECRET.as_bytes()).unwrap();
+    let sealed = app
+        .key
+        .seal("webhook_secret", &[client], SECRET.as_bytes())
+        .unwrap();
     assert!(app
         .store
         .set_client_webhook(client, Some(url), Some(&sealed))

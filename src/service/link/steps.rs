@@ -133,7 +133,8 @@ pub(crate) async fn authenticate_test(
     let subject_hash = ctx.key.subject_hash(person.national_id);
     let next = NewSessionId::new(ctx.key, rng);
     // The test source gets the (synthetic) national ID as any source would.
-    let sealed = crate::service::sign_in::seal_national_id(ctx.key, person.national_id)?;
+    let sealed =
+        crate::service::sign_in::seal_national_id(ctx.key, &subject_hash, person.national_id)?;
     let advance = Advance {
         subject_hash: Some(&subject_hash),
         test_person: Some(person.key),
