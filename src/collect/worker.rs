@@ -148,7 +148,9 @@ impl Worker {
             Next::RetryAfter(wait) => {
                 self.metrics.source_call(id, seconds, "retried");
                 let at = now + wait;
-                self.store.retry_job(&job.id, &self.id, at).await?;
+                if !self.store.retry_job(&job.id, &self.id, at, now).await? {
+                    tracing::warn!(source = %id, "lost a job's lease before it ended");
+                }
                 Ok(())
             }
             Next::Finish { data, failed } => {
