@@ -21,6 +21,7 @@ mod logs;
 mod oauth2_client;
 mod rules;
 mod scopes;
+mod security_md;
 mod serve;
 mod store_contract;
 mod test_mode;
