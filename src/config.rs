@@ -143,6 +143,20 @@ pub struct LimitArgs {
     )]
     pub max_connections_per_address: u32,
 
+    /// Seconds an answer may wait for the client to read it (not a byte
+    /// written); then the connection is dropped, so a client that never
+    /// reads cannot keep its connection slot.
+    #[arg(long, env = "CONSENT_LINK_WRITE_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub write_timeout: u64,
+
+    /// Bytes: the largest request head (request line and headers; larger
+    /// is answered 431), also the most unparsed input (pipelined requests)
+    /// buffered per connection.
+    #[arg(long, env = "CONSENT_LINK_MAX_HEADER_BYTES", default_value_t = 32768,
+          value_parser = clap::value_parser!(u32).range(8192..=1_048_576))]
+    pub max_header_bytes: u32,
+
     /// Link sessions started per second per client address (GET /, /link,
     /// /oauth/authorize); 0: no limit.
     #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_LINK", default_value_t = 20)]
@@ -199,6 +213,8 @@ impl LimitArgs {
             max_connections: self.max_connections as usize,
             max_per_address: self.max_connections_per_address as usize,
             shutdown_grace: Duration::from_secs(self.request_timeout),
+            write_timeout: Duration::from_secs(self.write_timeout),
+            max_head_bytes: self.max_header_bytes as usize,
         }
     }
 }
@@ -314,6 +330,8 @@ mod tests {
         let conn = args.limits.conn_limits();
         assert_eq!(conn.header_read_timeout, std::time::Duration::from_secs(10));
         assert_eq!(conn.max_connections, 512);
+        assert_eq!(conn.write_timeout, std::time::Duration::from_secs(10));
+        assert_eq!(conn.max_head_bytes, 32 * 1024);
 
         let off = Cli::try_parse_from([
             "consent-link",

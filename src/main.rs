@@ -269,6 +269,7 @@ fn background_work(
         id: format!("{instance}-webhooks"),
         client: None,
         metrics: state.metrics.clone(),
+        limits: Default::default(),
     };
     tokio::spawn(deliverer.run(idle, until_stopped(stopped)));
     Ok(stop)

@@ -6,9 +6,16 @@
 //! open at once: past that, new connections wait in the kernel's backlog
 //! and cost no file descriptor, so a crowd of half-open connections
 //! cannot starve the process. Each request carries its peer's address
-//! (`ConnectInfo`) for the rate limits. Shutdown stops accepting, lets
-//! requests under way finish (up to a grace period) and closes idle
-//! connections.
+//! (`ConnectInfo`) for the rate limits. An answer the client does not
+//! read (say, pipelined requests whose answers it never takes) may wait
+//! at most the write timeout for the next byte to go out; then the
+//! connection is dropped, so a slow reader cannot keep its slot. A
+//! request head, and the pipelined input buffered per connection, are
+//! capped. Shutdown stops accepting, lets requests under way finish (up
+//! to a grace period), closes idle connections and drops whatever is
+//! still open at the end of the grace period.
+
+mod watched;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,6 +33,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
+use watched::{Watched, WriteProgress};
+
 /// What a connection may cost us.
 #[derive(Clone, Debug)]
 pub struct ConnLimits {
@@ -41,8 +50,17 @@ pub struct ConnLimits {
     /// 0: no limit. Without it one client could hold every connection
     /// slot with slow keep-alive requests.
     pub max_per_address: usize,
-    /// How long shutdown waits for requests under way.
+    /// How long shutdown waits for requests under way; then the
+    /// connections still open are dropped.
     pub shutdown_grace: Duration,
+    /// How long an answer may wait for the client to read it (no byte
+    /// written); then the connection is dropped. Also how long a
+    /// connection closed for being idle may take to close.
+    pub write_timeout: Duration,
+    /// Bytes: the largest request head (a larger one is answered 431) and
+    /// the most unparsed input, such as pipelined requests, buffered per
+    /// connection. Below 8192 counts as 8192.
+    pub max_head_bytes: usize,
 }
 
 impl Default for ConnLimits {
@@ -54,6 +72,8 @@ impl Default for ConnLimits {
             max_connections: 512,
             max_per_address: 64,
             shutdown_grace: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(10),
+            max_head_bytes: 32 * 1024,
         }
     }
 }
@@ -132,8 +152,10 @@ pub async fn run(
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let per_address = PerAddress::default();
-    let (stop_tx, stop_rx) = watch::channel(false);
+    // At shutdown: the moment the connections still open are dropped.
+    let (stop_tx, stop_rx) = watch::channel(None::<Instant>);
     let builder = http1_builder(&limits);
+    let times = Times::of(&limits);
     tokio::pin!(shutdown);
     while let Some((permit, stream, peer)) = accept(&listener, &permits, shutdown.as_mut()).await {
         let Some(slot) = per_address.take(peer, limits.max_per_address) else {
@@ -147,7 +169,7 @@ pub async fn run(
             stream,
             peer,
             app.clone(),
-            limits.keep_alive_timeout,
+            times,
             stop_rx.clone(),
         );
         tokio::spawn(async move {
@@ -157,8 +179,9 @@ pub async fn run(
         });
     }
     drop(listener);
-    let _ = stop_tx.send(true);
-    drain(&permits, &limits).await;
+    let deadline = Instant::now() + limits.shutdown_grace;
+    let _ = stop_tx.send(Some(deadline));
+    drain(&permits, &limits, deadline).await;
 }
 
 fn http1_builder(limits: &ConnLimits) -> Arc<http1::Builder> {
@@ -166,7 +189,9 @@ fn http1_builder(limits: &ConnLimits) -> Arc<http1::Builder> {
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .keep_alive(!limits.keep_alive_timeout.is_zero());
+        .keep_alive(!limits.keep_alive_timeout.is_zero())
+        // hyper's minimum; it panics below it.
+        .max_buf_size(limits.max_head_bytes.max(8192));
     Arc::new(builder)
 }
 
@@ -197,36 +222,98 @@ async fn accept(
     }
 }
 
-/// Waits, up to the grace period, for every connection to close: each
-/// holds a permit, so all of them back means all closed.
-async fn drain(permits: &Semaphore, limits: &ConnLimits) {
+/// Waits, until `deadline` (and a moment for the connections to notice
+/// it), for every connection to close: each holds a permit, so all of
+/// them back means all closed.
+async fn drain(permits: &Semaphore, limits: &ConnLimits, deadline: Instant) {
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(limits.shutdown_grace, permits.acquire_many(all))
+    let by = tokio::time::Instant::from_std(deadline) + Duration::from_millis(200);
+    if tokio::time::timeout_at(by, permits.acquire_many(all))
         .await
         .is_err()
     {
-        tracing::warn!("connections still open at the end of the shutdown grace period");
+        tracing::warn!("connections still open after the shutdown grace period");
     }
 }
 
-async fn serve_connection(
-    builder: Arc<http1::Builder>,
-    stream: TcpStream,
-    peer: SocketAddr,
-    app: Router,
+/// The connection timeouts a connection task enforces itself.
+#[derive(Clone, Copy)]
+struct Times {
     keep_alive: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    let activity = Arc::new(Activity {
-        began: Instant::now(),
-        in_flight: AtomicUsize::new(0),
-        last_answer_ms: AtomicU64::new(0),
-    });
-    let seen = activity.clone();
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+    write: Duration,
+    /// How often the task looks at its connection.
+    tick: Duration,
+}
+
+impl Times {
+    fn of(limits: &ConnLimits) -> Self {
+        let shortest = match limits.keep_alive_timeout {
+            zero if zero.is_zero() => limits.write_timeout,
+            keep_alive => keep_alive.min(limits.write_timeout),
+        };
+        Times {
+            keep_alive: limits.keep_alive_timeout,
+            write: limits.write_timeout,
+            tick: (shortest / 4).clamp(Duration::from_millis(50), Duration::from_secs(1)),
+        }
+    }
+}
+
+/// What a look at a connection decides.
+enum Step {
+    Keep,
+    /// Close it gracefully, and drop it if not closed by then.
+    Close(Instant),
+    Drop,
+}
+
+/// The step for a connection: dropped when an answer has waited the write
+/// timeout for the client to read, closed when idle past the keep-alive
+/// timeout (unless closing already).
+fn step(
+    times: Times,
+    activity: &Activity,
+    writes: &WriteProgress,
+    close_by: Option<Instant>,
+) -> Step {
+    if writes.stalled_for().is_some_and(|w| w >= times.write) {
+        tracing::debug!("dropping a connection whose answer is not read");
+        return Step::Drop;
+    }
+    match close_by {
+        Some(_) => Step::Keep,
+        None if times.keep_alive.is_zero() => Step::Keep,
+        None => match activity.idle_for() {
+            Some(idle) if idle >= times.keep_alive => Step::Close(Instant::now() + times.write),
+            _ => Step::Keep,
+        },
+    }
+}
+
+/// Completes at `deadline`; never without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The service answering one connection's requests with `app`, each
+/// tagged with the peer's address and counted in `activity`.
+fn answering(
+    app: Router,
+    peer: SocketAddr,
+    activity: Arc<Activity>,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
+> + Send {
+    hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         let app = app.clone();
-        let seen = seen.clone();
+        let seen = activity.clone();
         seen.in_flight.fetch_add(1, Ordering::SeqCst);
         async move {
             let res = app.oneshot(req).await;
@@ -235,25 +322,48 @@ async fn serve_connection(
             seen.in_flight.fetch_sub(1, Ordering::SeqCst);
             res
         }
+    })
+}
+
+async fn serve_connection(
+    builder: Arc<http1::Builder>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    times: Times,
+    mut stop: watch::Receiver<Option<Instant>>,
+) {
+    let activity = Arc::new(Activity {
+        began: Instant::now(),
+        in_flight: AtomicUsize::new(0),
+        last_answer_ms: AtomicU64::new(0),
     });
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let writes = Arc::new(WriteProgress::new());
+    let io = TokioIo::new(Watched::new(stream, writes.clone()));
+    let conn = builder.serve_connection(io, answering(app, peer, activity.clone()));
     tokio::pin!(conn);
-    let tick = (keep_alive / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
-    let mut ticks = tokio::time::interval(tick);
-    let mut closing = false;
+    let mut ticks = tokio::time::interval(times.tick);
+    let mut close_by: Option<Instant> = None;
+    let mut stopping = false;
     loop {
         tokio::select! {
-            _ = conn.as_mut() => break,
-            _ = stop.changed(), if !closing => {
+            _ = conn.as_mut() => return,
+            // Closing is overdue: dropped.
+            () = until(close_by) => return,
+            _ = stop.changed(), if !stopping => {
+                stopping = true;
+                let Some(deadline) = *stop.borrow() else { continue };
                 conn.as_mut().graceful_shutdown();
-                closing = true;
+                close_by = Some(close_by.map_or(deadline, |by| by.min(deadline)));
             }
-            _ = ticks.tick(), if !closing && !keep_alive.is_zero() => {
-                if activity.idle_for().is_some_and(|idle| idle >= keep_alive) {
+            _ = ticks.tick() => match step(times, &activity, &writes, close_by) {
+                Step::Keep => {}
+                Step::Close(by) => {
                     conn.as_mut().graceful_shutdown();
-                    closing = true;
+                    close_by = Some(by);
                 }
-            }
+                Step::Drop => return,
+            },
         }
     }
 }

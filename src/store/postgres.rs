@@ -24,4 +24,10 @@ impl PostgresStore {
 impl_sql_store!(PostgresStore);
 super::consents::impl_consent_store!(PostgresStore);
 super::jobs::impl_job_store!(PostgresStore, "FOR UPDATE SKIP LOCKED");
-super::webhooks::impl_webhook_store!(PostgresStore, "FOR UPDATE SKIP LOCKED");
+// Takes wait for each other (a transaction-scoped advisory lock), so a
+// client's leased events are counted exactly over all instances.
+super::webhooks::impl_webhook_store!(
+    PostgresStore,
+    "FOR UPDATE SKIP LOCKED",
+    serialize = "SELECT pg_advisory_xact_lock(7340314)"
+);

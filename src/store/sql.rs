@@ -95,6 +95,7 @@ macro_rules! impl_sql_store {
                 for table in [
                     "collections",
                     "webhook_events",
+                    "webhook_endpoints",
                     "access_tokens",
                     "link_sessions",
                     "consents",

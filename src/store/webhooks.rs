@@ -23,6 +23,8 @@ pub struct TakenEvent {
     pub leased_by: String,
     pub webhook_url: Option<String>,
     pub webhook_secret_sealed: Option<String>,
+    /// The client is a test client (`false` if it is gone).
+    pub test_client: bool,
 }
 
 #[async_trait]
@@ -48,14 +50,32 @@ pub trait WebhookStore: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 
     /// Takes one due event for `lease` (only `client_id`'s when
-    /// given: a deliverer may serve one client).
+    /// given: a deliverer may serve one client), never one of a client
+    /// whose endpoint is paused or that has `per_client` events under a
+    /// lease already (over all instances: on PostgreSQL takes wait for
+    /// each other).
     async fn take_webhook_event(
         &self,
         now: UnixTime,
         lease: Duration,
         leased_by: &str,
         client_id: Option<&str>,
+        per_client: u32,
     ) -> Result<Option<TakenEvent>, StoreError>;
+
+    /// Counts one more failed delivery in a row to `client_id`'s endpoint;
+    /// returns how many there are now.
+    async fn count_webhook_failure(&self, client_id: &str) -> Result<i32, StoreError>;
+
+    /// Takes no event of `client_id` before `until`.
+    async fn pause_webhook_endpoint(
+        &self,
+        client_id: &str,
+        until: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Forgets `client_id`'s failures in a row and any pause.
+    async fn clear_webhook_failures(&self, client_id: &str) -> Result<(), StoreError>;
 
     /// Removes an event that was delivered or given up. `false` if the
     /// lease was lost.
@@ -88,9 +108,11 @@ macro_rules! insert_webhook_event {
     };
 }
 
-/// Implements [`WebhookStore`] for `$store`; `$lock` as for jobs.
+/// Implements [`WebhookStore`] for `$store`; `$lock` as for jobs;
+/// `$serialize`, if given, runs first in every take's transaction, so that
+/// takes on several connections count each other's leases.
 macro_rules! impl_webhook_store {
-    ($store:ty, $lock:literal) => {
+    ($store:ty, $lock:literal $(, serialize = $serialize:literal)?) => {
         #[async_trait::async_trait]
         impl $crate::store::WebhookStore for $store {
             async fn set_client_webhook(
@@ -99,7 +121,7 @@ macro_rules! impl_webhook_store {
                 url: Option<&str>,
                 secret_sealed: Option<&str>,
             ) -> Result<bool, $crate::store::StoreError> {
-                Ok(sqlx::query(
+                let set = sqlx::query(
                     "UPDATE clients SET webhook_url = $2, webhook_secret_sealed = $3 WHERE id = $1",
                 )
                 .bind(client_id)
@@ -108,7 +130,10 @@ macro_rules! impl_webhook_store {
                 .execute(&self.pool)
                 .await?
                 .rows_affected()
-                    > 0)
+                    > 0;
+                // A new endpoint starts with a closed breaker.
+                $crate::store::WebhookStore::clear_webhook_failures(self, client_id).await?;
+                Ok(set)
             }
 
             async fn insert_webhook_event(
@@ -129,14 +154,21 @@ macro_rules! impl_webhook_store {
                 lease: std::time::Duration,
                 leased_by: &str,
                 client_id: Option<&str>,
+                per_client: u32,
             ) -> Result<Option<$crate::store::TakenEvent>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
+                $(sqlx::query($serialize).execute(&mut *tx).await?;)?
                 let taken: Option<(String,)> = sqlx::query_as(concat!(
                     "UPDATE webhook_events SET lease_until = $2, leased_by = $3, \
                      attempts = attempts + 1 \
-                     WHERE id = (SELECT id FROM webhook_events WHERE run_after <= $1 \
+                     WHERE id = (SELECT id FROM webhook_events e WHERE run_after <= $1 \
                      AND (CAST($4 AS TEXT) IS NULL OR client_id = $4) \
-                     AND (lease_until IS NULL OR lease_until <= $1) ORDER BY run_after LIMIT 1 ",
+                     AND (lease_until IS NULL OR lease_until <= $1) \
+                     AND NOT EXISTS (SELECT 1 FROM webhook_endpoints p \
+                     WHERE p.client_id = e.client_id AND p.paused_until > $1) \
+                     AND (SELECT COUNT(*) FROM webhook_events l \
+                     WHERE l.client_id = e.client_id AND l.lease_until > $1) < $5 \
+                     ORDER BY run_after LIMIT 1 ",
                     $lock,
                     ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
                 ))
@@ -144,6 +176,7 @@ macro_rules! impl_webhook_store {
                 .bind(now + lease)
                 .bind(leased_by)
                 .bind(client_id)
+                .bind(i64::from(per_client))
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((id,)) = taken else {
@@ -152,7 +185,8 @@ macro_rules! impl_webhook_store {
                 };
                 let event = sqlx::query_as(
                     "SELECT e.id, e.client_id, e.body, e.attempts, e.created_at, e.leased_by, \
-                     c.webhook_url, c.webhook_secret_sealed \
+                     c.webhook_url, c.webhook_secret_sealed, \
+                     COALESCE(c.test_allowed, FALSE) AS test_client \
                      FROM webhook_events e LEFT JOIN clients c ON c.id = e.client_id \
                      WHERE e.id = $1",
                 )
@@ -161,6 +195,44 @@ macro_rules! impl_webhook_store {
                 .await?;
                 tx.commit().await?;
                 Ok(Some(event))
+            }
+
+            async fn count_webhook_failure(
+                &self,
+                client_id: &str,
+            ) -> Result<i32, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO webhook_endpoints (client_id, failures) VALUES ($1, 1) \
+                     ON CONFLICT (client_id) DO UPDATE \
+                     SET failures = webhook_endpoints.failures + 1 RETURNING failures",
+                )
+                .bind(client_id)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn pause_webhook_endpoint(
+                &self,
+                client_id: &str,
+                until: $crate::time::UnixTime,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE webhook_endpoints SET paused_until = $2 WHERE client_id = $1")
+                    .bind(client_id)
+                    .bind(until)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn clear_webhook_failures(
+                &self,
+                client_id: &str,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM webhook_endpoints WHERE client_id = $1")
+                    .bind(client_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn remove_webhook_event(

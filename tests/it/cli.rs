@@ -295,7 +295,7 @@ async fn a_webhook_is_registered_rotated_and_removed_from_the_command_line() {
         .unwrap());
     let taken = app
         .store
-        .take_webhook_event(T0, secs(30), "d", Some(&id))
+        .take_webhook_event(T0, secs(30), "d", Some(&id), 1)
         .await
         .unwrap()
         .unwrap();

@@ -192,3 +192,54 @@ async fn the_defaults_allow_a_burst_of_100_link_starts() {
     let first = first_refused.expect("a limit by default");
     assert!(first >= 100, "refused after {first}");
 }
+
+/// Link starts from one address that get through `instances` behind a
+/// balancer that sends request `i` to `pick(i)`; and how long it took.
+async fn through(
+    instances: &[TestApp],
+    pick: impl Fn(usize) -> usize,
+    n: usize,
+) -> (usize, std::time::Duration) {
+    let began = std::time::Instant::now();
+    let mut passed = 0;
+    for i in 0..n {
+        let res = from(&instances[pick(i)], "192.0.2.99:1", link_start(&[])).await;
+        if res.status != StatusCode::TOO_MANY_REQUESTS {
+            passed += 1;
+        }
+    }
+    (passed, began.elapsed())
+}
+
+#[tokio::test]
+async fn rate_limits_count_per_instance_so_n_instances_let_at_most_n_bursts_through() {
+    // The README's decision, with its numbers: limits live in each
+    // instance's memory. Two instances on one database, the default
+    // limit (20/s, burst 100), 240 link starts from one address at once.
+    let app = TestApp::new().await;
+    let two = [
+        app.with_options(&Options::default()),
+        app.with_options(&Options::default()),
+    ];
+    // Round robin: each instance counts half of them against its own
+    // burst, so up to two bursts (plus what refills meanwhile) pass.
+    let (passed, took) = through(&two, |i| i % 2, 240).await;
+    let refill = 2 * (20.0 * took.as_secs_f64()).ceil() as usize;
+    assert!(
+        (200..=200 + refill).contains(&passed),
+        "{passed} in {took:?}"
+    );
+
+    // Affinity by client address (what the README asks of the balancer):
+    // one address meets one instance, and the limit holds as configured.
+    let two = [
+        app.with_options(&Options::default()),
+        app.with_options(&Options::default()),
+    ];
+    let (passed, took) = through(&two, |_| 0, 240).await;
+    let refill = (20.0 * took.as_secs_f64()).ceil() as usize;
+    assert!(
+        (100..=100 + refill).contains(&passed),
+        "{passed} in {took:?}"
+    );
+}

@@ -33,6 +33,8 @@ fn limits(header_read: u64, keep_alive: u64, max_connections: usize) -> ConnLimi
         max_connections,
         max_per_address: 0,
         shutdown_grace: Duration::from_secs(1),
+        write_timeout: Duration::from_secs(5),
+        max_head_bytes: 32 * 1024,
     }
 }
 
@@ -195,6 +197,184 @@ async fn a_stalled_body_is_408_and_a_slow_request_503() {
         .unwrap();
         assert!(got.starts_with(&format!("HTTP/1.1 {status}")), "{got}");
     }
+}
+
+/// A client from `source` (a loopback address) that pipelines a stream
+/// of requests for a 6 KiB script and never reads an answer: the answers
+/// fill its small receive buffer and our send buffer, and our writes stop.
+async fn slow_reader(addr: SocketAddr, source: &str) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(addr).await.unwrap().into_std().unwrap();
+    blocking(move || {
+        let mut s = stream;
+        s.set_nonblocking(false).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+        let requests = "GET /static/link.js HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1500);
+        // The server may stop reading; what it took is enough.
+        let _ = s.write_all(requests.as_bytes());
+        s
+    })
+    .await
+    .unwrap()
+}
+
+/// Whether the server has closed `s`, seen without reading from it (a read
+/// would let the server's writes go on): writing to a socket the server
+/// closed fails, while one it holds open takes the bytes or is full.
+fn closed_by_server(s: &mut TcpStream) -> bool {
+    s.set_nonblocking(true).unwrap();
+    for _ in 0..20 {
+        match s.write(b"\r\n") {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return true,
+            Ok(_) => {}
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// `GET /healthz` from `source`: the answer, or what came within `within`.
+async fn healthz_from(addr: SocketAddr, source: &str, within: Duration) -> String {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let stream = socket.connect(addr).await.unwrap().into_std().unwrap();
+    blocking(move || {
+        let mut s = stream;
+        s.set_nonblocking(false).unwrap();
+        let _ = s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+        read_until_closed(&mut s, within).0
+    })
+    .await
+    .unwrap()
+}
+
+/// Pipelined requests whose answers are never read: the connection is
+/// dropped once an answer has waited the write timeout, and its slot goes
+/// to the next client (before, such a connection was held for minutes,
+/// past the keep-alive and every other timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_requests_never_read_are_dropped_at_the_write_timeout() {
+    let app = TestApp::new().await;
+    let addr = serve(
+        &app,
+        ConnLimits {
+            // Only the write timeout can end the hog's connection in time.
+            write_timeout: Duration::from_secs(1),
+            ..limits(30, 30, 1)
+        },
+    )
+    .await;
+    let mut hog = slow_reader(addr, "127.0.0.1").await;
+    let began = Instant::now();
+    let got = healthz_from(addr, "127.0.0.1", Duration::from_secs(6)).await;
+    assert!(
+        got.starts_with("HTTP/1.0 200"),
+        "the slot was held: {got:?}"
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        began.elapsed()
+    );
+    assert!(blocking(move || closed_by_server(&mut hog)).await.unwrap());
+}
+
+/// Slow readers from several addresses, each within its per-address cap,
+/// fill every slot: `/healthz` from another address is still answered
+/// once their answers have waited the write timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_readers_from_several_addresses_cannot_starve_healthz() {
+    let app = TestApp::new().await;
+    let addr = serve(
+        &app,
+        ConnLimits {
+            max_per_address: 2,
+            write_timeout: Duration::from_secs(1),
+            ..limits(30, 5, 4)
+        },
+    )
+    .await;
+    let mut hogs = Vec::new();
+    for source in ["127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"] {
+        hogs.push(slow_reader(addr, source).await);
+    }
+    let began = Instant::now();
+    let got = healthz_from(addr, "127.0.0.4", Duration::from_secs(6)).await;
+    assert!(got.starts_with("HTTP/1.0 200"), "starved: {got:?}");
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        began.elapsed()
+    );
+}
+
+/// A request head larger than the cap is refused (431, or closed), not
+/// buffered and answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_request_head_is_refused() {
+    let app = TestApp::new().await;
+    let addr = serve(&app, limits(30, 5, 16)).await;
+    let got = blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(3))).unwrap();
+        // Few headers (their count has a cap of its own), 200 KiB in all.
+        let filler = format!("X-Filler: {}\r\n", "a".repeat(50 * 1024)).repeat(4);
+        let head = format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{filler}\r\n");
+        // The server may close before it has all of it.
+        let _ = s.write_all(head.as_bytes());
+        read_until_closed(&mut s, Duration::from_secs(5))
+    })
+    .await
+    .unwrap();
+    assert!(
+        got.0.starts_with("HTTP/1.1 431") || got == (String::new(), true),
+        "a 200 KiB head was served: {:?}",
+        got.0.lines().next()
+    );
+}
+
+/// Shutdown ends within its grace period even when a connection's answer
+/// is stuck on a client that does not read: that connection is dropped
+/// then, not left open for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drops_a_stuck_writer_at_the_end_of_its_grace() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(consent_link::serve::run(
+        listener,
+        app.router.clone(),
+        // Only the grace period (1 s) can end the stuck connection.
+        ConnLimits {
+            write_timeout: Duration::from_secs(60),
+            ..limits(60, 60, 16)
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut hog = slow_reader(addr, "127.0.0.1").await;
+    // Time for its answers to fill the buffers and our write to stick.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let began = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("shutdown outlasted its grace")
+        .unwrap();
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
+    assert!(
+        blocking(move || closed_by_server(&mut hog)).await.unwrap(),
+        "the stuck connection outlived shutdown"
+    );
 }
 
 /// A port nothing listens on just now.

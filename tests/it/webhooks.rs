@@ -18,6 +18,8 @@ use sha2::Sha256;
 
 use crate::support::*;
 
+mod delivery;
+
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
 /// What the receiver saw: id, timestamp, signature valid, body.
@@ -96,19 +98,25 @@ fn deliverer(app: &TestApp, client: &str) -> Deliverer {
         id: format!("d-{}", uuid::Uuid::new_v4()),
         client: Some(client.to_owned()),
         metrics: app.state.metrics.clone(),
+        limits: Default::default(),
     }
 }
 
-/// A client whose webhook goes to `url`.
+/// A (test) client whose webhook goes to `url`.
 async fn client_with_webhook(app: &TestApp, url: &str) -> String {
     let client = app.client().await;
+    set_webhook(app, &client, url).await;
+    client
+}
+
+/// Points `client`'s webhook at `url`, signed with [`SECRET`].
+async fn set_webhook(app: &TestApp, client: &str, url: &str) {
     let sealed = app.key.seal("webhook_secret", SECRET.as_bytes()).unwrap();
     assert!(app
         .store
-        .set_client_webhook(&client, Some(url), Some(&sealed))
+        .set_client_webhook(client, Some(url), Some(&sealed))
         .await
         .unwrap());
-    client
 }
 
 /// Runs the deliverer until nothing is due now (at most `n` times).
@@ -333,4 +341,6 @@ async fn a_test_flow_reports_its_collection_by_webhook_end_to_end() {
     let collected = &seen[1].3["data"];
     assert_eq!(collected["user_data_id"], user.as_str());
     assert_eq!(collected["status"], "partially_done");
+    assert_eq!(collected["test"], true);
+    assert_eq!(collected["client_id"], client.as_str());
 }
