@@ -52,10 +52,12 @@ pub struct Worker {
 /// "Now" to the whole second (as the store compares times), and a lease
 /// from it that ends no earlier than `lease` after `moment`: another
 /// worker takes the job over only once the whole lease has passed, however
-/// late in its second it was taken.
+/// late in its second it was taken. A lease ends after `now` (at least a
+/// second), so that its holder can write in the second it took the job.
 fn lease_from(moment: Moment, lease: Duration) -> (UnixTime, Duration) {
     let now = moment.second();
-    (now, moment.after(lease).since(now))
+    let end = moment.after(lease).max(now + Duration::from_secs(1));
+    (now, end.since(now))
 }
 
 impl Worker {
@@ -286,5 +288,9 @@ mod tests {
         assert_eq!((now, lease), (t, Duration::from_secs(61)));
         let (_, lease) = lease_from(Moment::new(t, 1), Duration::from_millis(500));
         assert_eq!(t + lease, t + Duration::from_secs(1));
+        // Never one its holder could not write under (the store refuses a
+        // write at or after a lease's end).
+        let (_, lease) = lease_from(Moment::from(t), Duration::ZERO);
+        assert_eq!(lease, Duration::from_secs(1));
     }
 }
