@@ -70,10 +70,8 @@ async fn retry_after_is_honoured_in_full_however_late_in_a_second_the_429_came()
         let id = kari_collection(&app, &url).await;
         into_a_second(ms).await;
         assert!(w.run_one().await.unwrap());
-        for _ in 0..500 {
-            if w.run_one().await.unwrap() {
-                break;
-            }
+        let polling = std::time::Instant::now();
+        while !w.run_one().await.unwrap() && polling.elapsed() < Duration::from_secs(10) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         assert_eq!(app.collection(&id).await.status.as_str(), "done");
@@ -85,7 +83,7 @@ async fn retry_after_is_honoured_in_full_however_late_in_a_second_the_429_came()
             waited >= asked,
             "Retry-After: {after} sent {ms} ms into a second, retried after {waited:?}"
         );
-        assert!(waited < asked + Duration::from_secs(2), "{waited:?}");
+        assert!(waited < asked + Duration::from_secs(3), "{waited:?}");
     }
 }
 
@@ -121,6 +119,6 @@ async fn a_job_taken_late_in_a_second_is_taken_over_no_earlier_than_its_lease_en
             waited >= lease,
             "taken {ms} ms into a second, taken over after {waited:?}"
         );
-        assert!(waited < lease + Duration::from_secs(2), "{waited:?}");
+        assert!(waited < lease + Duration::from_secs(3), "{waited:?}");
     }
 }
