@@ -177,6 +177,16 @@ pub struct LimitArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_token_burst: u32,
 
+    /// Sign-ins at a provider started per second per client address
+    /// (POST /s/<session>/upstream); 0: no limit.
+    #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_SIGN_IN", default_value_t = 5)]
+    pub rate_limit_sign_in: u32,
+
+    /// How many sign-ins an address may start at once.
+    #[arg(long, env = "CONSENT_LINK_RATE_LIMIT_SIGN_IN_BURST", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_sign_in_burst: u32,
+
     /// A header that a trusted load balancer sets to the client's address
     /// (e.g. X-Forwarded-For; its right-most entry counts). Without it the
     /// socket peer's address is used and such headers are ignored.
@@ -195,6 +205,10 @@ impl LimitArgs {
                     self.rate_limit_link_burst,
                 ),
                 token: crate::http::Rate::new(self.rate_limit_token, self.rate_limit_token_burst),
+                sign_in: crate::http::Rate::new(
+                    self.rate_limit_sign_in,
+                    self.rate_limit_sign_in_burst,
+                ),
             },
             client_ip: match &self.client_ip_header {
                 Some(name) => crate::http::ClientIp::Header(name.clone()),
@@ -362,5 +376,18 @@ mod tests {
         for bad in ["0", "-1", "86401", "soon"] {
             assert!(ttl(bad).is_err(), "--session-ttl {bad} was accepted");
         }
+    }
+
+    #[test]
+    fn the_sign_in_rate_limit_defaults_to_the_readme_and_zero_turns_it_off() {
+        let limits = |extra: &[&str]| {
+            let argv = ["consent-link", "serve"].iter().chain(extra);
+            match Cli::try_parse_from(argv).map(|c| c.command) {
+                Ok(Command::Serve(args)) => args.limits.router_options(false).rate_limits,
+                _ => unreachable!("parsed serve"),
+            }
+        };
+        assert_eq!(limits(&[]).sign_in, crate::http::Rate::new(5, 30));
+        assert_eq!(limits(&["--rate-limit-sign-in", "0"]).sign_in, None);
     }
 }

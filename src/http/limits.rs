@@ -1,10 +1,10 @@
 //! Per-address rate limits on what costs us a database write and can be
-//! called without any secret: starting a link session, and the two token
-//! endpoints. Over the limit, the answer is `429` with `Retry-After`, in
-//! the format of the surface asked (a page, RFC 6749 JSON, the product's
-//! JSON). The client's address is the socket peer's, or the right-most
-//! entry of a header set by a trusted load balancer, and only when the
-//! operator names that header.
+//! called without any secret: starting a link session, starting a sign-in
+//! at a provider, and the two token endpoints. Over the limit, the answer
+//! is `429` with `Retry-After`, in the format of the surface asked (a page,
+//! RFC 6749 JSON, the product's JSON). The client's address is the socket
+//! peer's, or the right-most entry of a header set by a trusted load
+//! balancer, and only when the operator names that header.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -49,6 +49,8 @@ pub struct RateLimits {
     pub link_start: Option<Rate>,
     /// `POST /oauth/token` and `POST /api/1.0/auth`, together.
     pub token: Option<Rate>,
+    /// `POST /s/{sid}/upstream`: a sign-in at a provider started (again).
+    pub sign_in: Option<Rate>,
 }
 
 impl Default for RateLimits {
@@ -58,6 +60,7 @@ impl Default for RateLimits {
         RateLimits {
             link_start: Rate::new(20, 100),
             token: Rate::new(50, 200),
+            sign_in: Rate::new(5, 30),
         }
     }
 }
@@ -121,6 +124,8 @@ pub(crate) fn key(ip: IpAddr) -> IpAddr {
 pub enum Surface {
     /// An end user's browser: a page in their language.
     LinkStart,
+    /// A sign-in started again from a session page: a page too.
+    SignIn,
     /// RFC 6749 §5.2 JSON.
     OAuthToken,
     /// The product API's JSON.
@@ -184,7 +189,7 @@ fn too_many_requests(surface: Surface, req: &Request, wait: u64) -> Response {
         "rate limit reached"
     );
     let mut res = match surface {
-        Surface::LinkStart => {
+        Surface::LinkStart | Surface::SignIn => {
             let params = Params::parse(req.uri().query().unwrap_or(""));
             let locale = negotiate(
                 params.get("locale").ok().flatten(),

@@ -32,10 +32,11 @@ pub fn data_api(routes: Router<AppState>) -> Router<AppState> {
 }
 
 /// The rate limits of the routes: one for the three entries, one for the
-/// two token endpoints.
+/// two token endpoints, one for starting a sign-in at a provider.
 struct RouteLimits {
     link_start: Option<Limiter>,
     token: Option<Limiter>,
+    sign_in: Option<Limiter>,
 }
 
 impl RouteLimits {
@@ -44,7 +45,13 @@ impl RouteLimits {
         RouteLimits {
             link_start: limiter(options.rate_limits.link_start),
             token: limiter(options.rate_limits.token),
+            sign_in: limiter(options.rate_limits.sign_in),
         }
+    }
+
+    /// `handler` behind the sign-in limit.
+    fn sign_in(&self, handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+        Self::limited(&self.sign_in, Surface::SignIn, handler)
     }
 
     /// `handler` behind the link-start limit.
@@ -84,7 +91,10 @@ fn page_routes(limits: &RouteLimits, demo: bool) -> Router<AppState> {
         .route("/s/{sid}/authenticate", post(steps::authenticate_post))
         .route("/s/{sid}/consent", post(steps::consent_post))
         .route("/s/{sid}/cancel", post(steps::cancel_post))
-        .route("/s/{sid}/upstream", post(steps::upstream_post))
+        .route(
+            "/s/{sid}/upstream",
+            limits.sign_in(post(steps::upstream_post)),
+        )
         .route("/s/{sid}/status", get(steps::step_status))
         .route("/s/{sid}/theme.css", get(theme::theme_css))
         .route("/oidc/callback", get(upstream::callback))

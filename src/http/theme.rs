@@ -34,7 +34,8 @@ pub(super) async fn theme_css(
                 .await?
                 .map(|c| c.client.styles_origins)
                 .unwrap_or_default();
-            app.themes.css(url, &origins, app.clock.now()).await
+            let now = app.clock.now();
+            app.themes.css(url, &origins, &session.id_hash, now).await
         }
         None => None,
     };

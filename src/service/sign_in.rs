@@ -7,7 +7,8 @@
 //! cannot complete another person's session). `nonce` and the PKCE
 //! verifier are derived from the state under the server key. The
 //! session's moves here are the server's own ([`Mover::Server`]), on the
-//! proof of that single-use state: no anti-CSRF token is involved.
+//! proof of that single-use state: no anti-CSRF token is involved. A
+//! session has one live sign-in: starting another replaces it.
 
 use url::Url;
 
@@ -105,8 +106,9 @@ pub(crate) async fn begin(
         .mask_session_id(&state, sid)
         .ok_or(ServiceError::Internal("a session ID that is not a token"))?;
     let state_hash = crypto::hash_token(&state);
+    // The session's one live sign-in: an earlier one's state is void.
     ctx.store
-        .insert_upstream_auth(&UpstreamSignIn {
+        .replace_upstream_auth(&UpstreamSignIn {
             state_hash: state_hash.clone(),
             session_hash: session.id_hash.clone(),
             session_masked,

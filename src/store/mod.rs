@@ -103,7 +103,10 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         &self,
         advance: &Advance<'_>,
     ) -> Result<Option<LinkSession>, StoreError>;
-    async fn insert_upstream_auth(&self, sign_in: &UpstreamSignIn) -> Result<(), StoreError>;
+    /// Stores `sign_in` as its session's one live sign-in at a provider,
+    /// replacing any earlier one of that session (whose state then no
+    /// longer works): repeated starts never add rows.
+    async fn replace_upstream_auth(&self, sign_in: &UpstreamSignIn) -> Result<(), StoreError>;
     /// Marks an upstream sign-in used and returns it, if it is unused,
     /// unexpired at `now` and was started by the browser whose cookie
     /// hashes to `browser_hash`: of any number of callbacks with one

@@ -242,14 +242,20 @@ macro_rules! impl_sql_store {
                 Ok(purged)
             }
 
-            async fn insert_upstream_auth(
+            async fn replace_upstream_auth(
                 &self,
                 u: &$crate::store::UpstreamSignIn,
             ) -> Result<(), $crate::store::StoreError> {
+                // One row per session (a unique index): a new sign-in
+                // overwrites the session's previous one, state and all.
                 sqlx::query(
                     "INSERT INTO upstream_auth (state_hash, session_hash, session_masked, method, \
                      browser_hash, created_at, expires_at, used_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (session_hash) DO UPDATE SET state_hash = excluded.state_hash, \
+                     session_masked = excluded.session_masked, method = excluded.method, \
+                     browser_hash = excluded.browser_hash, created_at = excluded.created_at, \
+                     expires_at = excluded.expires_at, used_at = excluded.used_at",
                 )
                 .bind(&u.state_hash)
                 .bind(&u.session_hash)

@@ -1,15 +1,20 @@
 //! Getting an integrator's sheet: only from its client's registered
-//! origins, size and time limited, no redirects, cached per process.
+//! origins, size and time limited, no redirects, cached per process, one
+//! fetch of a URL at a time, and within a budget per link session and per
+//! origin ([`super::budget`]).
 //!
 //! A per-process cache is enough: a theme is not flow state, and another
 //! instance that has not seen the sheet fetches it once itself.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use tokio::sync::OnceCell;
 use url::Url;
 
+use super::budget::{FetchBudget, FetchRate, OverBudget};
 use super::{sanitize, MAX_SHEET_BYTES};
 use crate::net::secure_or_loopback;
 use crate::time::UnixTime;
@@ -28,6 +33,11 @@ pub struct ThemeLimits {
     pub failure_ttl: Duration,
     /// The most sheets kept at once.
     pub max_entries: usize,
+    /// The fetches one link session may cause (a new sheet, or one whose
+    /// time is up).
+    pub per_session: FetchRate,
+    /// The fetches all sessions together may cause at one origin.
+    pub per_origin: FetchRate,
 }
 
 impl Default for ThemeLimits {
@@ -38,6 +48,14 @@ impl Default for ThemeLimits {
             ttl: Duration::from_secs(300),
             failure_ttl: Duration::from_secs(60),
             max_entries: 256,
+            per_session: FetchRate {
+                burst: NonZeroU32::MIN.saturating_add(1),
+                every: Duration::from_secs(300),
+            },
+            per_origin: FetchRate {
+                burst: NonZeroU32::MIN.saturating_add(9),
+                every: Duration::from_secs(6),
+            },
         }
     }
 }
@@ -47,6 +65,32 @@ struct Cached {
     /// The theme's stylesheet; `None` for the default theme.
     css: Option<Arc<str>>,
     expires_at: UnixTime,
+}
+
+/// A URL's place in the cache: its fetch, shared by every request that
+/// comes while it is under way and then by those until it expires; and
+/// what the fetch before it gave, served while the budget allows no new
+/// one.
+struct Entry {
+    fetch: Arc<OnceCell<Cached>>,
+    stale: Option<Arc<str>>,
+}
+
+impl Entry {
+    fn new(stale: Option<Arc<str>>) -> Entry {
+        Entry {
+            fetch: Arc::new(OnceCell::new()),
+            stale,
+        }
+    }
+
+    /// When it may go: one without a fetched theme (under way, or left
+    /// by a request over its budget) first, as it holds nothing yet.
+    fn expires_at(&self) -> i64 {
+        self.fetch
+            .get()
+            .map_or(i64::MIN, |c| c.expires_at.as_secs())
+    }
 }
 
 /// Why a sheet gave no theme (logged with the URL's origin only).
@@ -89,7 +133,8 @@ impl From<reqwest::Error> for Refused {
 pub struct Themes {
     http: Option<reqwest::Client>,
     limits: ThemeLimits,
-    cache: Mutex<HashMap<String, Cached>>,
+    cache: Mutex<HashMap<String, Entry>>,
+    budget: FetchBudget,
 }
 
 impl Themes {
@@ -110,17 +155,20 @@ impl Themes {
         };
         Themes {
             http,
+            budget: FetchBudget::new(limits.per_session, limits.per_origin),
             limits,
             cache: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The theme stylesheet for `url`, `None` for the default theme. Never
-    /// an error: a sheet that cannot be used is logged and left out.
+    /// The theme stylesheet for `url`, `None` for the default theme, for
+    /// the link session `session` (a key for its fetch budget). Never an
+    /// error: a sheet that cannot be used is logged and left out.
     pub async fn css(
         &self,
         url: &Url,
         allowed_origins: &[String],
+        session: &str,
         now: UnixTime,
     ) -> Option<Arc<str>> {
         let origin = url.origin().ascii_serialization();
@@ -128,9 +176,24 @@ impl Themes {
             tracing::warn!(%origin, reason = %why, "styles_uri not fetched; default theme");
             return None;
         }
-        if let Some(hit) = self.cached(url.as_str(), now) {
-            return hit.css;
+        let (fetch, stale) = self.entry(url.as_str(), now);
+        // Requests that come while the fetch is under way wait for it.
+        let done = fetch.get_or_try_init(|| async {
+            self.budget.spend(session, &origin)?;
+            Ok::<_, OverBudget>(self.fetch_theme(url, &origin, now).await)
+        });
+        match done.await {
+            Ok(cached) => cached.css.clone(),
+            Err(why) => {
+                tracing::warn!(%origin, reason = %why, "styles_uri not fetched: over its fetch budget (README: Theming)");
+                self.forget_unfetched(url.as_str(), &fetch);
+                stale
+            }
         }
+    }
+
+    /// Fetches and checks the sheet: what is kept for it, and for how long.
+    async fn fetch_theme(&self, url: &Url, origin: &str, now: UnixTime) -> Cached {
         let css = match self.fetch(url).await {
             Ok(sheet) => {
                 let theme = sanitize(&sheet);
@@ -154,45 +217,70 @@ impl Themes {
         } else {
             self.limits.failure_ttl
         };
-        self.keep(
-            url.as_str(),
-            Cached {
-                css: css.clone(),
-                expires_at: now + ttl,
-            },
-            now,
-        );
-        css
+        Cached {
+            css,
+            expires_at: now + ttl,
+        }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Cached>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         // A poisoned cache is still a valid map.
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn cached(&self, key: &str, now: UnixTime) -> Option<Cached> {
-        self.lock().get(key).filter(|c| c.expires_at > now).cloned()
+    /// The fetch of `key` to share (done and unexpired, under way, or
+    /// new), and what an expired one before it gave.
+    fn entry(&self, key: &str, now: UnixTime) -> (Arc<OnceCell<Cached>>, Option<Arc<str>>) {
+        let mut cache = self.lock();
+        let expired = cache
+            .get(key)
+            .and_then(|e| e.fetch.get())
+            .filter(|c| c.expires_at <= now)
+            .map(|c| c.css.clone());
+        if let Some(stale) = expired {
+            cache.insert(key.to_owned(), Entry::new(stale));
+        }
+        if !cache.contains_key(key) {
+            self.make_room(&mut cache, now);
+            if self.limits.max_entries == 0 {
+                return (Arc::new(OnceCell::new()), None);
+            }
+            cache.insert(key.to_owned(), Entry::new(None));
+        }
+        match cache.get(key) {
+            Some(e) => (e.fetch.clone(), e.stale.clone()),
+            None => (Arc::new(OnceCell::new()), None),
+        }
     }
 
-    /// Keeps `entry`, first making room: expired entries go, then the one
-    /// that expires soonest.
-    fn keep(&self, key: &str, entry: Cached, now: UnixTime) {
+    /// Drops the entry of `key` if it is still `fetch`, never fetched and
+    /// nothing before it was: URLs over the budget take no room.
+    fn forget_unfetched(&self, key: &str, fetch: &Arc<OnceCell<Cached>>) {
         let mut cache = self.lock();
-        if cache.len() >= self.limits.max_entries && !cache.contains_key(key) {
-            cache.retain(|_, c| c.expires_at > now);
-            while cache.len() >= self.limits.max_entries.max(1) {
-                let soonest = cache
-                    .iter()
-                    .min_by_key(|(_, c)| c.expires_at)
-                    .map(|(k, _)| k.clone());
-                match soonest {
-                    Some(k) => cache.remove(&k),
-                    None => break,
-                };
-            }
+        let unfetched = cache.get(key).is_some_and(|e| {
+            Arc::ptr_eq(&e.fetch, fetch) && e.fetch.get().is_none() && e.stale.is_none()
+        });
+        if unfetched {
+            cache.remove(key);
         }
-        if self.limits.max_entries > 0 {
-            cache.insert(key.to_owned(), entry);
+    }
+
+    /// Makes room for one more entry: expired entries go, then the one
+    /// that expires soonest (one without a fetched theme before any).
+    fn make_room(&self, cache: &mut HashMap<String, Entry>, now: UnixTime) {
+        if cache.len() < self.limits.max_entries {
+            return;
+        }
+        cache.retain(|_, e| e.fetch.get().is_none_or(|c| c.expires_at > now));
+        while cache.len() >= self.limits.max_entries.max(1) {
+            let soonest = cache
+                .iter()
+                .min_by_key(|(_, e)| e.expires_at())
+                .map(|(k, _)| k.clone());
+            match soonest {
+                Some(k) => cache.remove(&k),
+                None => break,
+            };
         }
     }
 
@@ -255,6 +343,10 @@ mod tests {
         assert_eq!(d.max_bytes, 64 * 1024);
         assert_eq!(d.timeout, Duration::from_secs(5));
         assert!(d.max_entries > 0 && d.max_entries <= 1024);
+        assert_eq!(d.per_session.burst.get(), 2);
+        assert_eq!(d.per_session.every, Duration::from_secs(300));
+        assert_eq!(d.per_origin.burst.get(), 10);
+        assert_eq!(d.per_origin.every, Duration::from_secs(6));
     }
 
     #[test]
@@ -297,6 +389,7 @@ mod tests {
             .css(
                 &url("https://evil.example/a.css"),
                 &[],
+                "session",
                 UnixTime::from_secs(0),
             )
             .await;
@@ -311,17 +404,46 @@ mod tests {
             max_entries: 3,
             ..ThemeLimits::default()
         });
+        let done = |i: i64| Cached {
+            css: Some(Arc::from(format!("/* {i} */"))),
+            expires_at: at(100 + i),
+        };
         for i in 0..50 {
-            let entry = Cached {
-                css: None,
-                expires_at: at(100 + i),
-            };
-            themes.keep(&format!("https://a.example/{i}.css"), entry, at(0));
+            let (fetch, _) = themes.entry(&format!("https://a.example/{i}.css"), at(0));
+            assert!(fetch.set(done(i)).is_ok());
             assert!(themes.lock().len() <= 3);
         }
-        // The newest stay; an expired entry is not served.
-        assert!(themes.cached("https://a.example/49.css", at(0)).is_some());
-        assert!(themes.cached("https://a.example/0.css", at(0)).is_none());
-        assert!(themes.cached("https://a.example/49.css", at(149)).is_none());
+        // The newest stay, shared by the next request.
+        let (fetch, _) = themes.entry("https://a.example/49.css", at(0));
+        assert!(fetch.get().is_some());
+        assert!(!themes.lock().contains_key("https://a.example/0.css"));
+        // Expired: a new fetch is due, with the old theme kept to fall
+        // back on.
+        let (fetch, stale) = themes.entry("https://a.example/49.css", at(149));
+        assert!(fetch.get().is_none());
+        assert_eq!(stale.as_deref(), Some("/* 49 */"));
+    }
+
+    #[tokio::test]
+    async fn a_url_over_its_budget_takes_no_room_in_the_cache() {
+        let themes = Themes::new(ThemeLimits {
+            per_origin: FetchRate {
+                burst: NonZeroU32::MIN,
+                every: Duration::from_secs(3600),
+            },
+            ..ThemeLimits::default()
+        });
+        let origins = ["http://127.0.0.1:9".to_owned()];
+        let now = UnixTime::from_secs(0);
+        // The first spends the origin's budget (nothing listens: a failure
+        // kept a minute); the others are over it.
+        for i in 0..20 {
+            let u = url(&format!("http://127.0.0.1:9/a.css?v={i}"));
+            assert!(themes
+                .css(&u, &origins, &format!("s{i}"), now)
+                .await
+                .is_none());
+        }
+        assert_eq!(themes.lock().len(), 1);
     }
 }

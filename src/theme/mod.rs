@@ -6,12 +6,14 @@
 //!
 //! Pure: [`sanitize`] takes the sheet's text; [`fetch`] gets it.
 
+mod budget;
 mod css;
 pub mod fetch;
 mod value;
 
 use std::collections::BTreeMap;
 
+pub use budget::FetchRate;
 pub use css::MAX_SHEET_BYTES;
 pub use fetch::{ThemeLimits, Themes};
 use value::Rgb;

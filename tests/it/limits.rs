@@ -16,6 +16,7 @@ fn limited(link: Option<Rate>, token: Option<Rate>, client_ip: ClientIp) -> Opti
         rate_limits: RateLimits {
             link_start: link,
             token,
+            sign_in: None,
         },
         client_ip,
         ..Options::default()

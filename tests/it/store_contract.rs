@@ -464,7 +464,7 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     };
     let state = unique("state");
     store
-        .insert_upstream_auth(&row(&state, T0 + secs(600)))
+        .replace_upstream_auth(&row(&state, T0 + secs(600)))
         .await
         .unwrap();
     // Another browser gets nothing and does not use it up.
@@ -488,7 +488,7 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     // Expired.
     let late = unique("state");
     store
-        .insert_upstream_auth(&row(&late, T0 + secs(600)))
+        .replace_upstream_auth(&row(&late, T0 + secs(600)))
         .await
         .unwrap();
     assert!(store
@@ -499,7 +499,7 @@ async fn an_upstream_sign_in_is_taken_once_only_by_its_browser_and_in_time() {
     // Racing callbacks: exactly one wins.
     let raced = unique("state");
     store
-        .insert_upstream_auth(&row(&raced, T0 + secs(600)))
+        .replace_upstream_auth(&row(&raced, T0 + secs(600)))
         .await
         .unwrap();
     let wins = race(8, move || {

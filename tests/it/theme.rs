@@ -14,6 +14,9 @@ use axum::Router;
 
 use crate::support::*;
 
+/// One fetch per URL at a time; budgets per session and per origin.
+mod fetch_limits;
+
 /// A sheet that tries everything: hide the scope list, relabel Accept,
 /// import another sheet, and make text invisible through custom properties.
 pub const HOSTILE: &str = r#"

@@ -32,6 +32,8 @@ mod cluster;
 /// Issue 11: the relying party's hardening.
 mod collection;
 mod hardening;
+/// One live sign-in per session; the sign-in rate limit.
+mod one_sign_in;
 /// Issue 12: rules of the README's Security section without a test before.
 mod rules;
 
