@@ -6,6 +6,11 @@
 //! [`std::time::Duration`]. The two do not mix with plain integers: a
 //! time plus a count, or a lease length passed where an expiry belongs,
 //! does not compile.
+//!
+//! Stored times are whole seconds. A time something must not happen
+//! before (a retry's due time, a lease's end) is rounded up, never down:
+//! it is computed from the clock's [`Moment`], to the nanosecond, so that
+//! a job due "3 s after this answer" is not taken 2.1 s after it.
 
 use std::ops::{Add, Sub};
 use std::time::Duration;
@@ -53,13 +58,19 @@ fn whole_secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
-/// `time + duration`: later by the duration's whole seconds; saturating,
-/// never wrapping.
+/// A duration in seconds rounded up (1.2 s is 2), as far as an `i64`
+/// holds it.
+fn secs_rounded_up(d: Duration) -> i64 {
+    whole_secs(d).saturating_add(i64::from(d.subsec_nanos() > 0))
+}
+
+/// `time + duration`: later by the duration rounded up to whole seconds
+/// (no earlier than asked); saturating, never wrapping.
 impl Add<Duration> for UnixTime {
     type Output = UnixTime;
 
     fn add(self, by: Duration) -> UnixTime {
-        UnixTime(self.0.saturating_add(whole_secs(by)))
+        UnixTime(self.0.saturating_add(secs_rounded_up(by)))
     }
 }
 
@@ -72,17 +83,73 @@ impl Sub<Duration> for UnixTime {
     }
 }
 
+/// A point in time as a clock read it, to the nanosecond: the whole
+/// second it falls in and how far into that second. What a due time or a
+/// lease's end is computed from ([`Moment::after`]), so that neither
+/// comes early by the fraction of a second the stored time drops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    second: UnixTime,
+    /// Nanoseconds into `second`, below 1 000 000 000.
+    nanos: u32,
+}
+
+impl Moment {
+    /// `nanos` nanoseconds into the second `second` (a full second or more
+    /// is carried into the seconds).
+    pub fn new(second: UnixTime, nanos: u32) -> Moment {
+        let carried = Duration::from_nanos(u64::from(nanos));
+        Moment {
+            second: UnixTime(second.0.saturating_add(whole_secs(carried))),
+            nanos: carried.subsec_nanos(),
+        }
+    }
+
+    /// The whole second this moment falls in (rounded down): "now", as
+    /// stored times are compared with it. A time `t` is reached exactly
+    /// when `t <= moment.second()`.
+    pub fn second(self) -> UnixTime {
+        self.second
+    }
+
+    /// The first whole second no earlier than `wait` after this moment
+    /// (rounded up): a due time or a lease's end. Once a clock's
+    /// [`Moment::second`] reaches it, `wait` has passed in full.
+    pub fn after(self, wait: Duration) -> UnixTime {
+        let into = Duration::from_nanos(u64::from(self.nanos)).saturating_add(wait);
+        self.second + into
+    }
+}
+
+/// A whole second as a moment: its start.
+impl From<UnixTime> for Moment {
+    fn from(second: UnixTime) -> Moment {
+        Moment { second, nanos: 0 }
+    }
+}
+
 /// The time source. Handlers and workers take the time here, once, and
 /// pass it on; logic never reads a clock itself.
 pub trait Clock: Send + Sync + 'static {
+    /// The time, in whole seconds (rounded down).
     fn now(&self) -> UnixTime;
+
+    /// The time to the nanosecond, for due times and leases; a clock that
+    /// reads whole seconds only (a test's) gives the start of its second.
+    fn moment(&self) -> Moment {
+        Moment::from(self.now())
+    }
 }
 
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> UnixTime {
-        unix_time(std::time::SystemTime::now())
+        self.moment().second()
+    }
+
+    fn moment(&self) -> Moment {
+        moment(std::time::SystemTime::now())
     }
 }
 
@@ -90,19 +157,18 @@ impl Clock for SystemClock {
 /// added to it.
 const CLOCK_BROKEN: UnixTime = UnixTime(1 << 40);
 
-/// The system time as a [`UnixTime`]. A clock before 1970 is broken:
+/// The system time as a [`Moment`]. A clock before 1970 is broken:
 /// rather than 0 (when every token and ID token would look unexpired), it
 /// reads as the far future, when everything has expired. It fails closed.
-fn unix_time(t: std::time::SystemTime) -> UnixTime {
+fn moment(t: std::time::SystemTime) -> Moment {
     match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => UnixTime(
-            i64::try_from(d.as_secs())
-                .unwrap_or(CLOCK_BROKEN.0)
-                .min(CLOCK_BROKEN.0),
-        ),
+        Ok(d) if whole_secs(d) < CLOCK_BROKEN.0 => {
+            Moment::new(UnixTime(whole_secs(d)), d.subsec_nanos())
+        }
+        Ok(_) => Moment::from(CLOCK_BROKEN),
         Err(_) => {
             tracing::error!("the system clock is before 1970; everything reads as expired");
-            CLOCK_BROKEN
+            Moment::from(CLOCK_BROKEN)
         }
     }
 }
@@ -115,6 +181,10 @@ mod tests {
 
     const T: UnixTime = UnixTime::from_secs(1_800_000_000);
 
+    fn unix_time(t: std::time::SystemTime) -> UnixTime {
+        moment(t).second()
+    }
+
     #[test]
     fn a_clock_before_1970_fails_closed() {
         assert_eq!(
@@ -122,6 +192,10 @@ mod tests {
             UnixTime::from_secs(5)
         );
         assert_eq!(unix_time(UNIX_EPOCH - Duration::from_secs(5)), CLOCK_BROKEN);
+        assert_eq!(
+            unix_time(UNIX_EPOCH + Duration::from_secs(1 << 41)),
+            CLOCK_BROKEN
+        );
         // Expiry times built on it do not overflow.
         assert!(CLOCK_BROKEN.0.checked_add(86_400 * 365 * 100).is_some());
         assert!(
@@ -131,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_move_a_time_by_whole_seconds() {
+    fn durations_move_a_time_by_whole_seconds_rounded_up() {
         assert_eq!(
             T + Duration::from_secs(300),
             UnixTime::from_secs(1_800_000_300)
@@ -140,13 +214,71 @@ mod tests {
             T - Duration::from_secs(300),
             UnixTime::from_secs(1_799_999_700)
         );
-        assert_eq!(T + Duration::from_millis(1_999), T + Duration::from_secs(1));
+        // Later by no less than asked: a fraction of a second counts as one.
+        assert_eq!(T + Duration::from_millis(1_001), T + Duration::from_secs(2));
+        assert_eq!(T + Duration::from_millis(1_999), T + Duration::from_secs(2));
+        assert_eq!(T + Duration::from_nanos(1), T + Duration::from_secs(1));
+        assert_eq!(T + Duration::ZERO, T);
         assert!(T < T + Duration::from_secs(1));
         assert_eq!(T + Duration::MAX, UnixTime::from_secs(i64::MAX));
         assert_eq!(
             UnixTime::from_secs(i64::MIN + 1) - Duration::from_secs(5),
             UnixTime::from_secs(i64::MIN)
         );
+    }
+
+    /// A due time or a lease's end is the first whole second no earlier
+    /// than the moment plus the wait: `Retry-After: 3` read 0.9 s into a
+    /// second is due 4 s after that second began, not 3 (2.1 s later).
+    #[test]
+    fn a_due_time_is_rounded_up_from_the_moment_never_down() {
+        let late = Moment::new(T, 900_000_000);
+        assert_eq!(late.second(), T);
+        assert_eq!(
+            late.after(Duration::from_secs(3)),
+            T + Duration::from_secs(4)
+        );
+        assert_eq!(late.after(Duration::ZERO), T + Duration::from_secs(1));
+        assert_eq!(
+            late.after(Duration::from_millis(100)),
+            T + Duration::from_secs(1)
+        );
+        assert_eq!(
+            late.after(Duration::from_millis(101)),
+            T + Duration::from_secs(2)
+        );
+        // On a whole second, the wait alone.
+        let whole = Moment::from(T);
+        assert_eq!(
+            whole.after(Duration::from_secs(3)),
+            T + Duration::from_secs(3)
+        );
+        assert_eq!(whole.after(Duration::ZERO), T);
+        // Reached only once the wait has passed in full, and less than a
+        // second after, whatever the fraction.
+        for nanos in [0, 1, 250_000_000, 999_999_999] {
+            let due = Moment::new(T, nanos).after(Duration::from_secs(3));
+            let waited = i128::from(due.secs_since(T)) * 1_000_000_000 - i128::from(nanos);
+            assert!((3_000_000_000..4_000_000_000).contains(&waited), "{nanos}");
+        }
+        // Saturating, and a whole second of nanoseconds is carried.
+        assert_eq!(
+            Moment::new(UnixTime::from_secs(i64::MAX), 999_999_999).after(Duration::MAX),
+            UnixTime::from_secs(i64::MAX)
+        );
+        assert_eq!(
+            Moment::new(T, 1_500_000_000),
+            Moment::new(T + Duration::from_secs(1), 500_000_000)
+        );
+    }
+
+    #[test]
+    fn the_system_clock_reads_fractions_of_a_second() {
+        let at = moment(UNIX_EPOCH + Duration::from_millis(5_900));
+        assert_eq!(at, Moment::new(UnixTime::from_secs(5), 900_000_000));
+        assert_eq!(at.after(Duration::from_secs(1)), UnixTime::from_secs(7));
+        let read = SystemClock.moment();
+        assert!(read.second() <= SystemClock.now());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::crypto::ServerKey;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::sources::Sources;
 use crate::store::{Store, StoreError, TakenJob};
-use crate::time::{Clock, UnixTime};
+use crate::time::{Clock, Moment, UnixTime};
 
 /// What the national identity number (bound to its subject hash) and
 /// collected bodies (bound to their collection and scope) are sealed for.
@@ -50,6 +50,17 @@ pub struct Worker {
     pub lease_margin: Duration,
 }
 
+/// "Now" to the whole second (as the store compares times), and a lease
+/// from it that ends no earlier than `lease` after `moment`: another
+/// worker takes the job over only once the whole lease has passed, however
+/// late in its second it was taken. A lease ends after `now` (at least a
+/// second), so that its holder can write in the second it took the job.
+fn lease_from(moment: Moment, lease: Duration) -> (UnixTime, Duration) {
+    let now = moment.second();
+    let end = moment.after(lease).max(now + Duration::from_secs(1));
+    (now, end.since(now))
+}
+
 impl Worker {
     /// The HTTP client sources are called with: no redirects followed.
     pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
@@ -80,12 +91,14 @@ impl Worker {
 
     /// Runs one due job, if there is one; `true` if it did.
     pub async fn run_one(&self) -> Result<bool, StoreError> {
-        let now = self.clock.now();
         let sources = self.data_sources();
         let longest = sources.iter().map(|s| s.timeout()).max();
-        let lease = longest
-            .unwrap_or_default()
-            .saturating_add(self.lease_margin);
+        let (now, lease) = lease_from(
+            self.clock.moment(),
+            longest
+                .unwrap_or_default()
+                .saturating_add(self.lease_margin),
+        );
         let mut taken = None;
         for source in &sources {
             if let Some(job) = self
@@ -139,8 +152,10 @@ impl Worker {
         let attempt = source.collect(&req).await;
         let seconds = began.elapsed().as_secs_f64();
         // Backoff and Retry-After count from the answer, not from before
-        // the call (a time-out of 20 s would use up a short backoff).
-        let now = self.clock.now();
+        // the call (a time-out of 20 s would use up a short backoff), and
+        // from the moment it came, not from the start of its second.
+        let moment = self.clock.moment();
+        let now = moment.second();
         let id = source.id();
         match &attempt {
             Attempt::Retry { reason, .. } | Attempt::Failed(reason) => {
@@ -151,8 +166,10 @@ impl Worker {
         match after_attempt(attempt, made, source.attempts(), &scopes) {
             Next::RetryAfter(wait) => {
                 self.metrics.source_call(id, seconds, "retried");
-                let at = now + wait;
-                self.store.retry_job(&job.id, &self.id, at).await?;
+                let at = moment.after(wait);
+                if !self.store.retry_job(&job.id, &self.id, at, now).await? {
+                    tracing::warn!(source = %id, "lost a job's lease before it ended");
+                }
                 Ok(())
             }
             Next::Finish { data, failed } => {
@@ -213,7 +230,7 @@ impl Worker {
     /// (removed from `--sources`). Their scopes fail, so the collections
     /// end and forget the national ID. Returns how many jobs it ended.
     pub async fn end_orphaned_jobs(&self) -> Result<usize, StoreError> {
-        let now = self.clock.now();
+        let (now, lease) = lease_from(self.clock.moment(), self.lease_margin);
         let known: Vec<String> = self
             .data_sources()
             .iter()
@@ -224,11 +241,7 @@ impl Worker {
             if known.contains(&source) {
                 continue;
             }
-            while let Some(job) = self
-                .store
-                .take_job(&source, now, self.lease_margin, &self.id)
-                .await?
-            {
+            while let Some(job) = self.store.take_job(&source, now, lease, &self.id).await? {
                 tracing::error!(source = %source, "a job's source is not configured: its scopes fail");
                 self.finish(&job, &[], now).await?;
                 ended += 1;
@@ -262,5 +275,28 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lease taken 0.9 s into a second ends a whole lease later, in the
+    /// second after (the store adds the lease to the whole second).
+    #[test]
+    fn a_lease_taken_late_in_a_second_ends_no_earlier_than_it_should() {
+        let t = UnixTime::from_secs(1_800_000_000);
+        let (now, lease) = lease_from(Moment::new(t, 900_000_000), Duration::from_secs(61));
+        assert_eq!(now, t);
+        assert_eq!(lease, Duration::from_secs(62));
+        let (now, lease) = lease_from(Moment::from(t), Duration::from_secs(61));
+        assert_eq!((now, lease), (t, Duration::from_secs(61)));
+        let (_, lease) = lease_from(Moment::new(t, 1), Duration::from_millis(500));
+        assert_eq!(t + lease, t + Duration::from_secs(1));
+        // Never one its holder could not write under (the store refuses a
+        // write at or after a lease's end).
+        let (_, lease) = lease_from(Moment::from(t), Duration::ZERO);
+        assert_eq!(lease, Duration::from_secs(1));
     }
 }

@@ -132,10 +132,14 @@ pub trait JobStore: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     /// Takes one due job of `source_id`, if any, for `lease`: no other
-    /// worker gets it until the lease runs out. Counts the attempt and
-    /// marks its collection `in_progress`. (A worker asks only for the
-    /// sources it is configured with, so that during a deploy an instance
-    /// never takes a job it cannot run.)
+    /// worker gets it until the lease runs out, at `now + lease`. Counts
+    /// the attempt and marks its collection `in_progress`. (A worker asks
+    /// only for the sources it is configured with, so that during a deploy
+    /// an instance never takes a job it cannot run.) `now` is whole
+    /// seconds, rounded down: a job due at `now` is due. A caller that
+    /// read its clock to a fraction of a second passes a lease rounded up
+    /// so that `now + lease` is no earlier than its lease's real end
+    /// ([`crate::time::Moment::after`]).
     async fn take_job(
         &self,
         source_id: &str,
@@ -144,20 +148,25 @@ pub trait JobStore: Send + Sync + 'static {
         leased_by: &str,
     ) -> Result<Option<TakenJob>, StoreError>;
 
-    /// Gives a taken job back to be tried again at `run_after`. `false` if
-    /// the lease was lost (another worker has the job now).
+    /// Gives a taken job back to be tried again at `run_after` (a time
+    /// rounded up: [`crate::time::Moment::after`]). `false`, and nothing
+    /// written, if the lease was lost: it ran out by `now` (whether or not
+    /// another worker has taken the job since), or another worker has it.
     async fn retry_job(
         &self,
         job_id: &str,
         leased_by: &str,
         run_after: UnixTime,
+        now: UnixTime,
     ) -> Result<bool, StoreError>;
 
     /// Ends a taken job in one transaction: stores its `data` (scope, sealed
     /// body), removes the job, and when it was its collection's last, sets
     /// the collection's final status from `asked` and what was collected,
     /// and forgets the national ID. `None` if the lease was lost (nothing
-    /// written); else the collection's status after this.
+    /// written): it ran out by `now`, even if no other worker has taken the
+    /// job yet, or another worker has it. Else the collection's status
+    /// after this.
     async fn finish_job(
         &self,
         job_id: &str,
@@ -269,14 +278,18 @@ macro_rules! impl_job_store {
                 job_id: &str,
                 leased_by: &str,
                 run_after: $crate::time::UnixTime,
+                now: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
+                // A lease that ran out is lost even before another worker
+                // takes the job: a write after its end is refused.
                 Ok(sqlx::query(
                     "UPDATE collection_jobs SET run_after = $3, lease_until = NULL, leased_by = NULL \
-                     WHERE id = $1 AND leased_by = $2",
+                     WHERE id = $1 AND leased_by = $2 AND lease_until > $4",
                 )
                 .bind(job_id)
                 .bind(leased_by)
                 .bind(run_after)
+                .bind(now)
                 .execute(&self.pool)
                 .await?
                 .rows_affected()
@@ -291,12 +304,14 @@ macro_rules! impl_job_store {
                 now: $crate::time::UnixTime,
             ) -> Result<Option<String>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
+                // Only under a lease that has not run out by `now`.
                 let gone: Option<(String,)> = sqlx::query_as(
                     "DELETE FROM collection_jobs WHERE id = $1 AND leased_by = $2 \
-                     RETURNING collection_id",
+                     AND lease_until > $3 RETURNING collection_id",
                 )
                 .bind(job_id)
                 .bind(leased_by)
+                .bind(now)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((collection_id,)) = gone else {

@@ -3,7 +3,7 @@
 //! SPEC.md's source contract says.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -18,6 +18,8 @@ use consent_link::Clock;
 
 use crate::support::*;
 
+mod timing;
+
 /// One answer: status, body, `Retry-After`.
 pub(crate) type Answer = (u16, String, Option<&'static str>);
 
@@ -27,10 +29,15 @@ pub(crate) struct Fake {
     answer: Arc<Mutex<Vec<Answer>>>,
     pub(crate) seen: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
     delay: Arc<Mutex<Duration>>,
+    /// When each request came and when each answer went, by the system
+    /// clock.
+    arrived: Arc<Mutex<Vec<SystemTime>>>,
+    answered: Arc<Mutex<Vec<SystemTime>>>,
 }
 
 async fn collect(State(fake): State<Fake>, headers: HeaderMap, body: String) -> Response {
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    fake.arrived.lock().unwrap().push(SystemTime::now());
     fake.seen.lock().unwrap().push((headers, body));
     let delay = *fake.delay.lock().unwrap();
     tokio::time::sleep(delay).await;
@@ -47,6 +54,7 @@ async fn collect(State(fake): State<Fake>, headers: HeaderMap, body: String) -> 
         res.headers_mut()
             .insert("retry-after", after.parse().unwrap());
     }
+    fake.answered.lock().unwrap().push(SystemTime::now());
     res
 }
 

@@ -120,7 +120,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
     assert_eq!(again.id, first.id);
     assert_eq!(again.attempts, 2);
     assert!(!store
-        .retry_job(&first.id, "w1", now + secs(999))
+        .retry_job(&first.id, "w1", now + secs(999), now + secs(62))
         .await
         .unwrap());
     assert!(store
@@ -131,7 +131,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
 
     // Retried: not due before its time.
     assert!(store
-        .retry_job(&again.id, "w3", now + secs(500))
+        .retry_job(&again.id, "w3", now + secs(500), now + secs(62))
         .await
         .unwrap());
     // Finishing the other job leaves the collection in progress.
@@ -141,7 +141,7 @@ async fn job_store_contract_leases_retries_and_finishes() {
                 &second.id,
                 "w2",
                 &[("income", "sealed-body")],
-                now + secs(70)
+                now + secs(59)
             )
             .await
             .unwrap()
@@ -231,6 +231,58 @@ async fn job_store_contract_leases_retries_and_finishes() {
     assert_eq!(store.get_collected_data(&young).await.unwrap().len(), 1);
 }
 
+/// A worker whose lease ran out writes nothing, even while no other
+/// worker has taken the job over yet (its process stalled past the lease:
+/// a pause, a slow disk): at the lease's end and after, its finish and its
+/// retry are refused and change nothing, and the job is taken over as if
+/// they had never come.
+#[tokio::test]
+async fn a_write_after_the_lease_ran_out_is_refused_though_no_one_took_the_job() {
+    let store = consent_link::store::connect(&database_url()).await.unwrap();
+    let store = store.as_ref();
+    let a = format!("a-{}", id());
+    let now = LATE + secs(1_000);
+    let cid = collection(store, "info", &[(&a, "info")], now).await;
+    let job = store
+        .take_job(&a, now, secs(60), "w1")
+        .await
+        .unwrap()
+        .unwrap();
+    let end = now + secs(60);
+    assert!(store
+        .finish_job(&job.id, "w1", &[("info", "late")], end)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(!store
+        .retry_job(&job.id, "w1", end + secs(600), end + secs(1))
+        .await
+        .unwrap());
+    assert!(store.get_collected_data(&cid).await.unwrap().is_empty());
+    let c = store.get_collection(&cid).await.unwrap().unwrap();
+    assert_eq!(c.status.as_str(), "in_progress");
+    assert!(c.national_id_sealed.is_some());
+    // Still due at once (the refused retry moved nothing), to another.
+    let again = store
+        .take_job(&a, end, secs(60), "w2")
+        .await
+        .unwrap()
+        .expect("the job is taken over at the lease's end");
+    assert_eq!((again.id.as_str(), again.attempts), (job.id.as_str(), 2));
+    assert_eq!(
+        store
+            .finish_job(&again.id, "w2", &[("info", "in-time")], end + secs(59))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("done")
+    );
+    assert_eq!(
+        store.get_collected_data(&cid).await.unwrap(),
+        vec![("info".to_owned(), "in-time".to_owned())]
+    );
+}
+
 /// What `/metrics` reports (issue 14, item 6): a source's jobs not held
 /// by a worker are queued, held ones running, and one whose lease ran out
 /// is queued again; an ended job is not counted.
@@ -268,7 +320,7 @@ async fn job_counts_are_by_source_queued_and_running() {
     );
     // A retry waiting for its time is queued.
     assert!(store
-        .retry_job(&taken.id, "w1", now + secs(300))
+        .retry_job(&taken.id, "w1", now + secs(300), now + secs(1))
         .await
         .unwrap());
     assert_eq!(

@@ -22,6 +22,7 @@ mod oauth2_client;
 mod rules;
 mod scopes;
 mod secrets;
+mod security_md;
 mod serve;
 mod store_contract;
 mod test_mode;
