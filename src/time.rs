@@ -119,6 +119,18 @@ impl Moment {
         let into = Duration::from_nanos(u64::from(self.nanos)).saturating_add(wait);
         self.second + into
     }
+
+    /// "Now" to the whole second (as the store compares times), and a
+    /// lease from it that ends no earlier than `lease` after this moment:
+    /// another worker takes the job over only once the whole lease has
+    /// passed, however late in its second it was taken. A lease ends after
+    /// `now` (at least a second), so that its holder can write in the
+    /// second it took the job.
+    pub fn lease(self, lease: Duration) -> (UnixTime, Duration) {
+        let now = self.second();
+        let end = self.after(lease).max(now + Duration::from_secs(1));
+        (now, end.since(now))
+    }
 }
 
 /// A whole second as a moment: its start.
@@ -296,5 +308,23 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2027-01-15T08:00:00+00:00");
         assert_eq!(UnixTime::from_datetime(t), T);
         assert_eq!(UnixTime::from_secs(i64::MAX).to_datetime(), None);
+    }
+
+    /// A lease taken 0.9 s into a second (a job's or a webhook event's) ends a whole lease later, in the
+    /// second after (the store adds the lease to the whole second).
+    #[test]
+    fn a_lease_taken_late_in_a_second_ends_no_earlier_than_it_should() {
+        let t = UnixTime::from_secs(1_800_000_000);
+        let (now, lease) = Moment::new(t, 900_000_000).lease(Duration::from_secs(61));
+        assert_eq!(now, t);
+        assert_eq!(lease, Duration::from_secs(62));
+        let (now, lease) = Moment::from(t).lease(Duration::from_secs(61));
+        assert_eq!((now, lease), (t, Duration::from_secs(61)));
+        let (_, lease) = Moment::new(t, 1).lease(Duration::from_millis(500));
+        assert_eq!(t + lease, t + Duration::from_secs(1));
+        // Never one its holder could not write under (the store refuses a
+        // write at or after a lease's end).
+        let (_, lease) = Moment::from(t).lease(Duration::ZERO);
+        assert_eq!(lease, Duration::from_secs(1));
     }
 }

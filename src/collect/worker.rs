@@ -16,7 +16,7 @@ use crate::crypto::ServerKey;
 use crate::oauth2::scope::{Scope, Scopes};
 use crate::sources::Sources;
 use crate::store::{Store, StoreError, TakenJob};
-use crate::time::{Clock, Moment, UnixTime};
+use crate::time::{Clock, UnixTime};
 
 /// What the national identity number (bound to its subject hash) and
 /// collected bodies (bound to their collection and scope) are sealed for.
@@ -48,17 +48,6 @@ pub struct Worker {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The lease is the longest source time-out plus this.
     pub lease_margin: Duration,
-}
-
-/// "Now" to the whole second (as the store compares times), and a lease
-/// from it that ends no earlier than `lease` after `moment`: another
-/// worker takes the job over only once the whole lease has passed, however
-/// late in its second it was taken. A lease ends after `now` (at least a
-/// second), so that its holder can write in the second it took the job.
-fn lease_from(moment: Moment, lease: Duration) -> (UnixTime, Duration) {
-    let now = moment.second();
-    let end = moment.after(lease).max(now + Duration::from_secs(1));
-    (now, end.since(now))
 }
 
 impl Worker {
@@ -93,8 +82,7 @@ impl Worker {
     pub async fn run_one(&self) -> Result<bool, StoreError> {
         let sources = self.data_sources();
         let longest = sources.iter().map(|s| s.timeout()).max();
-        let (now, lease) = lease_from(
-            self.clock.moment(),
+        let (now, lease) = self.clock.moment().lease(
             longest
                 .unwrap_or_default()
                 .saturating_add(self.lease_margin),
@@ -230,7 +218,7 @@ impl Worker {
     /// (removed from `--sources`). Their scopes fail, so the collections
     /// end and forget the national ID. Returns how many jobs it ended.
     pub async fn end_orphaned_jobs(&self) -> Result<usize, StoreError> {
-        let (now, lease) = lease_from(self.clock.moment(), self.lease_margin);
+        let (now, lease) = self.clock.moment().lease(self.lease_margin);
         let known: Vec<String> = self
             .data_sources()
             .iter()
@@ -275,28 +263,5 @@ impl Worker {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A lease taken 0.9 s into a second ends a whole lease later, in the
-    /// second after (the store adds the lease to the whole second).
-    #[test]
-    fn a_lease_taken_late_in_a_second_ends_no_earlier_than_it_should() {
-        let t = UnixTime::from_secs(1_800_000_000);
-        let (now, lease) = lease_from(Moment::new(t, 900_000_000), Duration::from_secs(61));
-        assert_eq!(now, t);
-        assert_eq!(lease, Duration::from_secs(62));
-        let (now, lease) = lease_from(Moment::from(t), Duration::from_secs(61));
-        assert_eq!((now, lease), (t, Duration::from_secs(61)));
-        let (_, lease) = lease_from(Moment::new(t, 1), Duration::from_millis(500));
-        assert_eq!(t + lease, t + Duration::from_secs(1));
-        // Never one its holder could not write under (the store refuses a
-        // write at or after a lease's end).
-        let (_, lease) = lease_from(Moment::from(t), Duration::ZERO);
-        assert_eq!(lease, Duration::from_secs(1));
     }
 }

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use super::{backoff, marked_body, secret_key, sign, RETRY_FOR, SEAL_SECRET};
 use crate::crypto::ServerKey;
 use crate::store::{Store, StoreError, TakenEvent};
-use crate::time::{Clock, UnixTime};
+use crate::time::{Clock, Moment, UnixTime};
 
 /// How long an event's lease lasts beyond the delivery's time-out.
 const LEASE_MARGIN: Duration = Duration::from_secs(20);
@@ -118,10 +118,15 @@ impl Deliverer {
     }
 
     async fn take(&self) -> Result<Option<TakenEvent>, StoreError> {
-        let lease = self.limits.timeout + LEASE_MARGIN;
+        // Taken over by another deliverer no earlier than the whole lease
+        // after now, however late in its second it was taken.
+        let (now, lease) = self
+            .clock
+            .moment()
+            .lease(self.limits.timeout + LEASE_MARGIN);
         self.store
             .take_webhook_event(
-                self.clock.now(),
+                now,
                 lease,
                 &self.id,
                 self.client.as_deref(),
@@ -135,7 +140,7 @@ impl Deliverer {
     /// the endpoint's breaker counts every answer.
     async fn deliver(&self, event: &TakenEvent) -> Result<Delivery, StoreError> {
         let sent = self.send(event, self.clock.now()).await;
-        let now = self.clock.now();
+        let now = self.clock.moment();
         let outcome = match sent {
             Ok(()) => {
                 self.store.remove_webhook_event(&event.id, &self.id).await?;
@@ -156,22 +161,25 @@ impl Deliverer {
     }
 
     /// Gives a failed event up after 24 hours, or back to be sent again
-    /// after its backoff (and not before its endpoint's pause ends).
+    /// after its whole backoff (and not before its endpoint's pause ends).
     async fn failed(
         &self,
         event: &TakenEvent,
-        now: UnixTime,
+        moment: Moment,
         paused_until: Option<UnixTime>,
         reason: &str,
     ) -> Result<Delivery, StoreError> {
         let (client, id) = (&event.client_id, &event.id);
+        let now = moment.second();
         if now.since(event.created_at) >= RETRY_FOR {
             tracing::warn!(%client, event = %id, reason = ?reason, "webhook given up after 24 hours");
             self.store.remove_webhook_event(id, &self.id).await?;
             return Ok(Delivery::GaveUp);
         }
         tracing::warn!(%client, event = %id, attempt = event.attempts, reason = ?reason, "webhook delivery failed; retrying");
-        let at = (now + backoff(event.attempts + 1)).max(paused_until.unwrap_or(now));
+        let at = moment
+            .after(backoff(event.attempts + 1))
+            .max(paused_until.unwrap_or(now));
         self.store.retry_webhook_event(id, &self.id, at).await?;
         Ok(Delivery::Retried)
     }
@@ -183,13 +191,13 @@ impl Deliverer {
     async fn endpoint_failed(
         &self,
         client: &str,
-        now: UnixTime,
+        now: Moment,
     ) -> Result<Option<UnixTime>, StoreError> {
         let failures = self.store.count_webhook_failure(client).await?;
         if failures < self.limits.breaker_failures {
             return Ok(None);
         }
-        let until = now + self.limits.breaker_cool_down;
+        let until = now.after(self.limits.breaker_cool_down);
         self.store.pause_webhook_endpoint(client, until).await?;
         tracing::warn!(%client, failures, cool_down_secs = self.limits.breaker_cool_down.as_secs(), "webhook endpoint keeps failing; not tried for the cool-down");
         Ok(Some(until))
