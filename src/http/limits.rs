@@ -1,6 +1,6 @@
 //! Per-address rate limits on what costs us a database write and can be
 //! called without any secret: starting a link session, starting a sign-in
-//! at a provider, and the two token endpoints. Over the limit, the answer
+//! at a provider, and the token endpoints. Over the limit, the answer
 //! is `429` with `Retry-After`, in the format of the surface asked (a page,
 //! RFC 6749 JSON, the product's JSON). The client's address is the socket
 //! peer's, or the right-most entry of a header set by a trusted load
@@ -47,7 +47,8 @@ impl Rate {
 pub struct RateLimits {
     /// `GET /`, `/link` and `/oauth/authorize`, together.
     pub link_start: Option<Rate>,
-    /// `POST /oauth/token` and `POST /api/1.0/auth`, together.
+    /// `POST /oauth/token`, `/oauth/revoke`, `/oauth/introspect` and
+    /// `POST /api/1.0/auth`, together.
     pub token: Option<Rate>,
     /// `POST /s/{sid}/upstream`: a sign-in at a provider started (again).
     pub sign_in: Option<Rate>,

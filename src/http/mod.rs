@@ -30,6 +30,7 @@ mod authorize;
 mod demo;
 mod error;
 mod health;
+mod introspect;
 pub mod limits;
 mod pages;
 mod render;

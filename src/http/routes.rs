@@ -7,7 +7,9 @@ use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
 
 use super::limits::{self, Limiter, Surface};
-use super::{api, assets, authorize, demo, error, health, steps, theme, token, upstream};
+use super::{
+    api, assets, authorize, demo, error, health, introspect, steps, theme, token, upstream,
+};
 use super::{AppState, Options, Rate};
 
 /// The public routes.
@@ -32,7 +34,7 @@ pub fn data_api(routes: Router<AppState>) -> Router<AppState> {
 }
 
 /// The rate limits of the routes: one for the three entries, one for the
-/// two token endpoints, one for starting a sign-in at a provider.
+/// token endpoints (with revocation and introspection), one for starting a sign-in at a provider.
 struct RouteLimits {
     link_start: Option<Limiter>,
     token: Option<Limiter>,
@@ -114,12 +116,22 @@ fn page_routes(limits: &RouteLimits, demo: bool) -> Router<AppState> {
         .route("/demo/callback", get(demo::callback))
 }
 
-/// `POST /oauth/token`.
+/// `POST /oauth/token` and its siblings, revocation and introspection
+/// (one rate limit for all, and the token endpoint's error format).
 fn token_endpoint_routes(limits: &RouteLimits) -> Router<AppState> {
-    Router::new().route(
-        "/oauth/token",
-        limits.token(Surface::OAuthToken, post(token::oauth_token)),
-    )
+    Router::new()
+        .route(
+            "/oauth/token",
+            limits.token(Surface::OAuthToken, post(token::oauth_token)),
+        )
+        .route(
+            "/oauth/revoke",
+            limits.token(Surface::OAuthToken, post(introspect::revoke)),
+        )
+        .route(
+            "/oauth/introspect",
+            limits.token(Surface::OAuthToken, post(introspect::introspect)),
+        )
 }
 
 /// The product's API: its client token and the data.

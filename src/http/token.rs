@@ -107,8 +107,17 @@ const TOKEN_PARAMETERS: &[&str] = &[
     "scope",
 ];
 
-/// A form body's parameters, none that we read repeated.
+/// A token request's form body, none of its parameters repeated.
 fn token_params(headers: &HeaderMap, body: &[u8]) -> Result<Params, TokenError> {
+    form_params(headers, body, TOKEN_PARAMETERS)
+}
+
+/// A form body's parameters, none of `read` repeated.
+pub(super) fn form_params(
+    headers: &HeaderMap,
+    body: &[u8],
+    read: &[&str],
+) -> Result<Params, TokenError> {
     let invalid = |d: &str| TokenError::new(TokenErrorCode::InvalidRequest, d);
     let form = headers
         .get(CONTENT_TYPE)
@@ -127,14 +136,14 @@ fn token_params(headers: &HeaderMap, body: &[u8]) -> Result<Params, TokenError> 
         return Err(invalid("the body is not UTF-8"));
     };
     let params = Params::parse(body);
-    if let Some(name) = params.first_repeated(TOKEN_PARAMETERS) {
+    if let Some(name) = params.first_repeated(read) {
         return Err(invalid(&repeated_description(name)));
     }
     Ok(params)
 }
 
 /// An RFC 6749 §5.2 error response (also used for `server_error`).
-fn token_error(e: &TokenError) -> Response {
+pub(super) fn token_error(e: &TokenError) -> Response {
     let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut res = (
         status,
@@ -150,7 +159,7 @@ fn token_error(e: &TokenError) -> Response {
     no_store(res)
 }
 
-fn no_store(mut res: Response) -> Response {
+pub(super) fn no_store(mut res: Response) -> Response {
     let headers = res.headers_mut();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
@@ -201,6 +210,10 @@ pub(super) async fn metadata(State(app): State<AppState>) -> Response {
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/oauth/authorize"),
         "token_endpoint": format!("{issuer}/oauth/token"),
+        "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint": format!("{issuer}/oauth/introspect"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "client_credentials"],

@@ -12,6 +12,7 @@ use crate::store::{Store, StoreError};
 use crate::upstream::Upstream;
 
 pub(crate) mod data;
+pub(crate) mod introspect;
 pub(crate) mod link;
 pub(crate) mod sign_in;
 pub(crate) mod token;

@@ -71,6 +71,44 @@ pub(crate) async fn authenticate_client(
     }
 }
 
+/// The client credentials of a request to the token endpoint or one of
+/// its siblings (revocation, introspection): HTTP Basic or the form.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Credentials<'a> {
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub client_secret: Option<&'a str>,
+}
+
+/// The client that `credentials` authenticate (RFC 6749 §2.3), or the
+/// `invalid_client` / `invalid_request` error to answer.
+pub(crate) async fn authenticated(
+    store: &dyn Store,
+    key: &ServerKey,
+    credentials: &Credentials<'_>,
+) -> Result<Result<Client, TokenError>, StoreError> {
+    let c = credentials;
+    let auth = match client_auth(c.authorization, c.client_id, c.client_secret) {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(e)),
+    };
+    let row = store.get_client(&auth.client_id).await?;
+    let confidential = row.as_ref().is_some_and(|r| r.client.confidential);
+    let known = row.is_some();
+    if let Err(e) =
+        authenticate_client(store, key, &auth, row.as_ref(), known, confidential).await?
+    {
+        return Ok(Err(e));
+    }
+    match row {
+        Some(StoredClient { client, .. }) => Ok(Ok(client)),
+        None => Err(StoreError::Corrupt(
+            "authenticated an unknown client".into(),
+        )),
+    }
+}
+
 /// `POST /oauth/token`: authenticates the client, then the grant.
 pub(crate) async fn token(
     store: &dyn Store,
@@ -89,22 +127,14 @@ pub(crate) async fn token(
         )
         .into());
     }
-    let auth = match client_auth(req.authorization, req.client_id, req.client_secret) {
-        Ok(a) => a,
-        Err(e) => return Ok(e.into()),
+    let credentials = Credentials {
+        authorization: req.authorization,
+        client_id: req.client_id,
+        client_secret: req.client_secret,
     };
-    let row = store.get_client(&auth.client_id).await?;
-    let confidential = row.as_ref().is_some_and(|r| r.client.confidential);
-    let known = row.is_some();
-    if let Err(e) =
-        authenticate_client(store, key, &auth, row.as_ref(), known, confidential).await?
-    {
-        return Ok(e.into());
-    }
-    let Some(StoredClient { client, .. }) = row else {
-        return Err(StoreError::Corrupt(
-            "authenticated an unknown client".into(),
-        ));
+    let client = match authenticated(store, key, &credentials).await? {
+        Ok(client) => client,
+        Err(e) => return Ok(e.into()),
     };
     if grant_type == "client_credentials" {
         return client_credentials(store, &client, req.scope, now, rng).await;

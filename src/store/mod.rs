@@ -168,6 +168,14 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
     ) -> Result<u64, StoreError>;
 
     async fn insert_access_token(&self, token: &AccessToken) -> Result<(), StoreError>;
+    /// Revokes one token of `client_id` (RFC 7009); whether it was live
+    /// until now (not revoked before; expiry is not looked at).
+    async fn revoke_access_token(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
     async fn get_access_token(&self, token_hash: &str) -> Result<Option<AccessToken>, StoreError>;
 }
 

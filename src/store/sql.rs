@@ -388,6 +388,24 @@ macro_rules! impl_sql_store {
                 Ok(insert_token!(&self.pool, token)?)
             }
 
+            async fn revoke_access_token(
+                &self,
+                token_hash: &str,
+                client_id: &str,
+                now: $crate::time::UnixTime,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE access_tokens SET revoked_at = $3 \
+                     WHERE token_hash = $1 AND client_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(token_hash)
+                .bind(client_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn get_access_token(
                 &self,
                 token_hash: &str,

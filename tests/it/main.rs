@@ -14,6 +14,7 @@ mod faults;
 mod fixation;
 mod flow;
 mod headers;
+mod introspect;
 mod job_metrics;
 mod jobs_contract;
 mod limits;
