@@ -177,9 +177,16 @@ impl Themes {
             return None;
         }
         let (fetch, stale) = self.entry(url.as_str(), now);
+        // A sheet that gave a theme before is fetched again when its time
+        // is up without spending any budget: its TTL already bounds that
+        // to one fetch per URL and TTL, and made-up URLs spending an
+        // origin's budget cannot take an integrator's own sheet away.
+        let known = stale.is_some();
         // Requests that come while the fetch is under way wait for it.
         let done = fetch.get_or_try_init(|| async {
-            self.budget.spend(session, &origin)?;
+            if !known {
+                self.budget.spend(session, &origin)?;
+            }
             Ok::<_, OverBudget>(self.fetch_theme(url, &origin, now).await)
         });
         match done.await {

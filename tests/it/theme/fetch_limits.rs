@@ -96,14 +96,44 @@ async fn new_query_strings_per_session_make_a_bounded_number_of_fetches() {
 }
 
 #[tokio::test]
-async fn one_session_refetches_an_expired_sheet_a_bounded_number_of_times() {
+async fn an_expired_sheet_is_fetched_again_once_per_ttl_however_often_asked() {
     let (origin, hits) = counting_host(Duration::ZERO).await;
     let (app, first) = flow_with_sheet(origin, "/sheet.css").await;
     for _ in 0..5 {
-        let theme = theme_css(app.router.clone(), first.session_path()).await;
-        // Past its budget the session keeps the theme it had.
-        assert_eq!(theme.body, HOSTILE_THEME);
+        for _ in 0..4 {
+            let theme = theme_css(app.router.clone(), first.session_path()).await;
+            assert_eq!(theme.body, HOSTILE_THEME);
+        }
         app.clock.advance(301);
     }
-    assert_eq!(hits.load(Ordering::SeqCst), 2, "two fetches per session");
+    assert_eq!(hits.load(Ordering::SeqCst), 5, "one fetch per TTL");
+}
+
+/// Made-up URLs on an integrator's origin (anyone can start a link with
+/// its public client ID) use up that origin's budget for new URLs; its
+/// own sheet, fetched before, is still refreshed when its time is up.
+#[tokio::test]
+async fn a_known_sheet_is_refreshed_though_made_up_urls_used_up_its_origins_budget() {
+    let (origin, hits) = counting_host(Duration::ZERO).await;
+    let (app, first) = flow_with_sheet(origin, "/sheet.css").await;
+    let theme = theme_css(app.router.clone(), first.session_path()).await;
+    assert_eq!(theme.body, HOSTILE_THEME);
+    let client = app
+        .register(ClientSpec {
+            styles_origins: vec![origin],
+            ..ClientSpec::default()
+        })
+        .await;
+    for i in 0..(ORIGIN_BURST + 2) {
+        let sheet = enc(&format!("{origin}/sheet.css?junk={i}"));
+        let query = format!("client_id={client}&scope=info&test=true&styles_uri={sheet}");
+        let page = app.start("/link", &query).await;
+        theme_css(app.router.clone(), page.session_path()).await;
+    }
+    let spent = hits.load(Ordering::SeqCst);
+    assert!(spent as u64 <= 1 + ORIGIN_BURST + 1, "{spent}");
+    app.clock.advance(301);
+    let theme = theme_css(app.router.clone(), first.session_path()).await;
+    assert_eq!(theme.body, HOSTILE_THEME, "the integrator's theme, fresh");
+    assert_eq!(hits.load(Ordering::SeqCst), spent + 1, "fetched again");
 }
