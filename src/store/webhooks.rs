@@ -21,6 +21,8 @@ pub struct TakenEvent {
     pub attempts: i32,
     pub created_at: UnixTime,
     pub leased_by: String,
+    /// When the lease this take gave ends.
+    pub lease_until: UnixTime,
     pub webhook_url: Option<String>,
     pub webhook_secret_sealed: Option<String>,
     /// The client is a test client (`false` if it is gone).
@@ -158,16 +160,20 @@ macro_rules! impl_webhook_store {
             ) -> Result<Option<$crate::store::TakenEvent>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 $(sqlx::query($serialize).execute(&mut *tx).await?;)?
+                // The busy clients are counted once per take (not once per
+                // due row), so a client's backlog costs a take one cheap
+                // look-up per row, not a count of its leases per row.
                 let taken: Option<(String,)> = sqlx::query_as(concat!(
-                    "UPDATE webhook_events SET lease_until = $2, leased_by = $3, \
+                    "WITH busy AS (SELECT client_id FROM webhook_events \
+                     WHERE lease_until > $1 GROUP BY client_id HAVING COUNT(*) >= $5) \
+                     UPDATE webhook_events SET lease_until = $2, leased_by = $3, \
                      attempts = attempts + 1 \
                      WHERE id = (SELECT id FROM webhook_events e WHERE run_after <= $1 \
                      AND (CAST($4 AS TEXT) IS NULL OR client_id = $4) \
                      AND (lease_until IS NULL OR lease_until <= $1) \
+                     AND client_id NOT IN (SELECT client_id FROM busy) \
                      AND NOT EXISTS (SELECT 1 FROM webhook_endpoints p \
                      WHERE p.client_id = e.client_id AND p.paused_until > $1) \
-                     AND (SELECT COUNT(*) FROM webhook_events l \
-                     WHERE l.client_id = e.client_id AND l.lease_until > $1) < $5 \
                      ORDER BY run_after LIMIT 1 ",
                     $lock,
                     ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
@@ -185,7 +191,7 @@ macro_rules! impl_webhook_store {
                 };
                 let event = sqlx::query_as(
                     "SELECT e.id, e.client_id, e.body, e.attempts, e.created_at, e.leased_by, \
-                     c.webhook_url, c.webhook_secret_sealed, \
+                     e.lease_until, c.webhook_url, c.webhook_secret_sealed, \
                      COALESCE(c.test_allowed, FALSE) AS test_client \
                      FROM webhook_events e LEFT JOIN clients c ON c.id = e.client_id \
                      WHERE e.id = $1",

@@ -139,7 +139,10 @@ impl Deliverer {
     /// answered 2xx or after 24 hours, otherwise given back for later;
     /// the endpoint's breaker counts every answer.
     async fn deliver(&self, event: &TakenEvent) -> Result<Delivery, StoreError> {
-        let sent = self.send(event, self.clock.now()).await;
+        let Some(timeout) = self.time_left(event) else {
+            return self.lease_ran_short(event).await;
+        };
+        let sent = self.send(event, self.clock.now(), timeout).await;
         let now = self.clock.moment();
         let outcome = match sent {
             Ok(()) => {
@@ -158,6 +161,30 @@ impl Deliverer {
             Delivery::GaveUp => "given_up",
         });
         Ok(outcome)
+    }
+
+    /// How long the delivery of `event` may take: the time-out, cut short
+    /// so that it ends [`LEASE_MARGIN`] before the lease does (the lease is
+    /// counted from before the take, which may have waited); `None` when
+    /// too little of the lease is left to send it at all.
+    fn time_left(&self, event: &TakenEvent) -> Option<Duration> {
+        let left = event.lease_until.since(self.clock.now());
+        left.checked_sub(LEASE_MARGIN)
+            .filter(|d| !d.is_zero())
+            .map(|d| d.min(self.limits.timeout))
+    }
+
+    /// Gives back, unsent, an event whose lease was nearly over by the
+    /// time it was taken: due again at once (before the lease ends
+    /// another deliverer could take it over and send it as well).
+    async fn lease_ran_short(&self, event: &TakenEvent) -> Result<Delivery, StoreError> {
+        let now = self.clock.now();
+        tracing::warn!(client = %event.client_id, event = %event.id, "webhook lease nearly over when taken; given back unsent");
+        self.store
+            .retry_webhook_event(&event.id, &self.id, now)
+            .await?;
+        self.metrics.webhook("retried");
+        Ok(Delivery::Retried)
     }
 
     /// Gives a failed event up after 24 hours, or back to be sent again
@@ -203,7 +230,12 @@ impl Deliverer {
         Ok(Some(until))
     }
 
-    async fn send(&self, event: &TakenEvent, now: UnixTime) -> Result<(), String> {
+    async fn send(
+        &self,
+        event: &TakenEvent,
+        now: UnixTime,
+        timeout: Duration,
+    ) -> Result<(), String> {
         let (Some(url), Some(sealed)) = (&event.webhook_url, &event.webhook_secret_sealed) else {
             return Err("the client has no webhook URL any more".into());
         };
@@ -219,7 +251,7 @@ impl Deliverer {
         let res = self
             .http
             .post(url)
-            .timeout(self.limits.timeout)
+            .timeout(timeout)
             .header("content-type", "application/json")
             .header("webhook-id", &event.id)
             .header("webhook-timestamp", now.as_secs().to_string())

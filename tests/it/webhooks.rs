@@ -19,6 +19,7 @@ use sha2::Sha256;
 use crate::support::*;
 
 mod delivery;
+mod take;
 
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
