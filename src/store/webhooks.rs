@@ -21,6 +21,8 @@ pub struct TakenEvent {
     pub attempts: i32,
     pub created_at: UnixTime,
     pub leased_by: String,
+    /// When the lease this take gave ends.
+    pub lease_until: UnixTime,
     pub webhook_url: Option<String>,
     pub webhook_secret_sealed: Option<String>,
     /// The client is a test client (`false` if it is gone).
@@ -49,11 +51,13 @@ pub trait WebhookStore: Send + Sync + 'static {
         now: UnixTime,
     ) -> Result<bool, StoreError>;
 
-    /// Takes one due event for `lease` (only `client_id`'s when
-    /// given: a deliverer may serve one client), never one of a client
-    /// whose endpoint is paused or that has `per_client` events under a
-    /// lease already (over all instances: on PostgreSQL takes wait for
-    /// each other).
+    /// Takes one due event for `lease` under the lease token `leased_by`
+    /// (the deliverer makes a fresh one per take, so that only this
+    /// delivery's writes name it); only `client_id`'s when given (a
+    /// deliverer may serve one client); never one of a client whose
+    /// endpoint is paused or that has `per_client` events under a lease
+    /// already (over all instances: on PostgreSQL takes wait for each
+    /// other).
     async fn take_webhook_event(
         &self,
         now: UnixTime,
@@ -63,9 +67,16 @@ pub trait WebhookStore: Send + Sync + 'static {
         per_client: u32,
     ) -> Result<Option<TakenEvent>, StoreError>;
 
-    /// Counts one more failed delivery in a row to `client_id`'s endpoint;
-    /// returns how many there are now.
-    async fn count_webhook_failure(&self, client_id: &str) -> Result<i32, StoreError>;
+    /// Counts a failed delivery at `now` to `client_id`'s endpoint, one
+    /// more in a row if the one before came at `since` or later (else it
+    /// is the first); returns how many in a row there are now, 0 if there
+    /// is no such client (nothing is counted for a deleted one).
+    async fn count_webhook_failure(
+        &self,
+        client_id: &str,
+        now: UnixTime,
+        since: UnixTime,
+    ) -> Result<i32, StoreError>;
 
     /// Takes no event of `client_id` before `until`.
     async fn pause_webhook_endpoint(
@@ -77,15 +88,23 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// Forgets `client_id`'s failures in a row and any pause.
     async fn clear_webhook_failures(&self, client_id: &str) -> Result<(), StoreError>;
 
-    /// Removes an event that was delivered or given up. `false` if the
-    /// lease was lost.
-    async fn remove_webhook_event(&self, id: &str, leased_by: &str) -> Result<bool, StoreError>;
+    /// Removes an event that was delivered or given up. `false` (nothing
+    /// written) if the lease `leased_by` was lost: taken over, or run out
+    /// by `now` even if no one took the event.
+    async fn remove_webhook_event(
+        &self,
+        id: &str,
+        leased_by: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
 
-    /// Gives an event back to be sent again at `run_after`.
+    /// Gives an event back to be sent again at `run_after`; `false`
+    /// (nothing written) if the lease was lost, as for removing.
     async fn retry_webhook_event(
         &self,
         id: &str,
         leased_by: &str,
+        now: UnixTime,
         run_after: UnixTime,
     ) -> Result<bool, StoreError>;
 }
@@ -158,16 +177,20 @@ macro_rules! impl_webhook_store {
             ) -> Result<Option<$crate::store::TakenEvent>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 $(sqlx::query($serialize).execute(&mut *tx).await?;)?
+                // The busy clients are counted once per take (not once per
+                // due row), so a client's backlog costs a take one cheap
+                // look-up per row, not a count of its leases per row.
                 let taken: Option<(String,)> = sqlx::query_as(concat!(
-                    "UPDATE webhook_events SET lease_until = $2, leased_by = $3, \
+                    "WITH busy AS (SELECT client_id FROM webhook_events \
+                     WHERE lease_until > $1 GROUP BY client_id HAVING COUNT(*) >= $5) \
+                     UPDATE webhook_events SET lease_until = $2, leased_by = $3, \
                      attempts = attempts + 1 \
                      WHERE id = (SELECT id FROM webhook_events e WHERE run_after <= $1 \
                      AND (CAST($4 AS TEXT) IS NULL OR client_id = $4) \
                      AND (lease_until IS NULL OR lease_until <= $1) \
+                     AND client_id NOT IN (SELECT client_id FROM busy) \
                      AND NOT EXISTS (SELECT 1 FROM webhook_endpoints p \
                      WHERE p.client_id = e.client_id AND p.paused_until > $1) \
-                     AND (SELECT COUNT(*) FROM webhook_events l \
-                     WHERE l.client_id = e.client_id AND l.lease_until > $1) < $5 \
                      ORDER BY run_after LIMIT 1 ",
                     $lock,
                     ") AND (lease_until IS NULL OR lease_until <= $1) RETURNING id"
@@ -185,7 +208,7 @@ macro_rules! impl_webhook_store {
                 };
                 let event = sqlx::query_as(
                     "SELECT e.id, e.client_id, e.body, e.attempts, e.created_at, e.leased_by, \
-                     c.webhook_url, c.webhook_secret_sealed, \
+                     e.lease_until, c.webhook_url, c.webhook_secret_sealed, \
                      COALESCE(c.test_allowed, FALSE) AS test_client \
                      FROM webhook_events e LEFT JOIN clients c ON c.id = e.client_id \
                      WHERE e.id = $1",
@@ -200,15 +223,25 @@ macro_rules! impl_webhook_store {
             async fn count_webhook_failure(
                 &self,
                 client_id: &str,
+                now: $crate::time::UnixTime,
+                since: $crate::time::UnixTime,
             ) -> Result<i32, $crate::store::StoreError> {
-                Ok(sqlx::query_scalar(
-                    "INSERT INTO webhook_endpoints (client_id, failures) VALUES ($1, 1) \
-                     ON CONFLICT (client_id) DO UPDATE \
-                     SET failures = webhook_endpoints.failures + 1 RETURNING failures",
+                // Only for a client that exists: a delivery failing after
+                // its client was deleted leaves no row behind.
+                let failures: Option<i32> = sqlx::query_scalar(
+                    "INSERT INTO webhook_endpoints (client_id, failures, last_failure_at) \
+                     SELECT id, 1, $2 FROM clients WHERE id = $1 \
+                     ON CONFLICT (client_id) DO UPDATE SET failures = CASE \
+                     WHEN webhook_endpoints.last_failure_at >= $3 \
+                     THEN webhook_endpoints.failures + 1 ELSE 1 END, last_failure_at = $2 \
+                     RETURNING failures",
                 )
                 .bind(client_id)
-                .fetch_one(&self.pool)
-                .await?)
+                .bind(now)
+                .bind(since)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(failures.unwrap_or(0))
             }
 
             async fn pause_webhook_endpoint(
@@ -239,30 +272,37 @@ macro_rules! impl_webhook_store {
                 &self,
                 id: &str,
                 leased_by: &str,
+                now: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
-                Ok(
-                    sqlx::query("DELETE FROM webhook_events WHERE id = $1 AND leased_by = $2")
-                        .bind(id)
-                        .bind(leased_by)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected()
-                        > 0,
+                // A lease that ran out is lost even before another
+                // deliverer takes the event over.
+                Ok(sqlx::query(
+                    "DELETE FROM webhook_events WHERE id = $1 AND leased_by = $2 \
+                     AND lease_until > $3",
                 )
+                .bind(id)
+                .bind(leased_by)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    > 0)
             }
 
             async fn retry_webhook_event(
                 &self,
                 id: &str,
                 leased_by: &str,
+                now: $crate::time::UnixTime,
                 run_after: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
                 Ok(sqlx::query(
-                    "UPDATE webhook_events SET run_after = $3, lease_until = NULL, leased_by = NULL \
-                     WHERE id = $1 AND leased_by = $2",
+                    "UPDATE webhook_events SET run_after = $4, lease_until = NULL, leased_by = NULL \
+                     WHERE id = $1 AND leased_by = $2 AND lease_until > $3",
                 )
                 .bind(id)
                 .bind(leased_by)
+                .bind(now)
                 .bind(run_after)
                 .execute(&self.pool)
                 .await?

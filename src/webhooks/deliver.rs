@@ -29,6 +29,11 @@ pub struct Limits {
     pub timeout: Duration,
     /// Failed deliveries in a row that open an endpoint's breaker.
     pub breaker_failures: i32,
+    /// Failures are in a row only while each comes within this long of
+    /// the one before (twice the cool-down: a failure just after a
+    /// cool-down opens the breaker again at once; one a day later does
+    /// not).
+    pub breaker_window: Duration,
     /// How long an open breaker keeps its endpoint from being tried.
     pub breaker_cool_down: Duration,
 }
@@ -41,6 +46,7 @@ impl Default for Limits {
             timeout: Duration::from_secs(5),
             breaker_failures: 5,
             breaker_cool_down: Duration::from_secs(300),
+            breaker_window: Duration::from_secs(600),
         }
     }
 }
@@ -52,6 +58,8 @@ pub struct Deliverer {
     pub key: ServerKey,
     pub http: reqwest::Client,
     pub clock: Arc<dyn Clock>,
+    /// Names this deliverer in its lease tokens (`<id>-<uuid>`, one per
+    /// take).
     pub id: String,
     /// Only this client's events (`None`: every client's).
     pub client: Option<String>,
@@ -124,11 +132,14 @@ impl Deliverer {
             .clock
             .moment()
             .lease(self.limits.timeout + LEASE_MARGIN);
+        // A token of this take's own: no other delivery (not even one of
+        // this deliverer) can write under this lease.
+        let token = format!("{}-{}", self.id, uuid::Uuid::new_v4().simple());
         self.store
             .take_webhook_event(
                 now,
                 lease,
-                &self.id,
+                &token,
                 self.client.as_deref(),
                 self.limits.per_endpoint,
             )
@@ -139,11 +150,18 @@ impl Deliverer {
     /// answered 2xx or after 24 hours, otherwise given back for later;
     /// the endpoint's breaker counts every answer.
     async fn deliver(&self, event: &TakenEvent) -> Result<Delivery, StoreError> {
-        let sent = self.send(event, self.clock.now()).await;
+        let Some(timeout) = self.time_left(event) else {
+            return self.lease_ran_short(event).await;
+        };
+        let sent = self.send(event, self.clock.now(), timeout).await;
         let now = self.clock.moment();
         let outcome = match sent {
             Ok(()) => {
-                self.store.remove_webhook_event(&event.id, &self.id).await?;
+                let removed = self
+                    .store
+                    .remove_webhook_event(&event.id, &event.leased_by, now.second())
+                    .await?;
+                lease_lost(event, removed);
                 self.store.clear_webhook_failures(&event.client_id).await?;
                 Delivery::Delivered
             }
@@ -160,6 +178,32 @@ impl Deliverer {
         Ok(outcome)
     }
 
+    /// How long the delivery of `event` may take: the time-out, cut short
+    /// so that it ends [`LEASE_MARGIN`] before the lease does (the lease is
+    /// counted from before the take, which may have waited); `None` when
+    /// too little of the lease is left to send it at all.
+    fn time_left(&self, event: &TakenEvent) -> Option<Duration> {
+        let left = event.lease_until.since(self.clock.now());
+        left.checked_sub(LEASE_MARGIN)
+            .filter(|d| !d.is_zero())
+            .map(|d| d.min(self.limits.timeout))
+    }
+
+    /// Gives back, unsent, an event whose lease was nearly over by the
+    /// time it was taken: due again at once (before the lease ends
+    /// another deliverer could take it over and send it as well).
+    async fn lease_ran_short(&self, event: &TakenEvent) -> Result<Delivery, StoreError> {
+        let now = self.clock.now();
+        tracing::warn!(client = %event.client_id, event = %event.id, "webhook lease nearly over when taken; given back unsent");
+        let given_back = self
+            .store
+            .retry_webhook_event(&event.id, &event.leased_by, now, now)
+            .await?;
+        lease_lost(event, given_back);
+        self.metrics.webhook("retried");
+        Ok(Delivery::Retried)
+    }
+
     /// Gives a failed event up after 24 hours, or back to be sent again
     /// after its whole backoff (and not before its endpoint's pause ends).
     async fn failed(
@@ -173,14 +217,22 @@ impl Deliverer {
         let now = moment.second();
         if now.since(event.created_at) >= RETRY_FOR {
             tracing::warn!(%client, event = %id, reason = ?reason, "webhook given up after 24 hours");
-            self.store.remove_webhook_event(id, &self.id).await?;
+            let removed = self
+                .store
+                .remove_webhook_event(id, &event.leased_by, now)
+                .await?;
+            lease_lost(event, removed);
             return Ok(Delivery::GaveUp);
         }
         tracing::warn!(%client, event = %id, attempt = event.attempts, reason = ?reason, "webhook delivery failed; retrying");
         let at = moment
             .after(backoff(event.attempts + 1))
             .max(paused_until.unwrap_or(now));
-        self.store.retry_webhook_event(id, &self.id, at).await?;
+        let given_back = self
+            .store
+            .retry_webhook_event(id, &event.leased_by, now, at)
+            .await?;
+        lease_lost(event, given_back);
         Ok(Delivery::Retried)
     }
 
@@ -193,7 +245,11 @@ impl Deliverer {
         client: &str,
         now: Moment,
     ) -> Result<Option<UnixTime>, StoreError> {
-        let failures = self.store.count_webhook_failure(client).await?;
+        let since = now.second() - self.limits.breaker_window;
+        let failures = self
+            .store
+            .count_webhook_failure(client, now.second(), since)
+            .await?;
         if failures < self.limits.breaker_failures {
             return Ok(None);
         }
@@ -203,7 +259,12 @@ impl Deliverer {
         Ok(Some(until))
     }
 
-    async fn send(&self, event: &TakenEvent, now: UnixTime) -> Result<(), String> {
+    async fn send(
+        &self,
+        event: &TakenEvent,
+        now: UnixTime,
+        timeout: Duration,
+    ) -> Result<(), String> {
         let (Some(url), Some(sealed)) = (&event.webhook_url, &event.webhook_secret_sealed) else {
             return Err("the client has no webhook URL any more".into());
         };
@@ -219,7 +280,7 @@ impl Deliverer {
         let res = self
             .http
             .post(url)
-            .timeout(self.limits.timeout)
+            .timeout(timeout)
             .header("content-type", "application/json")
             .header("webhook-id", &event.id)
             .header("webhook-timestamp", now.as_secs().to_string())
@@ -239,5 +300,13 @@ impl Deliverer {
         } else {
             Err(format!("answered {}", res.status().as_u16()))
         }
+    }
+}
+
+/// Logs that a delivery's write was refused (`written` is `false`): its
+/// lease ran out or was taken over, and the event is another take's now.
+fn lease_lost(event: &TakenEvent, written: bool) {
+    if !written {
+        tracing::warn!(client = %event.client_id, event = %event.id, "webhook lease lost before the outcome was written; the event is sent again");
     }
 }

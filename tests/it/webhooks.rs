@@ -18,7 +18,10 @@ use sha2::Sha256;
 
 use crate::support::*;
 
+mod breaker;
 mod delivery;
+mod leases;
+mod take;
 
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
