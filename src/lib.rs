@@ -28,6 +28,19 @@ pub mod upstream;
 mod views;
 pub mod webhooks;
 
+/// Entry points for the fuzz targets (`fuzz/`, README "Fuzzing") into
+/// parsers of outside input that are not public; each only forwards.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::upstream::fuzzing::{discovery, id_token, jwks, IdTokenCase};
+
+    /// A source's `Retry-After` header value, read as a worker reads it.
+    pub fn retry_after(value: &[u8]) -> Option<std::time::Duration> {
+        let value = reqwest::header::HeaderValue::from_bytes(value).ok()?;
+        crate::collect::source::retry_after(Some(&value))
+    }
+}
+
 use std::sync::Arc;
 
 pub use http::{metrics_router, router as app, router_with as app_with, AppState};

@@ -14,6 +14,7 @@
 
 mod checks;
 mod discovery;
+pub(crate) mod fuzzing;
 
 use std::collections::HashMap;
 use std::str::FromStr;

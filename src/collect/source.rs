@@ -171,7 +171,7 @@ fn retry(reason: String) -> Attempt {
 }
 
 /// A `Retry-After` in seconds (the HTTP-date form is read as "no hint").
-fn retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
+pub(crate) fn retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
     let secs: u64 = value?.to_str().ok()?.trim().parse().ok()?;
     Some(Duration::from_secs(secs).min(MAX_BACKOFF))
 }

@@ -98,7 +98,7 @@ async fn fetch_metadata(
 
 /// The endpoints the metadata names that consent-link would call or
 /// send the end user to, by their metadata names.
-fn endpoints(metadata: &Metadata) -> Vec<(&'static str, &Url)> {
+pub(super) fn endpoints(metadata: &Metadata) -> Vec<(&'static str, &Url)> {
     [
         (
             "authorization_endpoint",
