@@ -3,7 +3,9 @@
 //! browser that holds the session.
 
 use axum::extract::{Path, State};
-use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{
+    ACCEPT_LANGUAGE, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE,
+};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,12 +17,16 @@ use crate::i18n;
 use crate::service::receipts::{self, ReceiptOutcome, Receipts};
 
 /// The public receipt keys; cacheable for five minutes, so that a key
-/// published at a rotation reaches verifiers soon.
+/// published at a rotation reaches verifiers soon, and readable by a
+/// verifier's script on any origin (they are public).
 pub(super) async fn jwks(State(app): State<AppState>) -> Response {
     let keys = app.receipt_keys.jwks();
     (
         StatusCode::OK,
-        [(CACHE_CONTROL, "public, max-age=300")],
+        [
+            (CACHE_CONTROL, "public, max-age=300"),
+            (ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
         Json(keys),
     )
         .into_response()
