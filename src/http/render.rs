@@ -232,7 +232,7 @@ pub(super) fn finish_consent(
 }
 
 /// The address of the consent receipt of the session `sid`.
-pub(super) fn receipt_path(sid: &str) -> String {
+fn receipt_path(sid: &str) -> String {
     format!("/s/{sid}/receipt")
 }
 
@@ -256,8 +256,8 @@ fn finish_with(
             None,
         )
     } else {
-        let r = Delivered::new(delivery, &finished.outcome).with_receipt(receipt);
-        deliver_with(app, r, name, locale, &policy)
+        let outcome = &finished.outcome;
+        deliver_with(app, delivery, outcome, name, locale, &policy, receipt)
     }
 }
 
@@ -278,54 +278,25 @@ pub(super) fn deliver(
     locale: &str,
     policy: &PagePolicy,
 ) -> Result<Response, PageError> {
-    let r = Delivered::new(delivery, outcome);
-    deliver_with(app, r, client_name, locale, policy)
+    deliver_with(app, delivery, outcome, client_name, locale, policy, None)
 }
 
-/// A result on its way to the integrator, and the consent receipt's
-/// address if a page may link it.
-struct Delivered<'a> {
-    delivery: &'a Delivery,
-    outcome: &'a Outcome,
-    receipt: Option<&'a str>,
-}
-
-impl<'a> Delivered<'a> {
-    fn new(delivery: &'a Delivery, outcome: &'a Outcome) -> Self {
-        Delivered {
-            delivery,
-            outcome,
-            receipt: None,
-        }
-    }
-
-    fn with_receipt(self, receipt: Option<&'a str>) -> Self {
-        Delivered { receipt, ..self }
-    }
-}
-
+/// [`deliver`], linking the consent receipt at `receipt` on a result page.
 fn deliver_with(
     app: &AppState,
-    r: Delivered<'_>,
+    delivery: &Delivery,
+    outcome: &Outcome,
     client_name: &str,
     locale: &str,
     policy: &PagePolicy,
+    receipt: Option<&str>,
 ) -> Result<Response, PageError> {
-    let (delivery, outcome) = (r.delivery, r.outcome);
     app.metrics.result(delivery.entry, outcome);
     if !delivery.iframe {
         let url = result::redirect_url(delivery, outcome, &app.issuer);
         return Ok(Redirect::to(url.as_str()).into_response());
     }
-    result_page(
-        app,
-        delivery,
-        outcome,
-        client_name,
-        locale,
-        policy,
-        r.receipt,
-    )
+    result_page(app, delivery, outcome, client_name, locale, policy, receipt)
 }
 
 /// The result as a page. In iframe mode its script posts the result to the

@@ -290,6 +290,11 @@ async fn a_sessions_receipt_is_refused_to_every_other_session_and_after_it_ends(
     let form = [("csrf", csrf.as_str()), ("decision", "decline")];
     let res = app.post_form(&format!("{declined}/consent"), &form).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(
+        !res.body.contains("/receipt"),
+        "no receipt link: {}",
+        res.body
+    );
     let res = get(&app.router, &format!("{declined}/receipt")).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "declined: {}", res.body);
     // The receipt is there while the session lasts, not after.
