@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the service.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage registered clients (integrators).
     #[command(subcommand)]
     Client(ClientCommand),
@@ -97,8 +97,48 @@ pub struct ServeArgs {
     )]
     pub metrics_bind: SocketAddr,
 
+    /// The version of the key consent receipts are signed with; raise it
+    /// by one to rotate (README: Consent receipts).
+    #[arg(long, env = "CONSENT_LINK_RECEIPT_KEY_VERSION", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub receipt_key_version: u32,
+
+    /// Earlier receipt key versions still published, so that receipts
+    /// they signed verify: comma-separated, or `none`. Default: the
+    /// version before the current one.
+    #[arg(long, env = "CONSENT_LINK_RECEIPT_PREVIOUS_KEY_VERSIONS",
+          value_parser = parse_key_versions)]
+    pub receipt_previous_key_versions: Option<KeyVersions>,
+
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Receipt key versions (`--receipt-previous-key-versions`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyVersions(pub Vec<u32>);
+
+fn parse_key_versions(s: &str) -> Result<KeyVersions, String> {
+    if s.trim() == "none" {
+        return Ok(KeyVersions(Vec::new()));
+    }
+    s.split(',')
+        .map(|v| match v.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{v:?} is not a key version (1 and up)")),
+        })
+        .collect::<Result<_, _>>()
+        .map(KeyVersions)
+}
+
+impl ServeArgs {
+    /// The receipt key versions published besides the current one.
+    pub fn receipt_previous_versions(&self) -> Vec<u32> {
+        match &self.receipt_previous_key_versions {
+            Some(KeyVersions(v)) => v.clone(),
+            None => crate::receipt::KeyRing::default_previous(self.receipt_key_version),
+        }
+    }
 }
 
 /// Timeouts, the connection cap and the rate limits (README: Limits).
@@ -376,6 +416,37 @@ mod tests {
         for bad in ["0", "-1", "86401", "soon"] {
             assert!(ttl(bad).is_err(), "--session-ttl {bad} was accepted");
         }
+    }
+
+    #[test]
+    fn receipt_keys_publish_the_version_before_unless_told_otherwise() {
+        let previous = |extra: &[&str]| {
+            let argv = ["consent-link", "serve"].iter().chain(extra);
+            match Cli::try_parse_from(argv).map(|c| c.command) {
+                Ok(Command::Serve(args)) => Ok(args.receipt_previous_versions()),
+                Ok(_) => unreachable!("parsed serve"),
+                Err(e) => Err(e),
+            }
+        };
+        assert_eq!(previous(&[]).unwrap(), Vec::<u32>::new());
+        assert_eq!(previous(&["--receipt-key-version", "3"]).unwrap(), vec![2]);
+        let listed = [
+            "--receipt-key-version",
+            "3",
+            "--receipt-previous-key-versions",
+            "1,2",
+        ];
+        assert_eq!(previous(&listed).unwrap(), vec![1, 2]);
+        let none = [
+            "--receipt-key-version",
+            "3",
+            "--receipt-previous-key-versions",
+            "none",
+        ];
+        assert_eq!(previous(&none).unwrap(), Vec::<u32>::new());
+        assert!(previous(&["--receipt-key-version", "0"]).is_err());
+        assert!(previous(&["--receipt-previous-key-versions", "0"]).is_err());
+        assert!(previous(&["--receipt-previous-key-versions", "1,x"]).is_err());
     }
 
     #[test]

@@ -103,6 +103,24 @@ impl ServerKey {
         )
     }
 
+    /// The seed of consent receipts' Ed25519 signing key of `version`:
+    /// derived, so that every instance signs with the same key and no
+    /// key is ever stored. A new version is a new key ([`crate::receipt`]).
+    pub fn receipt_signing_seed(&self, version: u32) -> [u8; 32] {
+        let label = format!("receipt-signing-key v{version}");
+        hmac_sha256(&self.0, &[label.as_bytes()])
+    }
+
+    /// The 16 bytes a consent receipt's ID is made of: one grant (the
+    /// consent `user_data_id` given at `granted_at`, in seconds) always
+    /// gives the same ID, unknowable without the server key.
+    pub fn receipt_id_bytes(&self, user_data_id: &str, granted_at: i64) -> [u8; 16] {
+        let mac = self.mac(b"receipt-id:", &format!("{user_data_id}@{granted_at}"));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&mac[..16]);
+        bytes
+    }
+
     /// Compares a presented client secret with its stored form: the keyed
     /// hash, or (a row stored before secrets were keyed) plain SHA-256.
     pub fn check_client_secret(&self, stored: &str, given: &str) -> SecretMatch {

@@ -16,6 +16,7 @@ pub mod methods;
 pub mod metrics;
 pub mod net;
 pub mod oauth2;
+pub mod receipt;
 pub mod serve;
 mod service;
 pub mod sources;
@@ -63,6 +64,8 @@ pub enum KeyError {
     Required,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Receipt(#[from] receipt::ReceiptKeyError),
 }
 
 /// The server key: the configured one; else, on SQLite only (the embedded
@@ -95,6 +98,8 @@ pub async fn state(
     metrics: metrics::Metrics,
 ) -> Result<AppState, KeyError> {
     let key = server_key(store.as_ref(), secret_key, database_url).await?;
+    // Version 1; `serve` sets the configured version and earlier ones.
+    let receipt_keys = Arc::new(receipt::KeyRing::new(&key, 1, &[])?);
     Ok(AppState {
         store,
         key,
@@ -105,6 +110,7 @@ pub async fn state(
         metrics: Arc::new(metrics),
         themes: Arc::new(theme::Themes::new(theme::ThemeLimits::default())),
         sources: Arc::new(sources::Sources::default()),
+        receipt_keys,
     })
 }
 

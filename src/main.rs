@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let store = consent_link::store::connect(&cli.database_url).await?;
     match cli.command {
-        Command::Serve(args) => serve(store, &cli.database_url, args).await,
+        Command::Serve(args) => serve(store, &cli.database_url, *args).await,
         Command::Client(cmd) => {
             let out =
                 consent_link::cli::run(store.as_ref(), &cli.database_url, cmd, SystemClock.now())
@@ -74,6 +74,11 @@ async fn serve(
         tracing::warn!(error = %e, "could not check the clients against the sources");
     }
     state.sources = std::sync::Arc::new(sources);
+    state.receipt_keys = std::sync::Arc::new(consent_link::receipt::KeyRing::new(
+        &state.key,
+        args.receipt_key_version,
+        &args.receipt_previous_versions(),
+    )?);
     let retention = std::time::Duration::from_secs(u64::from(args.data_retention_days) * 86_400);
     tokio::spawn(purge_expired(store.clone(), retention));
     let lease_margin = std::time::Duration::from_secs(args.lease_margin);

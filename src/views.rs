@@ -181,6 +181,9 @@ pub(crate) struct ResultPage {
     /// Show the link to the callback even with script (a page that
     /// explains a failure before the end user returns).
     pub always_continue: bool,
+    /// After consent: where the person downloads the consent receipt.
+    pub receipt_href: Option<String>,
+    pub receipt_label: String,
 }
 
 #[derive(Template)]

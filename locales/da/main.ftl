@@ -55,6 +55,7 @@ result-error-title = Ikke gennemført
 result-cancelled = Du afbrød. Intet blev delt med { $client }.
 result-failed = Anmodningen kunne ikke gennemføres. Intet blev delt med { $client }.
 result-continue = Tilbage til { $client }
+result-receipt = Hent din samtykkekvittering
 
 error-title = Noget gik galt
 error-unknown-client = Dette link er ikke gyldigt: den tjeneste, der sendte dig hertil, er ukendt. Gå tilbage og prøv igen.

@@ -55,6 +55,7 @@ result-error-title = Not completed
 result-cancelled = You cancelled. Nothing was shared with { $client }.
 result-failed = The request could not be completed. Nothing was shared with { $client }.
 result-continue = Return to { $client }
+result-receipt = Download your consent receipt
 
 error-title = Something went wrong
 error-unknown-client = This link is not valid: the service that sent you here is not known. Please go back and try again.

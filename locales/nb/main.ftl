@@ -55,6 +55,7 @@ result-error-title = Ikke fullført
 result-cancelled = Du avbrøt. Ingenting ble delt med { $client }.
 result-failed = Forespørselen kunne ikke fullføres. Ingenting ble delt med { $client }.
 result-continue = Tilbake til { $client }
+result-receipt = Last ned samtykkekvitteringen din
 
 error-title = Noe gikk galt
 error-unknown-client = Denne lenken er ikke gyldig: tjenesten som sendte deg hit, er ukjent. Gå tilbake og prøv igjen.

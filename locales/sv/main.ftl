@@ -55,6 +55,7 @@ result-error-title = Inte slutfört
 result-cancelled = Du avbröt. Ingenting delades med { $client }.
 result-failed = Begäran kunde inte slutföras. Ingenting delades med { $client }.
 result-continue = Tillbaka till { $client }
+result-receipt = Ladda ned ditt samtyckeskvitto
 
 error-title = Något gick fel
 error-unknown-client = Den här länken är inte giltig: tjänsten som skickade dig hit är okänd. Gå tillbaka och försök igen.

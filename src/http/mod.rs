@@ -33,6 +33,7 @@ mod health;
 mod introspect;
 pub mod limits;
 mod pages;
+mod receipts;
 mod render;
 mod routes;
 mod steps;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub themes: Arc<Themes>,
     /// The configured data sources.
     pub sources: Arc<crate::sources::Sources>,
+    /// The keys consent receipts are signed with and verified by.
+    pub receipt_keys: Arc<crate::receipt::KeyRing>,
 }
 
 const REQUEST_ID: &str = "x-request-id";

@@ -217,14 +217,47 @@ fn consent_page(
 /// Delivers the end of a flow: a failed sign-in with a page that says
 /// what happened, anything else as [`deliver`] does.
 pub(super) fn finish(app: &AppState, finished: &Finished) -> Result<Response, PageError> {
+    finish_with(app, finished, None)
+}
+
+/// [`finish`] for the consent step of session `sid`: a result page after
+/// consent links the consent receipt, which only this browser can fetch.
+pub(super) fn finish_consent(
+    app: &AppState,
+    finished: &Finished,
+    sid: &str,
+) -> Result<Response, PageError> {
+    let receipt = matches!(finished.outcome, Outcome::Code(_)).then(|| receipt_path(sid));
+    finish_with(app, finished, receipt.as_deref())
+}
+
+/// The address of the consent receipt of the session `sid`.
+fn receipt_path(sid: &str) -> String {
+    format!("/s/{sid}/receipt")
+}
+
+fn finish_with(
+    app: &AppState,
+    finished: &Finished,
+    receipt: Option<&str>,
+) -> Result<Response, PageError> {
     let session = &finished.session;
     let policy = PagePolicy::for_session(session);
     let (delivery, name, locale) = (&session.delivery, &session.client_name, &session.locale);
     if finished.explain {
         app.metrics.result(delivery.entry, &finished.outcome);
-        result_page(app, delivery, &finished.outcome, name, locale, &policy)
+        result_page(
+            app,
+            delivery,
+            &finished.outcome,
+            name,
+            locale,
+            &policy,
+            None,
+        )
     } else {
-        deliver(app, delivery, &finished.outcome, name, locale, &policy)
+        let outcome = &finished.outcome;
+        deliver_with(app, delivery, outcome, name, locale, &policy, receipt)
     }
 }
 
@@ -245,12 +278,25 @@ pub(super) fn deliver(
     locale: &str,
     policy: &PagePolicy,
 ) -> Result<Response, PageError> {
+    deliver_with(app, delivery, outcome, client_name, locale, policy, None)
+}
+
+/// [`deliver`], linking the consent receipt at `receipt` on a result page.
+fn deliver_with(
+    app: &AppState,
+    delivery: &Delivery,
+    outcome: &Outcome,
+    client_name: &str,
+    locale: &str,
+    policy: &PagePolicy,
+    receipt: Option<&str>,
+) -> Result<Response, PageError> {
     app.metrics.result(delivery.entry, outcome);
     if !delivery.iframe {
         let url = result::redirect_url(delivery, outcome, &app.issuer);
         return Ok(Redirect::to(url.as_str()).into_response());
     }
-    result_page(app, delivery, outcome, client_name, locale, policy)
+    result_page(app, delivery, outcome, client_name, locale, policy, receipt)
 }
 
 /// The result as a page. In iframe mode its script posts the result to the
@@ -263,6 +309,7 @@ fn result_page(
     client_name: &str,
     locale: &str,
     policy: &PagePolicy,
+    receipt: Option<&str>,
 ) -> Result<Response, PageError> {
     let url = result::redirect_url(delivery, outcome, &app.issuer);
     let tr = Tr::new(locale);
@@ -286,6 +333,8 @@ fn result_page(
         always_continue: !delivery.iframe,
         title: tr.t(title),
         message: tr.t1(message, "client", client_name),
+        receipt_href: receipt.map(str::to_owned),
+        receipt_label: tr.t("result-receipt"),
         page: PageCtx {
             tr,
             theme_css: None,

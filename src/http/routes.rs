@@ -8,7 +8,8 @@ use axum::Router;
 
 use super::limits::{self, Limiter, Surface};
 use super::{
-    api, assets, authorize, demo, error, health, introspect, steps, theme, token, upstream,
+    api, assets, authorize, demo, error, health, introspect, receipts, steps, theme, token,
+    upstream,
 };
 use super::{AppState, Options, Rate};
 
@@ -99,6 +100,8 @@ fn page_routes(limits: &RouteLimits, demo: bool) -> Router<AppState> {
         )
         .route("/s/{sid}/status", get(steps::step_status))
         .route("/s/{sid}/theme.css", get(theme::theme_css))
+        .route("/s/{sid}/receipt", get(receipts::receipt))
+        .route("/.well-known/jwks.json", get(receipts::jwks))
         .route("/oidc/callback", get(upstream::callback))
         .route("/methods/{id}/logo", get(assets::method_logo))
         .route(

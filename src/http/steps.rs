@@ -13,7 +13,7 @@ use rand::rngs::OsRng;
 use serde::Deserialize;
 
 use super::pages::PageError;
-use super::render::{finish, render_step, session_path};
+use super::render::{finish, finish_consent, render_step, session_path};
 use super::AppState;
 use crate::flow::FlowError;
 use crate::i18n;
@@ -147,7 +147,7 @@ pub(crate) async fn consent_post(
     let decision = form.decision.as_deref();
     let sources = app.sources.as_ref();
     match link::decide(store, sources, &sid, form.csrf(), decision, now, &mut OsRng).await? {
-        EndOutcome::Finished(finished) => finish(&app, &finished),
+        EndOutcome::Finished(finished) => finish_consent(&app, &finished, &sid),
         EndOutcome::Refused(r) => Err(refusal(r, &headers)),
     }
 }

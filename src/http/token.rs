@@ -213,6 +213,7 @@ pub(super) async fn metadata(State(app): State<AppState>) -> Response {
         "revocation_endpoint": format!("{issuer}/oauth/revoke"),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint": format!("{issuer}/oauth/introspect"),
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -14,6 +14,7 @@ use crate::upstream::Upstream;
 pub(crate) mod data;
 pub(crate) mod introspect;
 pub(crate) mod link;
+pub(crate) mod receipts;
 pub(crate) mod sign_in;
 pub(crate) mod token;
 

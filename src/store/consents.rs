@@ -11,6 +11,12 @@ use crate::time::UnixTime;
 #[async_trait]
 pub trait ConsentStore: Send + Sync + 'static {
     async fn get_consent(&self, user_data_id: &str) -> Result<Option<Consent>, StoreError>;
+    /// The consent of the person with `subject_hash` to `client_id`, if any.
+    async fn find_consent(
+        &self,
+        client_id: &str,
+        subject_hash: &str,
+    ) -> Result<Option<Consent>, StoreError>;
     /// Withdraws a consent and revokes the tokens issued for that user;
     /// forgets what was collected and records `consent.withdrawn`.
     /// `false` if there was no such consent or it was withdrawn already.
@@ -44,6 +50,21 @@ macro_rules! impl_consent_store {
                         .bind(user_data_id)
                         .fetch_optional(&self.pool)
                         .await?;
+                $crate::store::rows::parsed(row)
+            }
+
+            async fn find_consent(
+                &self,
+                client_id: &str,
+                subject_hash: &str,
+            ) -> Result<Option<$crate::store::Consent>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::ConsentRow> = sqlx::query_as(
+                    "SELECT * FROM consents WHERE client_id = $1 AND subject_hash = $2",
+                )
+                .bind(client_id)
+                .bind(subject_hash)
+                .fetch_optional(&self.pool)
+                .await?;
                 $crate::store::rows::parsed(row)
             }
 

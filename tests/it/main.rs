@@ -20,6 +20,7 @@ mod jobs_contract;
 mod limits;
 mod logs;
 mod oauth2_client;
+mod receipts;
 mod rules;
 mod scopes;
 mod secrets;

@@ -180,7 +180,9 @@ impl TestApp {
         upstream: consent_link::upstream::Upstream,
         options: &consent_link::http::Options,
     ) -> TestApp {
+        let receipt_keys = Arc::new(consent_link::receipt::KeyRing::new(&key, 1, &[]).unwrap());
         let state = AppState {
+            receipt_keys,
             store: store.clone(),
             key: key.clone(),
             issuer: ISSUER.into(),
