@@ -262,7 +262,7 @@ async fn create(
             .then(|| crypto::random_token(&mut rand::thread_rng())),
     };
     let secret_hash = match (&secret, key) {
-        (Some(secret), Some(key)) => Some(key.client_secret_hash(secret)),
+        (Some(secret), Some(key)) => Some(key.client_secret_hash(&client.id, secret)),
         (None, _) => None,
         (Some(_), None) => {
             return Err(CliError::Invalid("no server key to hash the secret".into()))

@@ -31,6 +31,7 @@ pub mod webhooks;
 use std::sync::Arc;
 
 pub use http::{metrics_router, router as app, router_with as app_with, AppState};
+pub use service::upgrade::{upgrade_stored_secrets, UpgradeReport};
 pub use time::{Clock, SystemClock, UnixTime};
 
 use crate::crypto::ServerKey;
@@ -128,7 +129,7 @@ pub async fn ensure_demo_client(
     now: UnixTime,
 ) -> Result<(), DemoClientError> {
     let secret = key.demo_client_secret();
-    let secret_hash = key.client_secret_hash(&secret);
+    let secret_hash = key.client_secret_hash(DEMO_CLIENT_ID, &secret);
     if let Some(existing) = store.get_client(DEMO_CLIENT_ID).await? {
         return keep_demo_client(store, &existing, &secret, &secret_hash).await;
     }

@@ -16,6 +16,7 @@ pub(crate) mod introspect;
 pub(crate) mod link;
 pub(crate) mod sign_in;
 pub(crate) mod token;
+pub(crate) mod upgrade;
 
 /// What the services work with, besides the time and the randomness.
 #[derive(Clone, Copy)]
