@@ -11,6 +11,7 @@ use consent_link::config::{ClientCommand, ClientCreateArgs};
 
 use crate::support::*;
 
+mod demo;
 mod upgrade;
 
 /// An app on a database of its own (raw SQL plants rows in it), and its URL.
