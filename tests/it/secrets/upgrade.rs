@@ -280,3 +280,35 @@ async fn older_format_values_in_their_own_rows_work_after_the_re_seal() {
     assert_eq!(deliver_one(&app, &hooked).await, Some(Delivery::Delivered));
     assert_eq!(received.load(Ordering::SeqCst), 1);
 }
+
+/// A national ID as the older version sealed it, in its own collection,
+/// is re-sealed and collected; the same value kept from before the
+/// re-seal and copied into another person's collection afterwards does
+/// not open there, so no source is asked for Kari's data on Ola's consent.
+#[tokio::test]
+async fn an_older_format_national_id_is_collected_in_its_own_collection_and_nowhere_else() {
+    let (app, url) = own_app().await;
+    let client = app.client().await;
+    let token = app.client_token(&client).await;
+    let [(kari, kari_c), (ola, ola_c)] = kari_and_ola(&app, &client).await;
+    let old = seal_as_before(TEST_KEY, "national_id", b"15878512345");
+    let plant = "UPDATE collections SET national_id_sealed = $1 WHERE id = $2";
+    execute_raw(&url, plant, &[&old, &kari_c]).await;
+    assert_eq!(start(&app).await.resealed, 1);
+    execute_raw(&url, plant, &[&old, &ola_c]).await;
+    app.collect().await;
+    let karis = personal(&app, &token, &kari).await;
+    assert_eq!(karis.status, StatusCode::OK, "{}", karis.body);
+    let first_name = karis.json()["personal"]["first_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let olas = personal(&app, &token, &ola).await;
+    assert!(!olas.body.contains(&first_name), "{}", olas.body);
+    assert!(app
+        .store
+        .get_collected_data(&ola_c)
+        .await
+        .unwrap()
+        .is_empty());
+}
