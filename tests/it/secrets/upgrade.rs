@@ -312,3 +312,44 @@ async fn an_older_format_national_id_is_collected_in_its_own_collection_and_nowh
         .unwrap()
         .is_empty());
 }
+
+/// The store's side of the upgrade, alike on both backends: unbound
+/// values are listed, replaced only over the value that was read (an
+/// instance starting at the same time, or a client changed meanwhile,
+/// keeps what it wrote), and a step is recorded once.
+#[tokio::test]
+async fn the_re_seal_replaces_only_the_value_it_read_and_a_step_is_recorded_once() {
+    use consent_link::store::SealedColumn;
+    let (app, _) = own_app().await;
+    let old = seal_as_before(TEST_KEY, "webhook_secret", b"whsec_x");
+    let id = hooked_client(&app, "https://acme.example/hook", &old).await;
+    let store = app.store.as_ref();
+    let unbound = store
+        .unbound_sealed(SealedColumn::ClientWebhookSecret)
+        .await
+        .unwrap();
+    let value = unbound.iter().find(|v| v.key == id).unwrap().clone();
+    assert_eq!(value.sealed, old);
+    let stale = consent_link::store::UnboundSealed {
+        sealed: "another".into(),
+        ..value.clone()
+    };
+    let column = SealedColumn::ClientWebhookSecret;
+    assert!(!store
+        .replace_sealed(column, &stale, "v2.new")
+        .await
+        .unwrap());
+    assert!(store
+        .replace_sealed(column, &value, "v2.new")
+        .await
+        .unwrap());
+    assert!(!store
+        .replace_sealed(column, &value, "v2.newer")
+        .await
+        .unwrap());
+    assert!(store.unbound_sealed(column).await.unwrap().is_empty());
+    assert!(!store.maintenance_done("a step").await.unwrap());
+    store.record_maintenance("a step", T0).await.unwrap();
+    store.record_maintenance("a step", T0).await.unwrap();
+    assert!(store.maintenance_done("a step").await.unwrap());
+}
