@@ -23,7 +23,7 @@ macro_rules! impl_sql_store {
                 created_at: $crate::time::UnixTime,
             ) -> Result<(), $crate::store::StoreError> {
                 let c = &$crate::store::rows::ClientRow::new(client, secret_hash, created_at);
-                $crate::store::sql::insert_client_row!(c, &self.pool)
+                $crate::store::rows::insert_client_row!(c, &self.pool)
             }
 
             async fn insert_demo_client(
@@ -36,7 +36,7 @@ macro_rules! impl_sql_store {
                     demo: true,
                     ..$crate::store::rows::ClientRow::new(client, Some(secret_hash), created_at)
                 };
-                $crate::store::sql::insert_client_row!(c, &self.pool)
+                $crate::store::rows::insert_client_row!(c, &self.pool)
             }
 
             async fn get_client(
@@ -487,29 +487,4 @@ macro_rules! insert_token {
     }};
 }
 
-/// Inserts a `ClientRow` (marked as the demo's or not) on `$executor`.
-macro_rules! insert_client_row {
-    ($c:expr, $executor:expr) => {{
-        let c: &$crate::store::rows::ClientRow = $c;
-        sqlx::query(
-            "INSERT INTO clients (id, name, secret_hash, callback_uris, allowed_scopes, \
-             styles_origins, test_allowed, confidential, created_at, demo) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&c.id)
-        .bind(&c.name)
-        .bind(&c.secret_hash)
-        .bind(&c.callback_uris)
-        .bind(&c.allowed_scopes)
-        .bind(&c.styles_origins)
-        .bind(c.test_allowed)
-        .bind(c.confidential)
-        .bind(c.created_at)
-        .bind(c.demo)
-        .execute($executor)
-        .await?;
-        Ok(())
-    }};
-}
-
-pub(super) use {advance_query, impl_sql_store, insert_client_row, insert_token};
+pub(super) use {advance_query, impl_sql_store, insert_token};
