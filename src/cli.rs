@@ -104,13 +104,10 @@ async fn cli_server_key(
 /// Shortest secret that may be kept: what a guess must not reach.
 pub const MIN_KEPT_SECRET_LEN: usize = 16;
 
-/// Fewest different characters a kept secret must have.
-pub const MIN_KEPT_SECRET_DISTINCT: usize = 6;
-
 /// The secret to keep, if `--secret-from-env` or `--secret-stdin` asks for
 /// one: at least [`MIN_KEPT_SECRET_LEN`] characters, visible ASCII only (a
 /// trailing line end from standard input is not part of it), and not
-/// guessable by its shape ([`weakness`]).
+/// guessable ([`weakness`]).
 fn kept_secret(
     args: &ClientCreateArgs,
     stdin: &mut dyn BufRead,
@@ -144,36 +141,28 @@ fn kept_secret(
     Ok(Some(secret))
 }
 
-/// Why a secret of enough visible characters is still weak, if it is: too
-/// few different characters, one character making up more than a third
-/// of it, or mostly a sequence (each character a fixed step from the one
-/// before, as in `abcd`, `1357`, `9753`). A random secret of 16 base64 or
-/// base62 characters passes all three (all but about 1 in 200 random
-/// 16-character hex ones do).
+/// Why a secret of enough visible characters is still weak, if it is:
+/// zxcvbn's estimate of the guesses it takes (common passwords and words,
+/// keyboard walks, repeats, sequences, dates) gives it a score below the
+/// top one, 4 (more than 10^10 guesses; the hash is keyed, so guesses
+/// must be made against the service). Guessable secrets of 16 characters
+/// (`Password123456!!`, `qwertyuiopasdfgh`, `acmebankacmebank`) are at
+/// 10^8 or below; random ones of 16 hex or base64 characters at 10^12 or
+/// above. zxcvbn's warning, if it gives one, says what makes it guessable.
 fn weakness(secret: &str) -> Option<String> {
-    let bytes = secret.as_bytes();
-    let mut counts = [0usize; 256];
-    for &b in bytes {
-        counts[usize::from(b)] += 1;
+    let estimate = zxcvbn::zxcvbn(secret, &[]);
+    if estimate.score() >= zxcvbn::Score::Four {
+        return None;
     }
-    let distinct = counts.iter().filter(|&&n| n > 0).count();
-    if distinct < MIN_KEPT_SECRET_DISTINCT {
-        return Some(format!(
-            "it has {distinct} different characters, fewer than {MIN_KEPT_SECRET_DISTINCT}"
-        ));
-    }
-    if counts.iter().any(|&n| n * 3 > bytes.len()) {
-        return Some("one character makes up more than a third of it".into());
-    }
-    let steps: Vec<i16> = bytes
-        .windows(2)
-        .map(|w| i16::from(w[1]) - i16::from(w[0]))
-        .collect();
-    let repeated = steps.windows(2).filter(|w| w[0] == w[1]).count();
-    if repeated * 2 >= steps.len() {
-        return Some("it is mostly a sequence (like abcdef or 123456)".into());
-    }
-    None
+    let why = estimate
+        .feedback()
+        .and_then(|f| f.warning())
+        .map(|w| format!("{w} "))
+        .unwrap_or_default();
+    Some(format!(
+        "{why}(it would take about 10^{:.0} guesses, not more than 10^10)",
+        estimate.guesses_log10()
+    ))
 }
 
 /// A webhook to set: the URL, the fresh signing secret to show once, and
@@ -262,7 +251,7 @@ async fn create(
             .then(|| crypto::random_token(&mut rand::thread_rng())),
     };
     let secret_hash = match (&secret, key) {
-        (Some(secret), Some(key)) => Some(key.client_secret_hash(secret)),
+        (Some(secret), Some(key)) => Some(key.client_secret_hash(&client.id, secret)),
         (None, _) => None,
         (Some(_), None) => {
             return Err(CliError::Invalid("no server key to hash the secret".into()))
@@ -385,4 +374,42 @@ fn client_json(c: &Client) -> serde_json::Value {
         "callback_uris": c.callback_uris,
         "styles_origins": c.styles_origins,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn guessable_secrets_of_enough_length_are_weak() {
+        for weak in [
+            "Password123456!!",
+            "qwertyuiopasdfgh",
+            "acmebankacmebank",
+            "1q2w3e4r5t6y7u8i",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "abcdefghijklmnopqrstuvwxyz",
+            "0123456789012345678901234567",
+        ] {
+            assert!(weakness(weak).is_some(), "{weak}");
+        }
+    }
+
+    #[test]
+    fn random_secrets_of_16_hex_or_base64_characters_are_strong() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for alphabet in [
+            &b"0123456789abcdef"[..],
+            b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_",
+        ] {
+            for _ in 0..1000 {
+                let secret: String = (0..16)
+                    .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
+                    .collect();
+                assert_eq!(weakness(&secret), None, "{secret}");
+            }
+        }
+        assert_eq!(weakness("gs_live_5f3c9a7e21d04b8f9c6a"), None);
+    }
 }

@@ -10,6 +10,9 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+mod client_secret;
+pub use client_secret::SecretMatch;
+
 /// A fresh random token: 256 bits, base64url without padding (43 characters).
 pub fn random_token(rng: &mut dyn RngCore) -> String {
     let mut bytes = [0u8; 32];
@@ -35,19 +38,6 @@ pub struct UpstreamSecrets<'a> {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("sealed value does not open")]
 pub struct SealError;
-
-/// How a presented client secret compares with the stored form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretMatch {
-    /// It matches the keyed hash.
-    Keyed,
-    /// It matches an older, unkeyed SHA-256: to be stored keyed now.
-    Unkeyed,
-    Wrong,
-}
-
-/// The tag of a client secret's keyed hash ([`ServerKey::client_secret_hash`]).
-const CLIENT_SECRET_V2: &str = "hmac-sha256:";
 
 /// HMAC-SHA256 of `parts` in order, under `key`.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -92,17 +82,6 @@ impl ServerKey {
         URL_SAFE_NO_PAD.encode(self.mac(b"demo-client-secret:", ""))
     }
 
-    /// The stored form of a client secret: HMAC-SHA256 under the server
-    /// key, hex, tagged `hmac-sha256:`. Keyed, so that a copy of the
-    /// database alone does not allow checking guesses at an imported
-    /// (possibly weaker than random) secret.
-    pub fn client_secret_hash(&self, secret: &str) -> String {
-        format!(
-            "{CLIENT_SECRET_V2}{}",
-            hex(&self.mac(b"client-secret:", secret))
-        )
-    }
-
     /// The seed of consent receipts' Ed25519 signing key of `version`:
     /// derived, so that every instance signs with the same key and no
     /// key is ever stored. A new version is a new key ([`crate::receipt`]).
@@ -119,21 +98,6 @@ impl ServerKey {
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&mac[..16]);
         bytes
-    }
-
-    /// Compares a presented client secret with its stored form: the keyed
-    /// hash, or (a row stored before secrets were keyed) plain SHA-256.
-    pub fn check_client_secret(&self, stored: &str, given: &str) -> SecretMatch {
-        let (expected, found) = if stored.starts_with(CLIENT_SECRET_V2) {
-            (self.client_secret_hash(given), SecretMatch::Keyed)
-        } else {
-            (hash_token(given), SecretMatch::Unkeyed)
-        };
-        if constant_time_eq(stored.as_bytes(), expected.as_bytes()) {
-            found
-        } else {
-            SecretMatch::Wrong
-        }
     }
 
     /// The `nonce` and PKCE verifier of one upstream sign-in, derived from
@@ -192,14 +156,31 @@ impl ServerKey {
 
     /// Opens what [`ServerKey::seal`] sealed for `purpose` and `row`; `Err`
     /// if it was sealed under another key, purpose or row, or was changed.
-    /// A value without the `v2.` prefix was sealed before values were bound
-    /// to their row: it opens with its purpose alone.
+    /// A value without the `v2.` prefix (sealed before values were bound
+    /// to their row) does not open here: the start-up re-seal binds it
+    /// ([`ServerKey::open_unbound`]).
     pub fn open(&self, purpose: &str, row: &[&str], sealed: &str) -> Result<Vec<u8>, SealError> {
+        let encoded = sealed.strip_prefix(SEALED_V2).ok_or(SealError)?;
+        self.open_with_aad(purpose, &bound_aad(purpose, row), encoded)
+    }
+
+    /// Opens a value sealed before values were bound to their row (no
+    /// `v2.` prefix, the purpose alone as associated data): only for
+    /// re-sealing it bound to its row once, at start-up.
+    pub fn open_unbound(&self, purpose: &str, sealed: &str) -> Result<Vec<u8>, SealError> {
+        if sealed.starts_with(SEALED_V2) {
+            return Err(SealError);
+        }
+        self.open_with_aad(purpose, purpose.as_bytes(), sealed)
+    }
+
+    fn open_with_aad(
+        &self,
+        purpose: &str,
+        aad: &[u8],
+        encoded: &str,
+    ) -> Result<Vec<u8>, SealError> {
         use ring::aead::{Aad, LessSafeKey, Nonce, NONCE_LEN};
-        let (aad, encoded) = match sealed.strip_prefix(SEALED_V2) {
-            Some(rest) => (bound_aad(purpose, row), rest),
-            None => (purpose.as_bytes().to_vec(), sealed),
-        };
         let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| SealError)?;
         if bytes.len() < NONCE_LEN {
             return Err(SealError);
@@ -209,7 +190,7 @@ impl ServerKey {
         let key = LessSafeKey::new(self.aead_key(purpose)?);
         let mut buf = cipher.to_vec();
         let plain = key
-            .open_in_place(nonce, Aad::from(aad.as_slice()), &mut buf)
+            .open_in_place(nonce, Aad::from(aad), &mut buf)
             .map_err(|_| SealError)?;
         Ok(plain.to_vec())
     }
@@ -374,46 +355,21 @@ mod tests {
     }
 
     #[test]
-    fn a_value_sealed_before_row_binding_still_opens_by_its_purpose() {
+    fn a_value_sealed_before_row_binding_opens_only_for_its_re_seal() {
         let key = ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
         let old = seal_unbound(&key, "national_id", b"15878512345");
+        assert_eq!(key.open("national_id", &["any row"], &old), Err(SealError));
         assert_eq!(
-            key.open("national_id", &["any row"], &old).unwrap(),
+            key.open_unbound("national_id", &old).unwrap(),
             b"15878512345"
         );
-        assert_eq!(key.open("collected_data", &[], &old), Err(SealError));
+        assert_eq!(key.open_unbound("collected_data", &old), Err(SealError));
         // Tagged as bound, the old bytes do not open.
         assert_eq!(
             key.open("national_id", &["any row"], &format!("v2.{old}")),
             Err(SealError)
         );
-    }
-
-    #[test]
-    fn client_secrets_are_stored_keyed_and_old_unkeyed_hashes_still_match() {
-        let key = ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
-        let stored = key.client_secret_hash("gs_live_5f3c9a7e21d04b8f9c6a");
-        assert!(stored.starts_with("hmac-sha256:"), "{stored}");
-        assert!(!stored.contains(&hash_token("gs_live_5f3c9a7e21d04b8f9c6a")));
-        let check = |k: &ServerKey, stored: &str, given: &str| k.check_client_secret(stored, given);
-        assert_eq!(
-            check(&key, &stored, "gs_live_5f3c9a7e21d04b8f9c6a"),
-            SecretMatch::Keyed
-        );
-        assert_eq!(
-            check(&key, &stored, "gs_live_5f3c9a7e21d04b8f9c6b"),
-            SecretMatch::Wrong
-        );
-        let other = ServerKey::new(b"o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o-o");
-        assert_eq!(
-            check(&other, &stored, "gs_live_5f3c9a7e21d04b8f9c6a"),
-            SecretMatch::Wrong
-        );
-        let old = hash_token("gs_live_5f3c9a7e21d04b8f9c6a");
-        assert_eq!(
-            check(&key, &old, "gs_live_5f3c9a7e21d04b8f9c6a"),
-            SecretMatch::Unkeyed
-        );
-        assert_eq!(check(&key, &old, "wrong"), SecretMatch::Wrong);
+        let bound = key.seal("national_id", &["s1"], b"1").unwrap();
+        assert_eq!(key.open_unbound("national_id", &bound), Err(SealError));
     }
 }

@@ -45,6 +45,7 @@ pub mod fuzzing {
 use std::sync::Arc;
 
 pub use http::{metrics_router, router as app, router_with as app_with, AppState};
+pub use service::upgrade::{upgrade_stored_secrets, UpgradeReport};
 pub use time::{Clock, SystemClock, UnixTime};
 
 use crate::crypto::ServerKey;
@@ -133,67 +134,90 @@ pub enum DemoClientError {
 }
 
 /// Creates the test-mode `demo` client, calling back to this service's
-/// `/demo/callback`, marked as the demo's own, unless it exists. Its
-/// secret is derived from the server key ([`ServerKey::demo_client_secret`]),
-/// so only the demo's own server side knows it; the demo's existing client
-/// gets that secret's keyed hash. A `demo` client the demo did not create
-/// is never changed: [`DemoClientError::Taken`]. A client is never deleted
-/// here, and a plain `serve` leaves the demo client alone (another
-/// instance may be serving the demo with it).
+/// `/demo/callback`, marked as the demo's own in the same statement,
+/// unless it exists. Its secret is derived from the server key
+/// ([`ServerKey::demo_client_secret`]), so only the demo's own server side
+/// knows it; the demo's existing client gets that secret's current hash.
+/// A `demo` client the demo did not create is never changed:
+/// [`DemoClientError::Taken`]. A client is never deleted here, and a plain
+/// `serve` leaves the demo client alone (another instance may be serving
+/// the demo with it).
 pub async fn ensure_demo_client(
     store: &dyn Store,
     key: &ServerKey,
     issuer: &str,
     now: UnixTime,
 ) -> Result<(), DemoClientError> {
-    let secret = key.demo_client_secret();
-    let secret_hash = key.client_secret_hash(&secret);
-    if let Some(existing) = store.get_client(DEMO_CLIENT_ID).await? {
-        return keep_demo_client(store, &existing, &secret, &secret_hash).await;
-    }
     let issuer = issuer.trim_end_matches('/');
+    if let Some(existing) = store.get_client(DEMO_CLIENT_ID).await? {
+        return keep_demo_client(store, key, &existing, issuer).await;
+    }
     let client = Client {
         id: DEMO_CLIENT_ID.into(),
         name: "Demo Bank".into(),
-        callback_uris: vec![format!("{issuer}/demo/callback")],
+        callback_uris: vec![demo_callback(issuer)],
         allowed_scopes: Scopes::parse(&Scope::ALL.map(Scope::as_str).join(","))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         styles_origins: vec![issuer.to_owned()],
         test_allowed: true,
         confidential: true,
     };
-    match store.insert_client(&client, Some(&secret_hash), now).await {
-        Ok(()) => {
-            store.mark_demo_client(DEMO_CLIENT_ID).await?;
-            Ok(())
-        }
+    let secret_hash = key.client_secret_hash(DEMO_CLIENT_ID, &key.demo_client_secret());
+    match store.insert_demo_client(&client, &secret_hash, now).await {
+        Ok(()) => Ok(()),
         // Another instance created it just now: check it is the demo's.
         Err(StoreError::Conflict(_)) => match store.get_client(DEMO_CLIENT_ID).await? {
-            Some(c) if c.demo || c.secret_hash.as_deref() == Some(secret_hash.as_str()) => Ok(()),
-            _ => Err(DemoClientError::Taken),
+            Some(c) => keep_demo_client(store, key, &c, issuer).await,
+            None => Err(DemoClientError::Taken),
         },
         Err(e) => Err(e.into()),
     }
 }
 
-/// The existing `demo` client, kept if it is the demo's own (marked, or
-/// made by an earlier version: unmarked, stored with the unkeyed hash of
-/// this very derived secret), with the keyed hash of `secret`.
+fn demo_callback(issuer: &str) -> String {
+    format!("{issuer}/demo/callback")
+}
+
+/// The existing `demo` client, kept if it is the demo's own
+/// ([`is_the_demos`]): marked, with the current hash of its secret.
 async fn keep_demo_client(
     store: &dyn Store,
+    key: &ServerKey,
     existing: &store::StoredClient,
-    secret: &str,
-    secret_hash: &str,
+    issuer: &str,
 ) -> Result<(), DemoClientError> {
-    let earlier = existing.secret_hash.as_deref() == Some(&crypto::hash_token(secret));
-    if !existing.demo && !earlier {
+    if !is_the_demos(key, existing, issuer) {
         return Err(DemoClientError::Taken);
     }
-    store.mark_demo_client(DEMO_CLIENT_ID).await?;
-    if existing.secret_hash.as_deref() != Some(secret_hash) {
+    if !existing.demo {
+        store.mark_demo_client(DEMO_CLIENT_ID).await?;
+    }
+    let secret_hash = key.client_secret_hash(DEMO_CLIENT_ID, &key.demo_client_secret());
+    if existing.secret_hash.as_deref() != Some(secret_hash.as_str()) {
         store
-            .set_client_secret_hash(DEMO_CLIENT_ID, Some(secret_hash))
+            .set_client_secret_hash(DEMO_CLIENT_ID, Some(&secret_hash))
             .await?;
     }
     Ok(())
+}
+
+/// Whether `existing` is the demo's own client: marked as such; or not
+/// (yet) marked but exactly as the demo makes it (a test client whose only
+/// callback is this service's `/demo/callback`) and stored with a hash of
+/// the derived demo secret, in any form. An operator's client with the
+/// demo secret's hash (an earlier version of the demo overwrote it) but
+/// its own callbacks or production mode is not the demo's.
+fn is_the_demos(key: &ServerKey, existing: &store::StoredClient, issuer: &str) -> bool {
+    if existing.demo {
+        return true;
+    }
+    let c = &existing.client;
+    let shaped = c.test_allowed && c.callback_uris == [demo_callback(issuer)];
+    let secret = key.demo_client_secret();
+    let ours = existing.secret_hash.as_deref().is_some_and(|stored| {
+        stored == crypto::hash_token(&secret)
+            || key.check_client_secret(DEMO_CLIENT_ID, stored, &secret)
+                != crypto::SecretMatch::Wrong
+    });
+    shaped && ours
 }

@@ -62,6 +62,8 @@ async fn serve(
         consent_link::metrics::Metrics::new()?,
     )
     .await?;
+    // Before serving: older stored secrets are wrapped and re-sealed once.
+    consent_link::upgrade_stored_secrets(store.as_ref(), &state.key, SystemClock.now()).await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
     let metrics_listener = tokio::net::TcpListener::bind(args.metrics_bind)
         .await

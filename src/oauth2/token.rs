@@ -152,15 +152,16 @@ fn basic_credentials(
 pub enum Authenticated {
     /// As stored: nothing to do.
     AsStored,
-    /// By an older, unkeyed hash of its secret: store this keyed one now.
+    /// By an older stored form of its secret (wrapped at start-up): store
+    /// this current one now.
     Rehash(String),
 }
 
 /// Checks presented credentials against the registered client: a
 /// confidential client must present its secret (and one without a stored
 /// secret cannot authenticate at all); a public one presents none. The
-/// secret is compared with its stored hash keyed under `key`
-/// ([`crypto::ServerKey::check_client_secret`]).
+/// secret is compared with its stored hash, keyed under `key` and bound
+/// to the client ID ([`crypto::ServerKey::check_client_secret`]).
 pub fn authenticate(
     key: &crypto::ServerKey,
     auth: &ClientAuth,
@@ -174,11 +175,12 @@ pub fn authenticate(
     if confidential && secret_hash.is_none() {
         return Err(TokenError::client("the client has no secret"));
     }
+    let id = auth.client_id.as_str();
     match (secret_hash, auth.secret.as_deref()) {
-        (Some(stored), Some(given)) => match key.check_client_secret(stored, given) {
-            crypto::SecretMatch::Keyed => Ok(Authenticated::AsStored),
-            crypto::SecretMatch::Unkeyed => {
-                Ok(Authenticated::Rehash(key.client_secret_hash(given)))
+        (Some(stored), Some(given)) => match key.check_client_secret(id, stored, given) {
+            crypto::SecretMatch::Current => Ok(Authenticated::AsStored),
+            crypto::SecretMatch::Wrapped => {
+                Ok(Authenticated::Rehash(key.client_secret_hash(id, given)))
             }
             crypto::SecretMatch::Wrong => Err(TokenError::client("wrong client secret")),
         },
@@ -427,7 +429,7 @@ mod tests {
     #[test]
     fn secrets_are_checked() {
         let key = crypto::ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
-        let stored = key.client_secret_hash("right");
+        let stored = key.client_secret_hash("a", "right");
         let with = |s: Option<&str>| ClientAuth {
             client_id: "a".into(),
             secret: s.map(str::to_owned),
@@ -454,21 +456,23 @@ mod tests {
     }
 
     #[test]
-    fn an_older_unkeyed_secret_hash_authenticates_and_is_rehashed_keyed() {
+    fn a_wrapped_older_hash_authenticates_and_is_rehashed_an_unwrapped_one_does_not() {
         let key = crypto::ServerKey::new(b"k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k-k");
         let old = crypto::hash_token("right");
+        let wrapped = key.wrap_client_secret_hash("a", &old).unwrap();
         let auth = ClientAuth {
             client_id: "a".into(),
             secret: Some("right".into()),
         };
         assert_eq!(
-            authenticate(&key, &auth, Some(&old), true, true),
-            Ok(Authenticated::Rehash(key.client_secret_hash("right")))
+            authenticate(&key, &auth, Some(&wrapped), true, true),
+            Ok(Authenticated::Rehash(key.client_secret_hash("a", "right")))
         );
+        assert!(authenticate(&key, &auth, Some(&old), true, true).is_err());
         let wrong = ClientAuth {
             secret: Some("wrong".into()),
             ..auth
         };
-        assert!(authenticate(&key, &wrong, Some(&old), true, true).is_err());
+        assert!(authenticate(&key, &wrong, Some(&wrapped), true, true).is_err());
     }
 }

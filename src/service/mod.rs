@@ -17,6 +17,7 @@ pub(crate) mod link;
 pub(crate) mod receipts;
 pub(crate) mod sign_in;
 pub(crate) mod token;
+pub(crate) mod upgrade;
 
 /// What the services work with, besides the time and the randomness.
 #[derive(Clone, Copy)]

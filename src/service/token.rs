@@ -47,7 +47,7 @@ impl From<TokenError> for TokenOutcome {
 }
 
 /// Authenticates a client ([`authenticate`]); one whose secret was stored
-/// as an older unkeyed hash gets it stored keyed now.
+/// in an older form (wrapped at start-up) gets it stored in the current one.
 pub(crate) async fn authenticate_client(
     store: &dyn Store,
     key: &ServerKey,

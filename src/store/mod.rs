@@ -18,11 +18,13 @@ mod records;
 mod sql;
 mod sqlite;
 mod unix_time;
+pub(crate) mod upgrade;
 pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
 pub use jobs::{Collection, JobCount, JobStore, NewCollection, NewJob, TakenJob};
 pub use records::*;
+pub use upgrade::{SealedColumn, UnboundSealed, UpgradeStore};
 pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;
 
@@ -53,7 +55,9 @@ impl From<sqlx::Error> for StoreError {
 }
 
 #[async_trait]
-pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static {
+pub trait Store:
+    ConsentStore + JobStore + WebhookStore + UpgradeStore + Send + Sync + 'static
+{
     /// One trivial query: is the database reachable?
     async fn ping(&self) -> Result<(), StoreError>;
     /// Closes the connection pool: every later call fails as with a
@@ -66,6 +70,14 @@ pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static 
         &self,
         client: &Client,
         secret_hash: Option<&str>,
+        created_at: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Inserts the demo's own client, marked as such in the same
+    /// statement (see [`StoredClient::demo`]).
+    async fn insert_demo_client(
+        &self,
+        client: &Client,
+        secret_hash: &str,
         created_at: UnixTime,
     ) -> Result<(), StoreError>;
     async fn get_client(&self, id: &str) -> Result<Option<StoredClient>, StoreError>;

@@ -31,3 +31,4 @@ super::webhooks::impl_webhook_store!(
     "FOR UPDATE SKIP LOCKED",
     serialize = "SELECT pg_advisory_xact_lock(7340314)"
 );
+super::upgrade::impl_upgrade_store!(PostgresStore);

@@ -50,6 +50,33 @@ impl ClientRow {
     }
 }
 
+/// Inserts a `ClientRow` (marked as the demo's or not) on `$executor`.
+macro_rules! insert_client_row {
+    ($c:expr, $executor:expr) => {{
+        let c: &$crate::store::rows::ClientRow = $c;
+        sqlx::query(
+            "INSERT INTO clients (id, name, secret_hash, callback_uris, allowed_scopes, \
+             styles_origins, test_allowed, confidential, created_at, demo) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(&c.secret_hash)
+        .bind(&c.callback_uris)
+        .bind(&c.allowed_scopes)
+        .bind(&c.styles_origins)
+        .bind(c.test_allowed)
+        .bind(c.confidential)
+        .bind(c.created_at)
+        .bind(c.demo)
+        .execute($executor)
+        .await?;
+        Ok(())
+    }};
+}
+
+pub(super) use insert_client_row;
+
 impl Row for ClientRow {
     type Parsed = StoredClient;
     fn parse(self) -> Result<StoredClient, StoreError> {

@@ -23,23 +23,20 @@ macro_rules! impl_sql_store {
                 created_at: $crate::time::UnixTime,
             ) -> Result<(), $crate::store::StoreError> {
                 let c = &$crate::store::rows::ClientRow::new(client, secret_hash, created_at);
-                sqlx::query(
-                    "INSERT INTO clients (id, name, secret_hash, callback_uris, allowed_scopes, \
-                     styles_origins, test_allowed, confidential, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&c.id)
-                .bind(&c.name)
-                .bind(&c.secret_hash)
-                .bind(&c.callback_uris)
-                .bind(&c.allowed_scopes)
-                .bind(&c.styles_origins)
-                .bind(c.test_allowed)
-                .bind(c.confidential)
-                .bind(c.created_at)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+                $crate::store::rows::insert_client_row!(c, &self.pool)
+            }
+
+            async fn insert_demo_client(
+                &self,
+                client: &$crate::oauth2::client::Client,
+                secret_hash: &str,
+                created_at: $crate::time::UnixTime,
+            ) -> Result<(), $crate::store::StoreError> {
+                let c = &$crate::store::rows::ClientRow {
+                    demo: true,
+                    ..$crate::store::rows::ClientRow::new(client, Some(secret_hash), created_at)
+                };
+                $crate::store::rows::insert_client_row!(c, &self.pool)
             }
 
             async fn get_client(

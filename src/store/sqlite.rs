@@ -35,3 +35,4 @@ super::consents::impl_consent_store!(SqliteStore);
 // One writer at a time: SQLite has no row locks to skip.
 super::jobs::impl_job_store!(SqliteStore, "");
 super::webhooks::impl_webhook_store!(SqliteStore, "");
+super::upgrade::impl_upgrade_store!(SqliteStore);

@@ -46,7 +46,7 @@ async fn create_prints_secret_once_and_stores_only_its_hash() {
         .unwrap();
     assert_eq!(
         row.secret_hash.as_deref(),
-        Some(key.client_secret_hash(secret).as_str())
+        Some(key.client_secret_hash(&id, secret).as_str())
     );
     assert_ne!(
         row.secret_hash.as_deref(),

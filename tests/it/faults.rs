@@ -152,7 +152,7 @@ async fn a_store_fault_at_the_token_endpoint_is_server_error_with_only_the_reque
         test_allowed: true,
         confidential: true,
     };
-    let secret = consent_link::crypto::hash_token("secret");
+    let secret = app.key.client_secret_hash(&client.id, "secret");
     let inserted = app.store.insert_client(&client, Some(&secret), T0);
     inserted.await.unwrap();
     let corrupt = "UPDATE clients SET allowed_scopes = 'bananas' WHERE id = $1";

@@ -378,7 +378,7 @@ async fn the_demo_clients_secret_is_derived_from_the_key_and_stored_only_as_a_ha
         .unwrap();
     assert_eq!(
         row.secret_hash.as_deref(),
-        Some(app.key.client_secret_hash(&secret).as_str())
+        Some(app.key.client_secret_hash("demo", &secret).as_str())
     );
     assert!(row.demo, "marked as the demo's own");
     assert!(!format!("{row:?}").contains(&secret), "{row:?}");

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use consent_link::crypto::{self, ServerKey};
+use consent_link::crypto::ServerKey;
 use consent_link::oauth2::client::Client;
 use consent_link::oauth2::scope::Scopes;
 use consent_link::store::Store;
@@ -261,7 +261,9 @@ impl TestApp {
             test_allowed: spec.test_allowed,
             confidential: spec.confidential,
         };
-        let secret = spec.confidential.then(|| crypto::hash_token("secret"));
+        let secret = spec
+            .confidential
+            .then(|| self.key.client_secret_hash(&id, "secret"));
         self.store
             .insert_client(&client, secret.as_deref(), T0)
             .await
