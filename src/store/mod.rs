@@ -13,6 +13,7 @@ use crate::time::UnixTime;
 
 mod consents;
 pub(crate) mod jobs;
+mod lifecycle;
 mod postgres;
 mod records;
 mod sql;
@@ -22,6 +23,7 @@ pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
 pub use jobs::{Collection, JobCount, JobStore, NewCollection, NewJob, TakenJob};
+pub use lifecycle::{ConsentEnd, HistoryEvent, LifecycleStore};
 pub use records::*;
 pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;
@@ -53,7 +55,9 @@ impl From<sqlx::Error> for StoreError {
 }
 
 #[async_trait]
-pub trait Store: ConsentStore + JobStore + WebhookStore + Send + Sync + 'static {
+pub trait Store:
+    ConsentStore + LifecycleStore + JobStore + WebhookStore + Send + Sync + 'static
+{
     /// One trivial query: is the database reachable?
     async fn ping(&self) -> Result<(), StoreError>;
     /// Closes the connection pool: every later call fails as with a

@@ -247,6 +247,10 @@ async fn accept(
         ));
     };
     let candidate_id = user_data_id(rng);
+    let consent_days = store
+        .get_client(&session.client_id)
+        .await?
+        .map_or(crate::consent::DEFAULT_DAYS, |c| c.consent_days);
     // The collection this consent starts: one job per source that serves
     // a consented scope (a test flow: the built-in test source, for all).
     let collection_id = user_data_id(rng);
@@ -271,6 +275,7 @@ async fn accept(
         test: session.delivery.test,
         scopes: &session.scopes,
         now: c.now,
+        expires_at: crate::consent::expires_at(c.now, consent_days, &session.scopes),
     };
     let code = match session.delivery.entry {
         Entry::Link => None,
