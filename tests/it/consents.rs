@@ -415,3 +415,36 @@ async fn own_app() -> (TestApp, String) {
     let key = "test-key-test-key-test-key-test-key";
     (TestApp::on_database(&url, key, T0, no_methods()).await, url)
 }
+
+/// History is kept for its days, then purged; it goes with its client.
+#[tokio::test]
+async fn history_is_purged_after_its_days_and_with_its_client() {
+    // A database of its own: the purge sees every consent's history.
+    let (app, _) = own_app().await;
+    let client = loan_client(&app).await;
+    let user = app.link_user(&client, "info", "kari").await;
+    let token = app.client_token(&client).await;
+    app.clock.advance(DAY as i64);
+    let read = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await;
+    assert_eq!(read.status, StatusCode::UNAUTHORIZED, "the token expired");
+    let token = app.client_token(&client).await;
+    let read = app
+        .api_get(&format!("/api/1.0/personal/{user}"), &token)
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    // Older than T0 + 1 s: the grant goes, the read a day later stays.
+    app.store.purge_consent_history(T0 + secs(1)).await.unwrap();
+    let kinds: Vec<_> = app
+        .store
+        .consent_history(&user)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["read"]);
+    assert!(app.store.delete_client(&client).await.unwrap());
+    assert!(app.store.consent_history(&user).await.unwrap().is_empty());
+}
