@@ -276,7 +276,7 @@ async fn two_instances_sweeping_at_once_expire_each_consent_once() {
 }
 
 /// `consent.expiring` is announced once, seven days before the end,
-/// however many instances sweep.
+/// however many instances sweep; a renewal's new term once again.
 #[tokio::test]
 async fn expiring_is_announced_once_seven_days_ahead() {
     let (app, url) = own_app().await;
@@ -308,6 +308,15 @@ async fn expiring_is_announced_once_seven_days_ahead() {
     assert_eq!(expiring.len(), 1);
     assert_eq!(expiring[0]["data"]["user_data_id"], user.as_str());
     assert!(expiring[0]["data"]["expires_at"].is_string());
+    // An instance that listed it before another announced it does not
+    // announce it again.
+    let consent = app.store.get_consent(&user).await.unwrap().unwrap();
+    assert!(!app.store.mark_expiring(&consent, "{}", now).await.unwrap());
+    // A renewal's new term is announced in its own last week.
+    app.link_user(&client, "info", "kari").await;
+    app.clock.advance(23 * DAY as i64);
+    let renewed = consent_link::sweep_consents(app.store.as_ref(), app.clock.now()).await;
+    assert_eq!(renewed.unwrap().expiring, 1);
 }
 
 /// Every read by the integrator is in the history with its endpoint, and
