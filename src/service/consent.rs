@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::consent::{self, EndedBy, Ending, Event, Status};
 use crate::store::{Consent, ConsentEnd, HistoryEvent, Store, StoreError};
 use crate::time::UnixTime;
-use crate::webhooks::event_body;
+use crate::webhooks::{event_body, new_event_id};
 
 /// How many consents one sweep step handles at most.
 const SWEEP_BATCH: i64 = 100;
@@ -41,6 +41,7 @@ pub(crate) async fn end(
             status,
             ended_by: by,
             event: &event,
+            webhook_id: &new_event_id(),
             webhook: &webhook,
             now,
         })
@@ -114,7 +115,11 @@ pub async fn sweep(store: &dyn Store, now: UnixTime) -> Result<Swept, StoreError
             continue;
         }
         if store
-            .mark_expiring(&consent, &expiring_webhook(&consent, now), now)
+            .mark_expiring(
+                &consent,
+                (&new_event_id(), &expiring_webhook(&consent, now)),
+                now,
+            )
             .await?
         {
             swept.expiring += 1;

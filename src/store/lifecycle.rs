@@ -21,6 +21,8 @@ pub struct ConsentEnd<'a> {
     pub status: Status,
     pub ended_by: EndedBy,
     pub event: &'a Event,
+    /// The webhook event's ID and body.
+    pub webhook_id: &'a str,
     pub webhook: &'a str,
     pub now: UnixTime,
 }
@@ -56,12 +58,12 @@ pub trait LifecycleStore: Send + Sync + 'static {
     /// current term was not yet announced as expiring.
     async fn due_expiring(&self, until: UnixTime, limit: i64) -> Result<Vec<Consent>, StoreError>;
     /// Marks a consent's term (ending at `expires_at`) announced and adds
-    /// `webhook` to the outbox, if it was not announced yet and is still
+    /// `webhook` (its ID and body) to the outbox, if it was not announced yet and is still
     /// that term of an active consent; whether this call did.
     async fn mark_expiring(
         &self,
         consent: &Consent,
-        webhook: &str,
+        webhook: (&str, &str),
         now: UnixTime,
     ) -> Result<bool, StoreError>;
     /// Sets how many days a client's consents last; `false` if there is
@@ -127,7 +129,7 @@ macro_rules! impl_lifecycle_store {
                     &mut *tx, end.user_data_id, end.event, end.now
                 )?;
                 $crate::store::webhooks::insert_webhook_event!(
-                    &mut *tx, $crate::webhooks::new_event_id(), end.client_id, end.webhook, end.now
+                    &mut *tx, end.webhook_id, end.client_id, end.webhook, end.now
                 )?;
                 tx.commit().await?;
                 Ok(true)
@@ -205,7 +207,7 @@ macro_rules! impl_lifecycle_store {
             async fn mark_expiring(
                 &self,
                 consent: &$crate::store::Consent,
-                webhook: &str,
+                (webhook_id, webhook): (&str, &str),
                 now: $crate::time::UnixTime,
             ) -> Result<bool, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
@@ -224,7 +226,7 @@ macro_rules! impl_lifecycle_store {
                     return Ok(false);
                 }
                 $crate::store::webhooks::insert_webhook_event!(
-                    &mut *tx, $crate::webhooks::new_event_id(), &consent.client_id, webhook, now
+                    &mut *tx, webhook_id, &consent.client_id, webhook, now
                 )?;
                 tx.commit().await?;
                 Ok(true)

@@ -438,6 +438,7 @@ async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
             status: consent_link::consent::Status::Withdrawn,
             ended_by: EndedBy::Integrator,
             event: &withdrawn,
+            webhook_id: "msg_withdrawn",
             webhook: "{}",
             now: app.clock.now(),
         })

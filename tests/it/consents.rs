@@ -311,7 +311,11 @@ async fn expiring_is_announced_once_seven_days_ahead() {
     // An instance that listed it before another announced it does not
     // announce it again.
     let consent = app.store.get_consent(&user).await.unwrap().unwrap();
-    assert!(!app.store.mark_expiring(&consent, "{}", now).await.unwrap());
+    assert!(!app
+        .store
+        .mark_expiring(&consent, ("msg_x", "{}"), now)
+        .await
+        .unwrap());
     // A renewal's new term is announced in its own last week.
     app.link_user(&client, "info", "kari").await;
     app.clock.advance(23 * DAY as i64);
@@ -456,4 +460,36 @@ async fn history_is_purged_after_its_days_and_with_its_client() {
     assert_eq!(kinds, ["read"]);
     assert!(app.store.delete_client(&client).await.unwrap());
     assert!(app.store.consent_history(&user).await.unwrap().is_empty());
+}
+
+/// A person's consents across every client, each with its history, and
+/// no one else's: what a person's own page lists.
+#[tokio::test]
+async fn a_persons_consents_are_listed_across_clients_with_their_history() {
+    let app = TestApp::new().await;
+    let first = loan_client(&app).await;
+    let second = loan_client(&app).await;
+    let kari_first = app.link_user(&first, "info", "kari").await;
+    app.clock.advance(60);
+    let kari_second = app.link_user(&second, "info", "kari").await;
+    let ola = app.link_user(&first, "info", "ola").await;
+    let subject = app
+        .store
+        .get_consent(&kari_first)
+        .await
+        .unwrap()
+        .unwrap()
+        .subject_hash;
+    let listed = consent_link::consents_of_person(app.store.as_ref(), &subject)
+        .await
+        .unwrap();
+    let ids: Vec<_> = listed
+        .iter()
+        .map(|c| c.consent.user_data_id.clone())
+        .collect();
+    assert_eq!(ids, [kari_second, kari_first], "newest first");
+    assert!(!ids.contains(&ola));
+    assert!(listed
+        .iter()
+        .all(|c| c.history.len() == 1 && c.history[0].kind == "granted"));
 }
