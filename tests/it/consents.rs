@@ -466,7 +466,8 @@ async fn history_is_purged_after_its_days_and_with_its_client() {
 /// no one else's: what a person's own page lists.
 #[tokio::test]
 async fn a_persons_consents_are_listed_across_clients_with_their_history() {
-    let app = TestApp::new().await;
+    // A database of its own: every test's kari is one person.
+    let (app, _) = own_app().await;
     let first = loan_client(&app).await;
     let second = loan_client(&app).await;
     let kari_first = app.link_user(&first, "info", "kari").await;
