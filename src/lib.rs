@@ -33,7 +33,8 @@ use std::sync::Arc;
 
 pub use http::{metrics_router, router as app, router_with as app_with, AppState};
 pub use service::consent::{
-    of_person as consents_of_person, sweep as sweep_consents, ConsentWithHistory, Swept,
+    granted as consent_granted, of_person as consents_of_person, sweep as sweep_consents,
+    ConsentWithHistory, Swept,
 };
 pub use time::{Clock, SystemClock, UnixTime};
 

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::consent::{self, EndedBy, Ending, Event, Status};
-use crate::store::{Consent, ConsentEnd, HistoryEvent, Store, StoreError};
+use crate::store::{Consent, ConsentEnd, Granted, HistoryEvent, Store, StoreError};
 use crate::time::UnixTime;
 use crate::webhooks::{event_body, new_event_id};
 
@@ -46,6 +46,20 @@ pub(crate) async fn end(
             now,
         })
         .await
+}
+
+/// What giving a consent records: `granted` or `renewed` in its history
+/// and `consent.granted` (with `renewed`) for its client.
+pub fn granted(user_data_id: &str, scopes: &str, renewed: bool, now: UnixTime) -> Granted {
+    Granted {
+        event: if renewed {
+            Event::Renewed
+        } else {
+            Event::Granted
+        },
+        webhook_id: new_event_id(),
+        webhook: crate::webhooks::consent_granted(user_data_id, scopes, renewed, now),
+    }
 }
 
 /// `consent.expired`, or `consent.withdrawn` with who withdrew.

@@ -1,5 +1,5 @@
 //! Consents in the store: recording one (with its code, its collection,
-//! its history event and its `consent.granted` event, in one
+//! and the history event and `consent.granted` the service built, in one
 //! transaction) and reading one. Ending one is the lifecycle store's. One
 //! SQL text for both backends, like the rest of the store.
 
@@ -101,24 +101,18 @@ macro_rules! impl_consent_store {
                 }
                 // The same person again: the same ID, renewed.
                 let renewed = user_data_id != consent.user_data_id;
-                let event = if renewed {
-                    $crate::consent::Event::Renewed
-                } else {
-                    $crate::consent::Event::Granted
-                };
+                let granted = (consent.granted.0)(&user_data_id, renewed);
                 $crate::store::lifecycle::insert_consent_event!(
                     &mut *tx,
                     &user_data_id,
-                    &event,
+                    &granted.event,
                     consent.now
                 )?;
-                let granted =
-                    $crate::webhooks::consent_granted(&user_data_id, &scopes, renewed, consent.now);
                 $crate::store::webhooks::insert_webhook_event!(
                     &mut *tx,
-                    $crate::webhooks::new_event_id(),
+                    &granted.webhook_id,
                     consent.client_id,
-                    granted,
+                    &granted.webhook,
                     consent.now
                 )?;
                 tx.commit().await?;

@@ -27,6 +27,26 @@ pub struct ConsentEnd<'a> {
     pub now: UnixTime,
 }
 
+/// What recording a consent adds to its history and to its client's
+/// outbox (`consent.granted`), built by the service from the two facts
+/// only the transaction knows: the user ID and whether it was renewed.
+#[derive(Debug)]
+pub struct Granted {
+    pub event: Event,
+    pub webhook_id: String,
+    pub webhook: String,
+}
+
+/// The service's builder of [`Granted`], called with the user ID and
+/// whether the person renewed.
+pub struct GrantedBy<'a>(pub &'a (dyn Fn(&str, bool) -> Granted + Send + Sync));
+
+impl std::fmt::Debug for GrantedBy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GrantedBy(..)")
+    }
+}
+
 /// One event of a consent's history.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct HistoryEvent {

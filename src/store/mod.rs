@@ -23,7 +23,7 @@ pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
 pub use jobs::{Collection, JobCount, JobStore, NewCollection, NewJob, TakenJob};
-pub use lifecycle::{ConsentEnd, HistoryEvent, LifecycleStore};
+pub use lifecycle::{ConsentEnd, Granted, GrantedBy, HistoryEvent, LifecycleStore};
 pub use records::*;
 pub use webhooks::{TakenEvent, WebhookStore};
 mod rows;

@@ -183,6 +183,8 @@ pub struct NewConsent<'a> {
     pub now: UnixTime,
     /// When the term this consent starts ends.
     pub expires_at: UnixTime,
+    /// Its history event and `consent.granted`, as the service builds them.
+    pub granted: super::GrantedBy<'a>,
 }
 
 #[derive(Debug)]

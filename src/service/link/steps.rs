@@ -11,7 +11,9 @@ use crate::oauth2::error::OAuthError;
 use crate::oauth2::result::Outcome;
 use crate::service::{sign_in, Ctx, Rng, ServiceError};
 use crate::sources::Sources;
-use crate::store::{Advance, CollectionPlan, NewAuthorizationCode, NewConsent, NewJob, Store};
+use crate::store::{
+    Advance, CollectionPlan, GrantedBy, NewAuthorizationCode, NewConsent, NewJob, Store,
+};
 use crate::test_persons::{self, Behaviour};
 use crate::time::UnixTime;
 
@@ -263,6 +265,10 @@ async fn accept(
             scopes,
         })
         .collect();
+    let scopes = session.scopes.to_product_string();
+    let granted = |user_data_id: &str, renewed: bool| {
+        crate::service::consent::granted(user_data_id, &scopes, renewed, c.now)
+    };
     let consent = NewConsent {
         collection: CollectionPlan {
             id: &collection_id,
@@ -276,6 +282,7 @@ async fn accept(
         scopes: &session.scopes,
         now: c.now,
         expires_at: crate::consent::expires_at(c.now, consent_days, &session.scopes),
+        granted: GrantedBy(&granted),
     };
     let code = match session.delivery.entry {
         Entry::Link => None,
