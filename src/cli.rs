@@ -242,6 +242,7 @@ async fn create(
     now: UnixTime,
 ) -> Result<String, CliError> {
     let as_json = args.json;
+    let consent_days = args.consent_days;
     let client = new_client(args)?;
     let kept_given = kept.is_some();
     let secret = match kept {
@@ -264,6 +265,9 @@ async fn create(
         StoreError::Conflict(_) => CliError::Invalid(format!("client {} exists", client.id)),
         e => CliError::Store(e),
     })?;
+    store
+        .set_client_consent_days(&client.id, consent_days)
+        .await?;
     if let Some(hook) = &webhook {
         store
             .set_client_webhook(&client.id, Some(&hook.url), Some(&hook.sealed))

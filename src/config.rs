@@ -72,6 +72,12 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub data_retention_days: u32,
 
+    /// How many days a consent's history (its events, without data) is
+    /// kept before it is deleted.
+    #[arg(long, env = "CONSENT_LINK_CONSENT_HISTORY_DAYS", default_value_t = 1825,
+          value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub consent_history_days: u32,
+
     /// Collection workers in this process (each runs one job at a time).
     #[arg(long, env = "CONSENT_LINK_WORKERS", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=64))]
@@ -350,6 +356,12 @@ pub struct ClientCreateArgs {
     /// signing secret once.
     #[arg(long)]
     pub webhook_url: Option<String>,
+    /// How many days the client's consents last; the purpose scopes cap
+    /// it (365 with unsecured_loans_presentation, 28 with
+    /// unsecured_loans_processing).
+    #[arg(long, default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub consent_days: u32,
 }
 
 #[cfg(test)]

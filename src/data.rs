@@ -21,6 +21,18 @@ pub(crate) enum Endpoint {
 }
 
 impl Endpoint {
+    /// The endpoint's path template, as a consent's history names a read.
+    pub(crate) fn path_template(self) -> &'static str {
+        match self {
+            Endpoint::Personal => "/api/1.0/personal/:id",
+            Endpoint::Loans => "/api/1.0/loans/:id",
+            Endpoint::Vehicles => "/api/1.0/vehicles/:id",
+            Endpoint::Income => "/api/1.0/income/:id",
+            Endpoint::Invoices => "/api/1.0/invoices/:id",
+            Endpoint::LoanApplications => "/api/1.0/loan_applications/:id",
+        }
+    }
+
     /// The consented scopes this endpoint returns; empty means the consent
     /// does not cover it (403).
     pub(crate) fn scopes_in(self, consented: &[Scope]) -> Vec<Scope> {

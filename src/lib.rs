@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod consent;
 pub mod crypto;
 mod data;
 pub mod flow;
@@ -45,6 +46,10 @@ pub mod fuzzing {
 use std::sync::Arc;
 
 pub use http::{metrics_router, router as app, router_with as app_with, AppState};
+pub use service::consent::{
+    granted as consent_granted, of_person as consents_of_person, sweep as sweep_consents,
+    ConsentWithHistory, Swept,
+};
 pub use service::upgrade::{upgrade_stored_secrets, UpgradeReport};
 pub use time::{Clock, SystemClock, UnixTime};
 

@@ -82,7 +82,9 @@ async fn serve(
         &args.receipt_previous_versions(),
     )?);
     let retention = std::time::Duration::from_secs(u64::from(args.data_retention_days) * 86_400);
-    tokio::spawn(purge_expired(store.clone(), retention));
+    let history = std::time::Duration::from_secs(u64::from(args.consent_history_days) * 86_400);
+    tokio::spawn(purge_expired(store.clone(), retention, history));
+    tokio::spawn(sweep_consents(store.clone()));
     let lease_margin = std::time::Duration::from_secs(args.lease_margin);
     let background = background_work(&state, args.workers, lease_margin)?;
     announce(&args, &issuer, metrics_addr);
@@ -285,11 +287,13 @@ fn background_work(
 
 /// Every ten minutes, deletes link sessions and codes that expired over an
 /// hour ago (forgetting an expired session's national ID at once), and
-/// collected data older than the retention period. Any
+/// collected data older than the retention period, and consent history
+/// older than its own. Any
 /// instance may do it; the deletes are idempotent.
 async fn purge_expired(
     store: std::sync::Arc<dyn consent_link::store::Store>,
     retention: std::time::Duration,
+    history: std::time::Duration,
 ) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -312,6 +316,30 @@ async fn purge_expired(
             Ok(n) if n > 0 => tracing::info!(rows = n, "purged collected data past retention"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e.to_string(), "purging collected data failed"),
+        }
+        match store.purge_consent_history(now - history).await {
+            Ok(n) if n > 0 => tracing::info!(rows = n, "purged consent history past retention"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e.to_string(), "purging consent history failed"),
+        }
+    }
+}
+
+/// Every minute, ends the consents whose term has run out (like a
+/// withdrawal, as expired) and announces those ending within seven days.
+/// Every instance sweeps; each consent is ended and announced once.
+async fn sweep_consents(store: std::sync::Arc<dyn consent_link::store::Store>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match consent_link::sweep_consents(store.as_ref(), SystemClock.now()).await {
+            Ok(swept) if swept.expired + swept.expiring > 0 => tracing::info!(
+                expired = swept.expired,
+                expiring = swept.expiring,
+                "swept consents"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e.to_string(), "sweeping consents failed"),
         }
     }
 }

@@ -7,16 +7,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::error::{Fault, FaultContext, SurfaceError};
 use super::AppState;
+use crate::consent::{EndedBy, Purpose, Status};
 use crate::data::{Endpoint, Page};
 use crate::oauth2::params::Params;
 use crate::oauth2::token::credentials;
+use crate::service::consent::{self as consent_service, rfc3339};
 use crate::service::data::{self, Denied, ReadOutcome, WithdrawOutcome};
 use crate::service::ServiceError;
+use crate::store::HistoryEvent;
 use crate::store::StoreError;
+use crate::time::UnixTime;
+use crate::ConsentWithHistory;
 
 /// A data API error, as the product's docs write every error:
 /// `{"type": "error", "error": {"status", "message"}}`, where `status` is a
@@ -120,6 +125,14 @@ impl ApiError {
         )
     }
 
+    fn expired() -> ApiError {
+        ApiError::new(
+            StatusCode::GONE,
+            "CONSENT_EXPIRED",
+            "the consent for this user data has expired",
+        )
+    }
+
     fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
     }
@@ -177,6 +190,7 @@ impl From<Denied> for ApiError {
             Denied::InvalidToken => ApiError::invalid_token(),
             Denied::NotFound => ApiError::not_found(),
             Denied::Withdrawn => ApiError::withdrawn(),
+            Denied::Expired(_) => ApiError::expired(),
             Denied::NotConsented => {
                 ApiError::forbidden("the end user did not consent to this data")
             }
@@ -246,4 +260,68 @@ pub(super) async fn withdraw(
         WithdrawOutcome::Withdrawn => Ok(StatusCode::NO_CONTENT.into_response()),
         WithdrawOutcome::Denied(denied) => Err(denied.into()),
     }
+}
+
+/// `GET /api/1.0/consents/:id`: the consent object with its history, for
+/// the client's token or that user's token (another client's ID or an
+/// unknown one: 404). `receipt` is filled where receipts are signed.
+pub(super) async fn consent(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let now = app.clock.now();
+    let seen = consent_service::view(app.services(), bearer(&headers), &id, now).await?;
+    let body = consent_json(&seen.map_err(ApiError::from)?, now, Value::Null);
+    let mut res = Json(body).into_response();
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// The consent object as the API answers it, at `now` (one past its term
+/// is expired, by expiry, from its end), with `receipt` as given.
+pub(crate) fn consent_json(c: &ConsentWithHistory, now: UnixTime, receipt: Value) -> Value {
+    let consent = &c.consent;
+    let status = consent.status_at(now);
+    let unswept = status == Status::Expired && consent.status == Status::Active;
+    let ended_at = if unswept {
+        Some(consent.expires_at)
+    } else {
+        consent.ended_at
+    };
+    let ended_by = if unswept {
+        Some(EndedBy::Expiry)
+    } else {
+        consent.ended_by
+    };
+    let history: Vec<Value> = c.history.iter().map(history_json).collect();
+    json!({
+        "user_data_id": consent.user_data_id,
+        "scopes": consent.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "purpose": Purpose::of(&consent.scopes).as_str(),
+        "granted_at": rfc3339(consent.granted_at),
+        "expires_at": rfc3339(consent.expires_at),
+        "status": status.as_str(),
+        "ended_at": ended_at.map(rfc3339),
+        "ended_by": ended_by.map(EndedBy::as_str),
+        "test": consent.test,
+        "history": history,
+        "receipt": receipt,
+    })
+}
+
+/// One history event: its type, time and its one detail under its name
+/// (`endpoint` of a read, `status` of a collection, `ended_by`).
+fn history_json(e: &HistoryEvent) -> Value {
+    let mut event = json!({ "type": e.kind, "at": rfc3339(e.at) });
+    let name = match e.kind.as_str() {
+        "read" => "endpoint",
+        "data_collected" => "status",
+        _ => "ended_by",
+    };
+    if let Some(detail) = &e.detail {
+        event[name] = json!(detail);
+    }
+    event
 }

@@ -3,7 +3,7 @@
 //! endpoint's and the data API's routes in their JSON; any other as a page.
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post, MethodRouter};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
 use super::limits::{self, Limiter, Surface};
@@ -153,5 +153,8 @@ fn data_api_routes(limits: &RouteLimits) -> Router<AppState> {
             "/api/1.0/loan_applications/{id}",
             get(api::loan_applications),
         )
-        .route("/api/1.0/consents/{id}", delete(api::withdraw))
+        .route(
+            "/api/1.0/consents/{id}",
+            get(api::consent).delete(api::withdraw),
+        )
 }

@@ -7,18 +7,19 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{Ctx, ServiceError};
+use super::{consent, Ctx, ServiceError};
 use crate::collect::worker::SEAL_DATA;
+use crate::consent::{EndedBy, Event, Status};
 use crate::crypto;
 use crate::data::{self, DataStatus, Endpoint, Page, Subject};
-use crate::oauth2::scope::Scope;
+use crate::oauth2::scope::{Scope, Scopes};
 use crate::store::{Consent, StoreError};
 use crate::test_persons::{self, Behaviour};
 use crate::testdata;
 use crate::time::UnixTime;
 
 /// Why a read or a withdrawal is refused.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) enum Denied {
     /// No `Authorization: Bearer` token.
     NoToken,
@@ -29,6 +30,9 @@ pub(crate) enum Denied {
     NotFound,
     /// The consent was withdrawn.
     Withdrawn,
+    /// The consent's term ran out (the consent, for the sweep to end if
+    /// it has not yet).
+    Expired(Box<Consent>),
     /// The consent does not cover this endpoint's data.
     NotConsented,
     /// A bad `page`/`per_page`.
@@ -62,15 +66,16 @@ enum Gate {
     Shut(Denied),
 }
 
-/// The token's right to user `id`.
-async fn access(
+/// The consent to user `id` that `bearer` may see, whatever its status,
+/// with the scopes the token was issued for (`None`: the client's token).
+pub(crate) async fn owned_consent(
     ctx: Ctx<'_>,
     bearer: Option<&str>,
     id: &str,
     now: UnixTime,
-) -> Result<Gate, ServiceError> {
+) -> Result<Result<(Consent, Option<Scopes>), Denied>, ServiceError> {
     let Some(bearer) = bearer.filter(|t| !t.is_empty()) else {
-        return Ok(Gate::Shut(Denied::NoToken));
+        return Ok(Err(Denied::NoToken));
     };
     let token = ctx
         .store
@@ -78,19 +83,36 @@ async fn access(
         .await?
         .filter(|t| t.revoked_at.is_none() && now < t.expires_at);
     let Some(token) = token else {
-        return Ok(Gate::Shut(Denied::InvalidToken));
+        return Ok(Err(Denied::InvalidToken));
     };
     if token.user_data_id.as_deref().is_some_and(|u| u != id) {
-        return Ok(Gate::Shut(Denied::NotFound));
+        return Ok(Err(Denied::NotFound));
     }
     let consent = ctx.store.get_consent(id).await?;
-    let Some(consent) = consent.filter(|c| c.client_id == token.client_id) else {
-        return Ok(Gate::Shut(Denied::NotFound));
-    };
-    if consent.withdrawn_at.is_some() {
-        return Ok(Gate::Shut(Denied::Withdrawn));
+    match consent.filter(|c| c.client_id == token.client_id) {
+        Some(consent) => Ok(Ok((consent, token.scopes))),
+        None => Ok(Err(Denied::NotFound)),
     }
-    let scopes = data::effective_scopes(&consent.scopes, token.scopes.as_ref());
+}
+
+/// The token's right to user `id`: only under an active consent (one
+/// whose term has run out is expired from that second, swept or not).
+async fn access(
+    ctx: Ctx<'_>,
+    bearer: Option<&str>,
+    id: &str,
+    now: UnixTime,
+) -> Result<Gate, ServiceError> {
+    let (consent, token_scopes) = match owned_consent(ctx, bearer, id, now).await? {
+        Ok(owned) => owned,
+        Err(denied) => return Ok(Gate::Shut(denied)),
+    };
+    match consent.status_at(now) {
+        Status::Active => {}
+        Status::Withdrawn => return Ok(Gate::Shut(Denied::Withdrawn)),
+        Status::Expired => return Ok(Gate::Shut(Denied::Expired(Box::new(consent)))),
+    }
+    let scopes = data::effective_scopes(&consent.scopes, token_scopes.as_ref());
     Ok(Gate::Open(Access { consent, scopes }))
 }
 
@@ -129,11 +151,15 @@ pub(crate) async fn read(
         // Test data never passes for a real person's.
         body["test"] = Value::Bool(true);
     }
+    // What was read, kept in the consent's history: one insert per read.
+    let read = Event::Read(endpoint.path_template());
+    ctx.store.insert_consent_event(id, &read, now).await?;
     Ok(ReadOutcome::Body(body))
 }
 
 /// The integrator withdraws the consent to user `id`: every token for it
-/// is revoked, its collected data and pending jobs deleted.
+/// is revoked, its collected data and pending jobs deleted. One whose term
+/// ran out and that the sweep has not ended yet ends as expired.
 pub(crate) async fn withdraw(
     ctx: Ctx<'_>,
     bearer: Option<&str>,
@@ -141,8 +167,12 @@ pub(crate) async fn withdraw(
     now: UnixTime,
 ) -> Result<WithdrawOutcome, ServiceError> {
     match access(ctx, bearer, id, now).await? {
-        Gate::Open(_) => {
-            ctx.store.withdraw_consent(id, now).await?;
+        Gate::Open(access) => {
+            consent::end(ctx.store, &access.consent, EndedBy::Integrator, now).await?;
+            Ok(WithdrawOutcome::Withdrawn)
+        }
+        Gate::Shut(Denied::Expired(expired)) => {
+            consent::end(ctx.store, &expired, EndedBy::Expiry, now).await?;
             Ok(WithdrawOutcome::Withdrawn)
         }
         Gate::Shut(Denied::Withdrawn) => Ok(WithdrawOutcome::Withdrawn),

@@ -6,6 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::token::{authenticated, Credentials};
+use crate::consent::Status;
 use crate::crypto::{self, ServerKey};
 use crate::data::effective_scopes;
 use crate::oauth2::client::Client;
@@ -93,7 +94,7 @@ pub(crate) async fn introspect(
         return Ok(Introspection::Answer(inactive()));
     };
     Ok(Introspection::Answer(
-        describe(store, &client, &token, issuer).await?,
+        describe(store, &client, &token, issuer, now).await?,
     ))
 }
 
@@ -126,19 +127,21 @@ fn inactive() -> Value {
 }
 
 /// An active token's RFC 7662 §2.2 members; a user token's only while
-/// the consent it reads under is given (and then its effective scopes).
+/// the consent it reads under is active at `now` (not withdrawn, its term
+/// not run out; then its effective scopes).
 async fn describe(
     store: &dyn Store,
     client: &Client,
     token: &AccessToken,
     issuer: &str,
+    now: UnixTime,
 ) -> Result<Value, StoreError> {
     let mut body = Map::new();
     let scope = match &token.user_data_id {
         Some(user) => {
             let consent = store.get_consent(user).await?;
             let Some(consent) =
-                consent.filter(|c| c.client_id == client.id && c.withdrawn_at.is_none())
+                consent.filter(|c| c.client_id == client.id && c.status_at(now) == Status::Active)
             else {
                 return Ok(inactive());
             };

@@ -11,6 +11,7 @@ use crate::sources::Sources;
 use crate::store::{Store, StoreError};
 use crate::upstream::Upstream;
 
+pub(crate) mod consent;
 pub(crate) mod data;
 pub(crate) mod introspect;
 pub(crate) mod link;

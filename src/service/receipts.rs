@@ -5,17 +5,13 @@
 use std::time::Duration;
 
 use super::ServiceError;
+use crate::consent::Status;
 use crate::crypto::{self, ServerKey};
 use crate::flow::{LinkSession, Step, TEST_BANKID};
 use crate::receipt::{self, KeyRing, ReceiptFacts};
 use crate::store::{Consent, Store};
 use crate::time::UnixTime;
 use crate::upstream::Upstream;
-
-/// How long a consent lasts while consents carry no expiry of their own:
-/// a placeholder, until the consent lifecycle gives each one its
-/// `expires_at`.
-pub(crate) const PLACEHOLDER_CONSENT_DAYS: u64 = 90;
 
 /// What a receipt request gets.
 #[derive(Debug)]
@@ -59,7 +55,7 @@ pub(crate) async fn for_session(
     // without one, whatever the person consented to before.
     let started = session.expires_at - r.session_ttl;
     let consent = r.store.find_consent(&session.client_id, subject).await?;
-    let in_force = |c: &Consent| c.withdrawn_at.is_none() && c.updated_at >= started;
+    let in_force = |c: &Consent| c.status_at(now) == Status::Active && c.granted_at >= started;
     let Some(consent) = consent.filter(in_force) else {
         return Ok(ReceiptOutcome::Refused);
     };
@@ -73,8 +69,7 @@ pub(crate) async fn for_session(
 
 /// The facts of the latest grant of `consent`, given in `session`.
 fn facts(r: Receipts<'_>, session: &LinkSession, consent: &Consent) -> ReceiptFacts {
-    let granted_at = consent.updated_at;
-    let lasts = Duration::from_secs(PLACEHOLDER_CONSENT_DAYS * 86_400);
+    let granted_at = consent.granted_at;
     ReceiptFacts {
         user_data_id: consent.user_data_id.clone(),
         client_id: consent.client_id.clone(),
@@ -82,7 +77,7 @@ fn facts(r: Receipts<'_>, session: &LinkSession, consent: &Consent) -> ReceiptFa
         scopes: consent.scopes.clone(),
         purpose: receipt::purpose_of(&consent.scopes).to_owned(),
         granted_at,
-        expires_at: granted_at + lasts,
+        expires_at: consent.expires_at,
         language: session.locale.clone(),
         entry: session.delivery.entry,
         sign_in: sign_in_name(r.upstream, session.method.as_deref()),

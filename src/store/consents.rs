@@ -1,12 +1,11 @@
-//! Consents in the store: recording one (with its code, its collection
-//! and its `consent.granted` event, in one transaction), reading one, and
-//! withdrawing one (with everything that must go with it). One SQL text
-//! for both backends, like the rest of the store.
+//! Consents in the store: recording one (with its code, its collection,
+//! and the history event and `consent.granted` the service built, in one
+//! transaction) and reading one. Ending one is the lifecycle store's. One
+//! SQL text for both backends, like the rest of the store.
 
 use async_trait::async_trait;
 
 use super::{Advance, Consent, NewAuthorizationCode, NewConsent, StoreError};
-use crate::time::UnixTime;
 
 #[async_trait]
 pub trait ConsentStore: Send + Sync + 'static {
@@ -17,11 +16,6 @@ pub trait ConsentStore: Send + Sync + 'static {
         client_id: &str,
         subject_hash: &str,
     ) -> Result<Option<Consent>, StoreError>;
-    /// Withdraws a consent and revokes the tokens issued for that user;
-    /// forgets what was collected and records `consent.withdrawn`.
-    /// `false` if there was no such consent or it was withdrawn already.
-    async fn withdraw_consent(&self, user_data_id: &str, now: UnixTime)
-        -> Result<bool, StoreError>;
 
     /// Completes a session with consent, in one transaction: the advance,
     /// the pairwise user ID (created once per person and client, reused
@@ -68,29 +62,6 @@ macro_rules! impl_consent_store {
                 $crate::store::rows::parsed(row)
             }
 
-            async fn withdraw_consent(
-                &self,
-                user_data_id: &str,
-                now: $crate::time::UnixTime,
-            ) -> Result<bool, $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let withdrawn = sqlx::query(
-                    "UPDATE consents SET withdrawn_at = $2 WHERE user_data_id = $1 AND withdrawn_at IS NULL",
-                )
-                .bind(user_data_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                $crate::store::consents::revoke_grants!(&mut *tx, user_data_id, now)?;
-                $crate::store::jobs::forget_collected!(&mut *tx, user_data_id, now)?;
-                if withdrawn > 0 {
-                    $crate::store::consents::record_withdrawal!(&mut *tx, user_data_id, now)?;
-                }
-                tx.commit().await?;
-                Ok(withdrawn > 0)
-            }
-
             async fn complete_with_consent(
                 &self,
                 a: &$crate::store::Advance<'_>,
@@ -111,10 +82,17 @@ macro_rules! impl_consent_store {
                 let tax_entities = advanced.tax_entities.as_str();
                 let scopes = consent.scopes.to_product_string();
                 let user_data_id = $crate::store::consents::upsert_consent!(
-                    &mut *tx, consent, &scopes, tax_entities
+                    &mut *tx,
+                    consent,
+                    &scopes,
+                    tax_entities
                 )?;
                 if let Some(c) = code {
-                    $crate::store::consents::insert_authorization_code!(&mut *tx, c, &user_data_id)?;
+                    $crate::store::consents::insert_authorization_code!(
+                        &mut *tx,
+                        c,
+                        &user_data_id
+                    )?;
                 }
                 // The collection it starts replaces any earlier one. One
                 // that cannot start (no source serves a consented scope any
@@ -143,9 +121,21 @@ macro_rules! impl_consent_store {
                     };
                     $crate::store::jobs::finish_collection!(&mut *tx, &ended, consent.now)?;
                 }
-                let granted = $crate::webhooks::consent_granted(&user_data_id, &scopes, consent.now);
+                // The same person again: the same ID, renewed.
+                let renewed = user_data_id != consent.user_data_id;
+                let granted = (consent.granted.0)(&user_data_id, renewed);
+                $crate::store::lifecycle::insert_consent_event!(
+                    &mut *tx,
+                    &user_data_id,
+                    &granted.event,
+                    consent.now
+                )?;
                 $crate::store::webhooks::insert_webhook_event!(
-                    &mut *tx, $crate::webhooks::new_event_id(), consent.client_id, granted, consent.now
+                    &mut *tx,
+                    &granted.webhook_id,
+                    consent.client_id,
+                    &granted.webhook,
+                    consent.now
                 )?;
                 tx.commit().await?;
                 Ok(Some(user_data_id))
@@ -179,12 +169,14 @@ macro_rules! upsert_consent {
         let consent: &$crate::store::NewConsent<'_> = $consent;
         sqlx::query_scalar::<_, String>(
             "INSERT INTO consents (user_data_id, client_id, subject_hash, test_person, scopes, \
-             created_at, updated_at, withdrawn_at, test, tax_entities) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, NULL, $7, $8) \
+             created_at, updated_at, ended_at, test, tax_entities, granted_at, expires_at, \
+             status, ended_by, expiring_sent_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, NULL, $7, $8, $6, $9, 'active', NULL, NULL) \
              ON CONFLICT (client_id, subject_hash) DO UPDATE SET scopes = excluded.scopes, \
              test_person = excluded.test_person, updated_at = excluded.updated_at, \
              test = excluded.test, tax_entities = excluded.tax_entities, \
-             withdrawn_at = NULL \
+             granted_at = excluded.granted_at, expires_at = excluded.expires_at, \
+             status = 'active', ended_at = NULL, ended_by = NULL, expiring_sent_at = NULL \
              RETURNING user_data_id",
         )
         .bind(consent.user_data_id)
@@ -195,6 +187,7 @@ macro_rules! upsert_consent {
         .bind(consent.now)
         .bind(consent.test)
         .bind($tax_entities)
+        .bind(consent.expires_at)
         .fetch_one($executor)
         .await
     }};
@@ -254,34 +247,6 @@ macro_rules! revoke_grants {
     };
 }
 
-/// Records `consent.withdrawn` for the consent's client, through
-/// `$executor`.
-macro_rules! record_withdrawal {
-    ($executor:expr, $user_data_id:expr, $now:expr) => {
-        async {
-            let client_id: String =
-                sqlx::query_scalar("SELECT client_id FROM consents WHERE user_data_id = $1")
-                    .bind($user_data_id)
-                    .fetch_one(&mut *$executor)
-                    .await?;
-            let event = $crate::webhooks::event_body(
-                "consent.withdrawn",
-                $now,
-                serde_json::json!({ "user_data_id": $user_data_id }),
-            );
-            $crate::store::webhooks::insert_webhook_event!(
-                &mut *$executor,
-                $crate::webhooks::new_event_id(),
-                &client_id,
-                event,
-                $now
-            )
-            .map(|_| ())
-        }
-        .await
-    };
-}
-
 /// A session's comma-separated tax entities as the JSON list a
 /// collection keeps.
 pub(crate) fn tax_entities_json(tax_entities: &str) -> String {
@@ -296,6 +261,5 @@ pub(crate) fn tax_entities_json(tax_entities: &str) -> String {
 
 pub(super) use impl_consent_store;
 pub(super) use {
-    insert_authorization_code, lock_sealed_national_id, record_withdrawal, revoke_grants,
-    upsert_consent,
+    insert_authorization_code, lock_sealed_national_id, revoke_grants, upsert_consent,
 };

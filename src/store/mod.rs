@@ -13,6 +13,7 @@ use crate::time::UnixTime;
 
 mod consents;
 pub(crate) mod jobs;
+mod lifecycle;
 mod postgres;
 mod records;
 mod sql;
@@ -23,6 +24,7 @@ pub(crate) mod webhooks;
 
 pub use consents::ConsentStore;
 pub use jobs::{Collection, JobCount, JobStore, NewCollection, NewJob, TakenJob};
+pub use lifecycle::{ConsentEnd, Granted, GrantedBy, HistoryEvent, LifecycleStore};
 pub use records::*;
 pub use upgrade::{SealedColumn, UnboundSealed, UpgradeStore};
 pub use webhooks::{TakenEvent, WebhookStore};
@@ -56,7 +58,7 @@ impl From<sqlx::Error> for StoreError {
 
 #[async_trait]
 pub trait Store:
-    ConsentStore + JobStore + WebhookStore + UpgradeStore + Send + Sync + 'static
+    ConsentStore + LifecycleStore + JobStore + WebhookStore + UpgradeStore + Send + Sync + 'static
 {
     /// One trivial query: is the database reachable?
     async fn ping(&self) -> Result<(), StoreError>;

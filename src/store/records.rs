@@ -19,6 +19,8 @@ pub struct StoredClient {
     pub webhook_url: Option<String>,
     /// Created by `serve --demo` (the only client it ever updates).
     pub demo: bool,
+    /// How many days its consents last (before the purpose scopes' caps).
+    pub consent_days: u32,
 }
 
 /// A person's consent to one client: what that client may read of them.
@@ -31,11 +33,26 @@ pub struct Consent {
     pub scopes: Scopes,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
-    pub withdrawn_at: Option<UnixTime>,
+    /// When it was last given (granted or renewed).
+    pub granted_at: UnixTime,
+    /// When its current term ends.
+    pub expires_at: UnixTime,
+    /// Its status as stored; [`crate::consent::Status::at`] tells it at a
+    /// moment (one past its term is expired before the sweep records it).
+    pub status: crate::consent::Status,
+    pub ended_at: Option<UnixTime>,
+    pub ended_by: Option<crate::consent::EndedBy>,
     /// Given in a test flow (a test client's): its data says so.
     pub test: bool,
     /// The organisation numbers of the link consented to.
     pub tax_entities: Vec<String>,
+}
+
+impl Consent {
+    /// Its status at `now`.
+    pub fn status_at(&self, now: UnixTime) -> crate::consent::Status {
+        crate::consent::Status::at(self.status, self.expires_at, now)
+    }
 }
 
 /// An authorization code as issued (kept by its hash), single use.
@@ -164,6 +181,10 @@ pub struct NewConsent<'a> {
     pub collection: CollectionPlan<'a>,
     pub scopes: &'a Scopes,
     pub now: UnixTime,
+    /// When the term this consent starts ends.
+    pub expires_at: UnixTime,
+    /// Its history event and `consent.granted`, as the service builds them.
+    pub granted: super::GrantedBy<'a>,
 }
 
 #[derive(Debug)]

@@ -26,6 +26,7 @@ pub(super) struct ClientRow {
     pub(super) created_at: UnixTime,
     pub(super) webhook_url: Option<String>,
     pub(super) demo: bool,
+    pub(super) consent_days: i32,
 }
 
 impl ClientRow {
@@ -46,6 +47,7 @@ impl ClientRow {
             created_at,
             webhook_url: None,
             demo: false,
+            consent_days: 0,
         }
     }
 }
@@ -99,6 +101,8 @@ impl Row for ClientRow {
             created_at: self.created_at,
             webhook_url: self.webhook_url,
             demo: self.demo,
+            consent_days: u32::try_from(self.consent_days)
+                .map_err(|_| StoreError::Corrupt("client: consent_days".into()))?,
         })
     }
 }
@@ -306,7 +310,11 @@ pub(super) struct ConsentRow {
     scopes: String,
     created_at: UnixTime,
     updated_at: UnixTime,
-    withdrawn_at: Option<UnixTime>,
+    granted_at: UnixTime,
+    expires_at: UnixTime,
+    status: String,
+    ended_at: Option<UnixTime>,
+    ended_by: Option<String>,
     test: bool,
     tax_entities: String,
 }
@@ -324,7 +332,18 @@ impl Row for ConsentRow {
             test_person: self.test_person,
             created_at: self.created_at,
             updated_at: self.updated_at,
-            withdrawn_at: self.withdrawn_at,
+            granted_at: self.granted_at,
+            expires_at: self.expires_at,
+            status: crate::consent::Status::parse(&self.status)
+                .ok_or_else(|| StoreError::Corrupt("consent: status".into()))?,
+            ended_at: self.ended_at,
+            ended_by: match self.ended_by.as_deref() {
+                None => None,
+                Some(by) => Some(
+                    crate::consent::EndedBy::parse(by)
+                        .ok_or_else(|| StoreError::Corrupt("consent: ended_by".into()))?,
+                ),
+            },
             test: self.test,
         })
     }

@@ -33,13 +33,14 @@ pub fn event_body(kind: &str, now: UnixTime, data: serde_json::Value) -> String 
     serde_json::json!({ "type": kind, "timestamp": timestamp, "data": data }).to_string()
 }
 
-/// `consent.granted`: the user ID and the consented scopes.
-pub fn consent_granted(user_data_id: &str, scopes: &str, now: UnixTime) -> String {
+/// `consent.granted`: the user ID, the consented scopes, and whether the
+/// same person renewed a consent they had given.
+pub fn consent_granted(user_data_id: &str, scopes: &str, renewed: bool, now: UnixTime) -> String {
     let scopes: Vec<&str> = scopes.split(',').filter(|s| !s.is_empty()).collect();
     event_body(
         "consent.granted",
         now,
-        serde_json::json!({ "user_data_id": user_data_id, "scopes": scopes }),
+        serde_json::json!({ "user_data_id": user_data_id, "scopes": scopes, "renewed": renewed }),
     )
 }
 
@@ -116,7 +117,7 @@ mod tests {
 
     #[test]
     fn events_are_sent_with_the_client_id_and_test_clients_marked_test() {
-        let body = consent_granted("u-1", "info", UnixTime::from_secs(1_800_000_000));
+        let body = consent_granted("u-1", "info", false, UnixTime::from_secs(1_800_000_000));
         let test: serde_json::Value =
             serde_json::from_str(&marked_body(&body, "c-1", true)).unwrap();
         assert_eq!(test["data"]["client_id"], "c-1");

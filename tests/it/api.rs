@@ -349,6 +349,10 @@ async fn a_server_fault_is_json_in_the_docs_error_format_with_only_the_request_i
         test: true,
         scopes: &consent_link::oauth2::scope::Scopes::parse("info").unwrap(),
         now: T0,
+        expires_at: T0 + secs(90 * 86_400),
+        granted: consent_link::store::GrantedBy(&|id, renewed| {
+            consent_link::consent_granted(id, "info", renewed, T0)
+        }),
         collection: consent_link::store::CollectionPlan {
             id: &uuid::Uuid::new_v4().to_string(),
             jobs: &[],

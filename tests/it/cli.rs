@@ -21,6 +21,7 @@ fn create_args(id: &str, callback: &str) -> ClientCreateArgs {
         secret_stdin: false,
         json: true,
         webhook_url: None,
+        consent_days: 90,
     }
 }
 

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use consent_link::Clock;
 
 use crate::support::*;
+use consent_link::consent::EndedBy;
 
 mod timing;
 
@@ -397,9 +398,19 @@ async fn a_body_that_does_not_fit_the_data_apis_shape_is_not_served() {
 /// worker that was running it writes nothing when it ends.
 #[tokio::test]
 async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
-    let app = TestApp::new().await;
+    let db = database_url();
+    let key = "test-key-test-key-test-key-test-key";
+    let app = TestApp::on_database(&db, key, T0, no_methods()).await;
     let (_, url) = fake_source(vec![(200, both_body(), None)]).await;
     let user = uuid::Uuid::new_v4().to_string();
+    // The consent the collections are under (a withdrawal ends only one).
+    execute_raw(
+        &db,
+        "INSERT INTO consents (user_data_id, client_id, subject_hash, scopes, created_at, \
+         updated_at, granted_at, expires_at) VALUES ($1, $2, '', 'info,income', 0, 0, 0, 4000000000)",
+        &[&user, &format!("c-{user}")],
+    )
+    .await;
     // One finished earlier, one under way.
     let earlier = kari_collection_for(&app, &url, &user).await;
     let w = worker(&app, &url);
@@ -418,8 +429,19 @@ async fn withdrawal_during_a_collection_leaves_no_data_and_no_job() {
         .await
         .unwrap()
         .unwrap();
+    let consent = app.store.get_consent(&user).await.unwrap().unwrap();
+    let withdrawn = consent_link::consent::Event::Withdrawn(EndedBy::Integrator);
     app.store
-        .withdraw_consent(&user, app.clock.now())
+        .end_consent(&consent_link::store::ConsentEnd {
+            user_data_id: &user,
+            client_id: &consent.client_id,
+            status: consent_link::consent::Status::Withdrawn,
+            ended_by: EndedBy::Integrator,
+            event: &withdrawn,
+            webhook_id: "msg_withdrawn",
+            webhook: "{}",
+            now: app.clock.now(),
+        })
         .await
         .unwrap();
     assert!(app

@@ -8,6 +8,7 @@ mod api;
 mod authorize;
 mod cli;
 mod collect;
+mod consents;
 mod contract;
 mod demo;
 mod faults;

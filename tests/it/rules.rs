@@ -152,7 +152,8 @@ async fn a_withdrawn_consent_comes_back_with_the_same_user_id() {
     let again = app.link_user(&client, "info", "kari").await;
     assert_eq!(again, user);
     let consent = app.store.get_consent(&user).await.unwrap().unwrap();
-    assert_eq!(consent.withdrawn_at, None);
+    assert_eq!(consent.ended_at, None);
+    assert_eq!(consent.status, consent_link::consent::Status::Active);
     let read = app.api_get(&uri, &token).await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
 }

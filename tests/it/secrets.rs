@@ -116,6 +116,7 @@ fn create_args(id: &str) -> ClientCreateArgs {
         secret_stdin: false,
         json: true,
         webhook_url: None,
+        consent_days: 90,
     }
 }
 

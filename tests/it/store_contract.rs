@@ -276,6 +276,10 @@ async fn consent_keeps_one_pairwise_id_and_completes_once() {
             },
             scopes: &Scopes::parse("info").unwrap(),
             now: T0,
+            expires_at: T0 + secs(90 * 86_400),
+            granted: consent_link::store::GrantedBy(&|id, renewed| {
+                consent_link::consent_granted(id, "info", renewed, T0)
+            }),
         };
         let code_hash = crypto::hash_token(&unique("code"));
         let code = NewAuthorizationCode {
@@ -363,6 +367,10 @@ async fn purge_keeps_used_codes_as_long_as_their_tokens_live() {
         },
         scopes: &Scopes::parse("info").unwrap(),
         now: past,
+        expires_at: past + secs(90 * 86_400),
+        granted: consent_link::store::GrantedBy(&|id, renewed| {
+            consent_link::consent_granted(id, "info", renewed, past)
+        }),
     };
     let code_hash = crypto::hash_token(&unique("code"));
     let code = NewAuthorizationCode {
@@ -587,6 +595,10 @@ async fn concurrent_consents_in_different_sessions_all_complete() {
                     },
                     scopes: &Scopes::parse("info").unwrap(),
                     now: T0,
+                    expires_at: T0 + secs(90 * 86_400),
+                    granted: consent_link::store::GrantedBy(&|id, renewed| {
+                        consent_link::consent_granted(id, "info", renewed, T0)
+                    }),
                 };
                 store
                     .complete_with_consent(&advance(&h, Transition::Complete, T0), &consent, None)

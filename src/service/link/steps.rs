@@ -11,7 +11,9 @@ use crate::oauth2::error::OAuthError;
 use crate::oauth2::result::Outcome;
 use crate::service::{sign_in, Ctx, Rng, ServiceError};
 use crate::sources::Sources;
-use crate::store::{Advance, CollectionPlan, NewAuthorizationCode, NewConsent, NewJob, Store};
+use crate::store::{
+    Advance, CollectionPlan, GrantedBy, NewAuthorizationCode, NewConsent, NewJob, Store,
+};
 use crate::test_persons::{self, Behaviour};
 use crate::time::UnixTime;
 
@@ -247,6 +249,10 @@ async fn accept(
         ));
     };
     let candidate_id = user_data_id(rng);
+    let consent_days = store
+        .get_client(&session.client_id)
+        .await?
+        .map_or(crate::consent::DEFAULT_DAYS, |c| c.consent_days);
     // The collection this consent starts: one job per source that serves
     // a consented scope (a test flow: the built-in test source, for all).
     let collection_id = user_data_id(rng);
@@ -259,6 +265,10 @@ async fn accept(
             scopes,
         })
         .collect();
+    let scopes = session.scopes.to_product_string();
+    let granted = |user_data_id: &str, renewed: bool| {
+        crate::service::consent::granted(user_data_id, &scopes, renewed, c.now)
+    };
     let consent = NewConsent {
         collection: CollectionPlan {
             id: &collection_id,
@@ -271,6 +281,8 @@ async fn accept(
         test: session.delivery.test,
         scopes: &session.scopes,
         now: c.now,
+        expires_at: crate::consent::expires_at(c.now, consent_days, &session.scopes),
+        granted: GrantedBy(&granted),
     };
     let code = match session.delivery.entry {
         Entry::Link => None,

@@ -111,8 +111,8 @@ pub(crate) struct JobCollection {
 
 /// Ends a collection whose last job is done, through `$executor`: its
 /// final status (by how many of the scopes asked for were collected), the
-/// sealed national ID forgotten, and `data.collected` reported in the same
-/// transaction. Returns the status.
+/// sealed national ID forgotten, and `data.collected` reported and kept in
+/// the consent's history in the same transaction. Returns the status.
 macro_rules! finish_collection {
     ($executor:expr, $collection:expr, $now:expr) => {
         async {
@@ -134,6 +134,13 @@ macro_rules! finish_collection {
             .bind($now)
             .execute(&mut *$executor)
             .await?;
+            let collected = $crate::consent::Event::DataCollected(status.as_str().to_owned());
+            $crate::store::lifecycle::insert_consent_event!(
+                &mut *$executor,
+                &c.user_data_id,
+                &collected,
+                $now
+            )?;
             let event = $crate::webhooks::event_body(
                 "data.collected",
                 $now,
