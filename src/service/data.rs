@@ -151,9 +151,10 @@ pub(crate) async fn read(
         // Test data never passes for a real person's.
         body["test"] = Value::Bool(true);
     }
-    // What was read, kept in the consent's history: one insert per read.
+    // What was read, kept in the consent's history: one small write per
+    // read, not waiting for the disk (README: consent history).
     let read = Event::Read(endpoint.path_template());
-    ctx.store.insert_consent_event(id, &read, now).await?;
+    ctx.store.insert_read_event(id, &read, now).await?;
     Ok(ReadOutcome::Body(body))
 }
 

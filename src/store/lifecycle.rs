@@ -61,7 +61,19 @@ pub trait LifecycleStore: Send + Sync + 'static {
     /// not active, or for an expiry if its term had not run out: of any
     /// number of concurrent endings one writes.
     async fn end_consent(&self, end: &ConsentEnd<'_>) -> Result<bool, StoreError>;
-    /// Adds `event` to a consent's history (a read: its own small insert).
+    /// Records an integrator's read in a consent's history: its own small
+    /// write, committed without waiting for the disk where the backend
+    /// allows (PostgreSQL: `synchronous_commit` off for this transaction
+    /// alone; SQLite's commits are like that already), so that a read does
+    /// not cost a flush. An operating-system crash may lose the last
+    /// fraction of a second of read records; nothing else.
+    async fn insert_read_event(
+        &self,
+        user_data_id: &str,
+        event: &Event,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Adds `event` to a consent's history, durably.
     async fn insert_consent_event(
         &self,
         user_data_id: &str,
@@ -115,9 +127,25 @@ macro_rules! insert_consent_event {
 
 /// Implements [`LifecycleStore`] for `$store` (with a `pool`).
 macro_rules! impl_lifecycle_store {
-    ($store:ty) => {
+    ($store:ty, relaxed_commit: $relaxed:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::LifecycleStore for $store {
+            async fn insert_read_event(
+                &self,
+                user_data_id: &str,
+                event: &$crate::consent::Event,
+                now: $crate::time::UnixTime,
+            ) -> Result<(), $crate::store::StoreError> {
+                let relaxed: Option<&str> = $relaxed;
+                let mut tx = self.pool.begin().await?;
+                if let Some(statement) = relaxed {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
+                $crate::store::lifecycle::insert_consent_event!(&mut *tx, user_data_id, event, now)?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn end_consent(
                 &self,
                 end: &$crate::store::ConsentEnd<'_>,

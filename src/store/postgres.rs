@@ -23,7 +23,7 @@ impl PostgresStore {
 
 impl_sql_store!(PostgresStore);
 super::consents::impl_consent_store!(PostgresStore);
-super::lifecycle::impl_lifecycle_store!(PostgresStore);
+super::lifecycle::impl_lifecycle_store!(PostgresStore, relaxed_commit: Some("SET LOCAL synchronous_commit TO OFF"));
 super::jobs::impl_job_store!(PostgresStore, "FOR UPDATE SKIP LOCKED");
 // Takes wait for each other (a transaction-scoped advisory lock), so a
 // client's leased events are counted exactly over all instances.

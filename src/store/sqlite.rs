@@ -32,7 +32,7 @@ impl SqliteStore {
 
 impl_sql_store!(SqliteStore);
 super::consents::impl_consent_store!(SqliteStore);
-super::lifecycle::impl_lifecycle_store!(SqliteStore);
+super::lifecycle::impl_lifecycle_store!(SqliteStore, relaxed_commit: None);
 // One writer at a time: SQLite has no row locks to skip.
 super::jobs::impl_job_store!(SqliteStore, "");
 super::webhooks::impl_webhook_store!(SqliteStore, "");
