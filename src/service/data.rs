@@ -139,10 +139,20 @@ pub(crate) async fn read(
     };
     let consent = &access.consent;
     let tax_entities = &consent.tax_entities;
-    let (status, collected) = match ctx.store.latest_collection(id).await? {
-        Some(c) => (c.status, opened(ctx, &c.id).await?),
-        None => before_collections(consent, &scopes, tax_entities),
+    // What is read is kept in the consent's history: one small write per
+    // read, not waiting for the disk (README: consent history), made
+    // while the data is read rather than after it.
+    let read = Event::Read(endpoint.path_template());
+    let recorded = ctx.store.insert_read_event(id, &read, now);
+    let collected = async {
+        Ok::<_, ServiceError>(match ctx.store.latest_collection(id).await? {
+            Some(c) => (c.status, opened(ctx, &c.id).await?),
+            None => before_collections(consent, &scopes, tax_entities),
+        })
     };
+    let (recorded, collected) = tokio::join!(recorded, collected);
+    recorded?;
+    let (status, collected) = collected?;
     let subject = Subject {
         collected: &collected,
     };
@@ -151,10 +161,6 @@ pub(crate) async fn read(
         // Test data never passes for a real person's.
         body["test"] = Value::Bool(true);
     }
-    // What was read, kept in the consent's history: one small write per
-    // read, not waiting for the disk (README: consent history).
-    let read = Event::Read(endpoint.path_template());
-    ctx.store.insert_read_event(id, &read, now).await?;
     Ok(ReadOutcome::Body(body))
 }
 
