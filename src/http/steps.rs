@@ -58,8 +58,12 @@ pub(crate) async fn show(
     Path(sid): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    match link::view(app.store.as_ref(), &sid, app.clock.now()).await? {
-        View::Page(session) => render_step(&app, &session, &sid),
+    let now = app.clock.now();
+    match link::view(app.store.as_ref(), &sid, now).await? {
+        View::Page(session) => {
+            let until = link::consent_until(app.store.as_ref(), &session, now).await?;
+            render_step(&app, &session, &sid, until)
+        }
         View::Finished(finished) => finish(&app, &finished),
         View::Refused(r) => Err(refusal(r, &headers)),
     }
