@@ -410,7 +410,7 @@ mod tests {
     }
 
     #[test]
-    fn basic_parts_are_decoded_as_a_whole_rfc_6749_2_3_1_issue_11() {
+    fn basic_parts_are_decoded_as_a_whole_rfc_6749_2_3_1() {
         // `&` and `=` are data: this is client `acme&x=y`, not `acme`.
         let header = format!("Basic {}", STANDARD.encode("acme&x=y:secret"));
         let auth = client_auth(Some(&header), None, None).unwrap();

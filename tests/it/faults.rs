@@ -80,7 +80,7 @@ fn assert_api_internal_error(res: &Page, id: &str) {
 }
 
 #[tokio::test]
-async fn a_panicking_handler_gives_the_request_id_page_and_an_error_log_line_issue_12() {
+async fn a_panicking_handler_gives_the_request_id_page_and_an_error_log_line() {
     let logs = capture();
     let app = TestApp::new().await;
     let routes = Router::new().route("/boom", get(boom));
@@ -95,7 +95,7 @@ async fn a_panicking_handler_gives_the_request_id_page_and_an_error_log_line_iss
 }
 
 #[tokio::test]
-async fn a_panic_at_the_token_endpoint_is_its_server_error_with_the_request_id_issue_12() {
+async fn a_panic_at_the_token_endpoint_is_its_server_error_with_the_request_id() {
     let logs = capture();
     let app = TestApp::new().await;
     let routes = token_endpoint(Router::new().route("/boom", post(boom)));
@@ -106,7 +106,7 @@ async fn a_panic_at_the_token_endpoint_is_its_server_error_with_the_request_id_i
 }
 
 #[tokio::test]
-async fn a_panic_in_the_data_api_is_its_internal_error_with_the_request_id_issue_12() {
+async fn a_panic_in_the_data_api_is_its_internal_error_with_the_request_id() {
     let logs = capture();
     let app = TestApp::new().await;
     let routes = data_api(Router::new().route("/boom", get(boom)));
@@ -117,7 +117,7 @@ async fn a_panic_in_the_data_api_is_its_internal_error_with_the_request_id_issue
 }
 
 #[tokio::test]
-async fn the_surface_decides_a_faults_format_not_the_path_issue_12() {
+async fn the_surface_decides_a_faults_format_not_the_path() {
     let logs = capture();
     let app = TestApp::new().await;
     // Routes at the token endpoint's and the data API's paths that are
@@ -132,7 +132,7 @@ async fn the_surface_decides_a_faults_format_not_the_path_issue_12() {
 }
 
 #[tokio::test]
-async fn a_store_fault_at_the_token_endpoint_is_server_error_with_only_the_request_id_issue_12() {
+async fn a_store_fault_at_the_token_endpoint_is_server_error_with_only_the_request_id() {
     let logs = capture();
     let url = own_database_url().await;
     let app = TestApp::on_database(

@@ -137,7 +137,7 @@ async fn victim_consents(app: &TestApp, next: &str, iframe: bool) {
 }
 
 #[tokio::test]
-async fn fixation_a_stranger_cannot_finish_a_test_bankid_sign_in_issue_11() {
+async fn fixation_a_stranger_cannot_finish_a_test_bankid_sign_in() {
     let app = TestApp::new().await;
     let client = app.client().await;
     for entry in ["/link", "/oauth/authorize"] {
@@ -213,7 +213,7 @@ async fn snapshot(app: &TestApp, sid: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_get_never_moves_a_session_issue_11() {
+async fn a_get_never_moves_a_session() {
     let app = TestApp::new().await;
     let client = app.client().await;
     let first = app

@@ -15,7 +15,7 @@ async fn production_client(app: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn an_end_user_cannot_switch_a_production_client_to_test_mode_issue_11() {
+async fn an_end_user_cannot_switch_a_production_client_to_test_mode() {
     // A production client's link needs a source for its scopes.
     let app = TestApp::new().await.with_sources(&uncalled_source("info"));
     let client = production_client(&app).await;
@@ -53,7 +53,7 @@ async fn an_end_user_cannot_switch_a_production_client_to_test_mode_issue_11() {
 }
 
 #[tokio::test]
-async fn a_test_client_runs_test_flows_and_every_result_says_test_issue_11() {
+async fn a_test_client_runs_test_flows_and_every_result_says_test() {
     let app = TestApp::new().await;
     let client = app.client().await;
     // No `test` parameter needed: the client is a test client.
@@ -100,7 +100,7 @@ async fn a_test_client_runs_test_flows_and_every_result_says_test_issue_11() {
 }
 
 #[tokio::test]
-async fn oauth2_iframe_results_name_the_issuer_rfc_9207_issue_11() {
+async fn oauth2_iframe_results_name_the_issuer_rfc_9207() {
     let app = TestApp::new().await;
     let client = app.client().await;
     for (decision, kind) in [("decline", "error"), ("accept", "code")] {

@@ -581,7 +581,7 @@ async fn metadata_names_the_issuer_sent_in_results() {
 /// RFC 6749 §2.3.1: Basic credentials are form-urlencoded as a whole, so
 /// `acme&x=y` is a client ID of its own, never `acme` (issue 11).
 #[tokio::test]
-async fn basic_credentials_with_ampersand_do_not_authenticate_as_a_prefix_issue_11() {
+async fn basic_credentials_with_ampersand_do_not_authenticate_as_a_prefix() {
     let app = TestApp::new().await;
     let client = app.client().await;
     let auth = format!("Basic {}", STANDARD.encode(format!("{client}&x=y:secret")));
@@ -609,7 +609,7 @@ async fn basic_credentials_with_ampersand_do_not_authenticate_as_a_prefix_issue_
 /// RFC 6749 §3.1/§3.2: parameters the server does not recognise are
 /// ignored, even repeated; a repeated known one is still refused.
 #[tokio::test]
-async fn repeated_unknown_parameters_are_ignored_issue_11() {
+async fn repeated_unknown_token_parameters_are_ignored() {
     let app = TestApp::new().await;
     let client = app.client().await;
     let res = app

@@ -1136,7 +1136,7 @@ fn attr(body: &str, marker: &str) -> String {
 /// tries everything with the old link and gets nothing; the victim's flow
 /// completes.
 #[tokio::test]
-async fn fixation_a_stranger_cannot_finish_a_sign_in_at_a_provider_issue_11() {
+async fn fixation_a_stranger_cannot_finish_a_sign_in_at_a_provider() {
     let op = Op::start().await;
     let app = app_with(&op.issuer()).await;
     let client = app.client().await;
