@@ -162,8 +162,6 @@ pub(crate) struct PopupPage {
 #[template(path = "consent.html")]
 pub(crate) struct ConsentPage {
     pub page: PageCtx,
-    /// The day the consent would end, written in the page's language.
-    pub lasts_until: Option<String>,
     pub client_name: String,
     pub action: String,
     pub csrf: String,

@@ -27,7 +27,6 @@ consent-intro = { $client } beder om at se:
 consent-accept = Del mine oplysninger
 consent-decline = Afvis
 consent-note = Kun det, der står her, deles, og kun med { $client }.
-consent-lasts-until = Samtykket gælder indtil { $date }. Derefter deles dine oplysninger ikke længere.
 
 scope-vehicles = Køretøjer
 scope-vehicles-desc = Køretøjer, du ejer, er medejer af eller leaser, fra det norske køretøjsregister.

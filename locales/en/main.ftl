@@ -27,7 +27,6 @@ consent-intro = { $client } asks to see:
 consent-accept = Share my information
 consent-decline = Decline
 consent-note = Only what is listed here is shared, and only with { $client }.
-consent-lasts-until = This consent lasts until { $date }. After that, your information is no longer shared.
 
 scope-vehicles = Vehicles
 scope-vehicles-desc = Vehicles you own, co-own or lease, from the Norwegian vehicle register.

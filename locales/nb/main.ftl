@@ -27,7 +27,6 @@ consent-intro = { $client } ber om å se:
 consent-accept = Del informasjonen min
 consent-decline = Avslå
 consent-note = Bare det som står her, blir delt, og bare med { $client }.
-consent-lasts-until = Samtykket varer til { $date }. Etter det deles ikke opplysningene dine lenger.
 
 scope-vehicles = Kjøretøy
 scope-vehicles-desc = Kjøretøy du eier, er medeier i eller leaser, fra motorvognregisteret.

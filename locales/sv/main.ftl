@@ -27,7 +27,6 @@ consent-intro = { $client } ber att få se:
 consent-accept = Dela mina uppgifter
 consent-decline = Avböj
 consent-note = Bara det som står här delas, och bara med { $client }.
-consent-lasts-until = Samtycket gäller till { $date }. Därefter delas dina uppgifter inte längre.
 
 scope-vehicles = Fordon
 scope-vehicles-desc = Fordon som du äger, är delägare i eller leasar, från det norska fordonsregistret.

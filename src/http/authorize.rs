@@ -60,6 +60,6 @@ async fn entry(
             let outcome = Outcome::Error(error);
             deliver(&app, &delivery, &outcome, &client_name, &locale, &policy)
         }
-        StartOutcome::Started { sid, session } => render_step(&app, &session, &sid, None),
+        StartOutcome::Started { sid, session } => render_step(&app, &session, &sid),
     }
 }

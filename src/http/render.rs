@@ -16,7 +16,6 @@ use crate::oauth2::result::{self, Outcome};
 use crate::oauth2::scope::Scope;
 use crate::service::link::{self, Finished, MethodChoice, SessionPage};
 use crate::test_persons::TEST_PERSONS;
-use crate::time::UnixTime;
 use crate::views::{
     ConsentPage, FrameMessages, MethodOption, MethodPage, PageCtx, PersonOption, ResultPage,
     ScopeLine, TestBankIdPage, UpstreamPage,
@@ -32,7 +31,6 @@ pub(super) fn render_step(
     app: &AppState,
     session: &LinkSession,
     sid: &str,
-    consent_until: Option<UnixTime>,
 ) -> Result<Response, PageError> {
     let page = page_ctx(session, sid);
     let mut policy = PagePolicy::for_session(session);
@@ -49,7 +47,7 @@ pub(super) fn render_step(
         SessionPage::ChooseMethod(methods) => method_page(form, page, session, methods),
         SessionPage::SignInAt(method) => upstream_page(form, page, session, &method),
         SessionPage::TestBankId => test_bankid_page(form, page),
-        SessionPage::Consent => consent_page(form, page, session, consent_until),
+        SessionPage::Consent => consent_page(form, page, session),
         SessionPage::MethodUnavailable => Err(PageError::session(
             session,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -197,7 +195,6 @@ fn consent_page(
     form: StepForm<'_>,
     page: PageCtx,
     session: &LinkSession,
-    until: Option<UnixTime>,
 ) -> Result<Response, PageError> {
     let scopes = session
         .scopes
@@ -207,12 +204,7 @@ fn consent_page(
             s => ScopeLine::new(&page.tr, s),
         })
         .collect();
-    // The day it ends, in the person's language.
-    let lasts_until = until
-        .and_then(UnixTime::to_datetime)
-        .and_then(|t| page.tr.date(&t.format("%Y-%m-%d").to_string()));
     let view = ConsentPage {
-        lasts_until,
         client_name: session.client_name.clone(),
         action: form.action("consent"),
         csrf: form.csrf,

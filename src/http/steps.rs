@@ -58,12 +58,8 @@ pub(crate) async fn show(
     Path(sid): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let now = app.clock.now();
-    match link::view(app.store.as_ref(), &sid, now).await? {
-        View::Page(session) => {
-            let until = link::consent_until(app.store.as_ref(), &session, now).await?;
-            render_step(&app, &session, &sid, until)
-        }
+    match link::view(app.store.as_ref(), &sid, app.clock.now()).await? {
+        View::Page(session) => render_step(&app, &session, &sid),
         View::Finished(finished) => finish(&app, &finished),
         View::Refused(r) => Err(refusal(r, &headers)),
     }

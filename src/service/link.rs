@@ -27,7 +27,7 @@ use crate::oauth2::error::{ErrorCode, OAuthError};
 use crate::oauth2::params::Params;
 use crate::oauth2::result::Outcome;
 use crate::sources::Sources;
-use crate::store::{Advance, Mover, Rekey, Store, StoreError};
+use crate::store::{Advance, Mover, Rekey, Store};
 use crate::time::UnixTime;
 use crate::upstream::Upstream;
 
@@ -438,18 +438,3 @@ async fn load(store: &dyn Store, sid: &str) -> Result<Result<LinkSession, Refusa
 
 #[cfg(test)]
 mod tests;
-
-/// Until when a consent given now in `session` would last (its client's
-/// term, capped by the purpose scopes): what the consent page says.
-/// `None` before the consent step, or for a client no longer known.
-pub(crate) async fn consent_until(
-    store: &dyn Store,
-    session: &LinkSession,
-    now: UnixTime,
-) -> Result<Option<UnixTime>, StoreError> {
-    if session.step != Step::Authenticated {
-        return Ok(None);
-    }
-    let client = store.get_client(&session.client_id).await?;
-    Ok(client.map(|c| crate::consent::expires_at(now, c.consent_days, &session.scopes)))
-}

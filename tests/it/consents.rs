@@ -4,8 +4,6 @@
 //! announcement however many instances sweep, the history and
 //! `GET /api/1.0/consents/:id`.
 
-mod page;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use consent_link::consent::{EndedBy, Status};
